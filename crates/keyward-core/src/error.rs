@@ -1,0 +1,160 @@
+//! One error type for the domain. Every error has a stable `code` that the CLI, the HTTP
+//! API and the UI branch on, and a message that says what happened and what to do.
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How an error should be reported by a front end (the CLI maps these to exit codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Something broke inside Keyward or its storage (exit 1).
+    Internal,
+    /// The request itself is wrong: bad name, bad email, bad setting (exit 2).
+    Usage,
+    /// The request is understood but refused by a rule (exit 3).
+    Refused,
+    /// The object named does not exist (exit 4).
+    NotFound,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{what} '{id}' was not found")]
+    NotFound { what: &'static str, id: String },
+    #[error("a site manager with the email {0} already exists — emails are unique")]
+    EmailTaken(String),
+    #[error("API key '{name}' is in use ({detail}) — deleting it will break live connections; confirm to delete it anyway")]
+    KeyInUse { name: String, detail: String },
+    #[error("API access is off for {0} — turn it on under Site managers first")]
+    ApiAccessOff(String),
+    #[error("{0} is deactivated — reactivate the site manager first")]
+    UserDeactivated(String),
+    #[error("{0}")]
+    Revoked(String),
+    #[error("API key '{0}' is disabled — enable it first")]
+    KeyDisabled(String),
+    #[error("the Keyward database in {dir} is in use by another Keyward process — close the Keyward app (or the other keyward command) and try again")]
+    Locked { dir: String },
+    #[error("the database in {dir} was written by a newer Keyward (schema {found}, this version understands up to {supported}) — upgrade Keyward to open it")]
+    SchemaTooNew { dir: String, found: u32, supported: u32 },
+    #[error("{0}")]
+    MasterKeyUnavailable(String),
+    #[error("the database is damaged: {0}")]
+    Corrupt(String),
+    #[error("storage error: {0}")]
+    Storage(String),
+}
+
+impl Error {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "INVALID_INPUT",
+            Error::NotFound { .. } => "NOT_FOUND",
+            Error::EmailTaken(_) => "EMAIL_TAKEN",
+            Error::KeyInUse { .. } => "KEY_IN_USE",
+            Error::ApiAccessOff(_) => "API_ACCESS_OFF",
+            Error::UserDeactivated(_) => "USER_DEACTIVATED",
+            Error::Revoked(_) => "REVOKED",
+            Error::KeyDisabled(_) => "DISABLED",
+            Error::Locked { .. } => "DATABASE_LOCKED",
+            Error::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
+            Error::MasterKeyUnavailable(_) => "MASTER_KEY_UNAVAILABLE",
+            Error::Corrupt(_) => "DATABASE_CORRUPT",
+            Error::Storage(_) => "STORAGE_ERROR",
+        }
+    }
+
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Invalid(_) => ErrorClass::Usage,
+            Error::NotFound { .. } => ErrorClass::NotFound,
+            Error::EmailTaken(_)
+            | Error::KeyInUse { .. }
+            | Error::ApiAccessOff(_)
+            | Error::UserDeactivated(_)
+            | Error::Revoked(_)
+            | Error::KeyDisabled(_)
+            | Error::Locked { .. }
+            | Error::SchemaTooNew { .. }
+            | Error::MasterKeyUnavailable(_) => ErrorClass::Refused,
+            Error::Corrupt(_) | Error::Storage(_) => ErrorClass::Internal,
+        }
+    }
+
+    pub(crate) fn invalid(msg: impl Into<String>) -> Self {
+        Error::Invalid(msg.into())
+    }
+
+    pub(crate) fn not_found(what: &'static str, id: impl Into<String>) -> Self {
+        Error::NotFound { what, id: id.into() }
+    }
+}
+
+/// Serialized as `{"code": "...", "message": "..."}`, the shape every front end shows.
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Error", 2)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.end()
+    }
+}
+
+impl From<sled::Error> for Error {
+    fn from(e: sled::Error) -> Self {
+        match e {
+            sled::Error::Corruption { .. } => Error::Corrupt(e.to_string()),
+            other => Error::Storage(other.to_string()),
+        }
+    }
+}
+
+impl From<sled::transaction::TransactionError<Error>> for Error {
+    fn from(e: sled::transaction::TransactionError<Error>) -> Self {
+        match e {
+            sled::transaction::TransactionError::Abort(e) => e,
+            sled::transaction::TransactionError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<bincode::Error> for Error {
+    fn from(e: bincode::Error) -> Self {
+        Error::Corrupt(format!("a record could not be decoded ({e})"))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Storage(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_serializes_as_code_and_message() {
+        let e = Error::ApiAccessOff("ada@example.com".into());
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["code"], "API_ACCESS_OFF");
+        assert_eq!(
+            v["message"],
+            "API access is off for ada@example.com — turn it on under Site managers first"
+        );
+        assert_eq!(v.as_object().unwrap().len(), 2);
+        assert_eq!(e.class(), ErrorClass::Refused);
+    }
+
+    #[test]
+    fn not_found_names_the_object() {
+        let e = Error::not_found("API key", "key_123");
+        assert_eq!(e.to_string(), "API key 'key_123' was not found");
+        assert_eq!(e.class(), ErrorClass::NotFound);
+    }
+}

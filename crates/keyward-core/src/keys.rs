@@ -1,0 +1,743 @@
+//! API keys: create, list, show, reveal/copy, regenerate with a grace period, disable,
+//! keep, delete. A key's id, name, owner and scope never change across regeneration;
+//! only its secret (and `generation`) does.
+
+use serde::{Deserialize, Serialize, Serializer};
+use std::collections::HashMap;
+
+use crate::clock::{ago, days_until, to_rfc3339, Millis, DAY, HOUR};
+use crate::error::{Error, Result};
+use crate::ids::new_id;
+use crate::lifecycle::{self, Reminder};
+use crate::locations::Location;
+use crate::seal;
+use crate::secret::{Secret, SecretKind};
+use crate::settings::Settings;
+use crate::store::{Changes, Store, T};
+use crate::tokens::Token;
+use crate::users::{OwnerView, User};
+use crate::validate;
+
+/// A key used within this window counts as "in use" for deletion.
+pub const IN_USE_WINDOW: Millis = 30 * DAY;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scope {
+    Agency,
+    Location(String),
+}
+
+/// A scope as answers show it: `{"type":"agency"}` or
+/// `{"type":"location","location_id":"loc_…","name":"Downtown"}`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ScopeView {
+    Agency,
+    Location {
+        location_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+}
+
+/// The previous secret's generation and when it stops working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grace {
+    pub generation: u32,
+    pub until: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    pub owner: String,
+    pub scope: Scope,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    /// Last "Keep" (or regeneration): resets the inactivity clock like a use does.
+    pub kept_at: Option<Millis>,
+    pub disabled: bool,
+    /// Set by "Clear API keys": revoked for good.
+    pub revoked_at: Option<Millis>,
+    /// Bumped by every regeneration; tokens remember the generation they were minted from.
+    pub generation: u32,
+    pub hash: [u8; 32],
+    pub masked: String,
+    /// The secret, sealed under the master key with the key id as associated data.
+    pub sealed: Vec<u8>,
+    pub grace: Option<Grace>,
+    /// Hashes of earlier secrets, kept in the index so they answer REVOKED.
+    pub old_hashes: Vec<[u8; 32]>,
+    pub reminders: Vec<Reminder>,
+}
+
+/// What the hash index points to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct HashEntry {
+    pub token: bool,
+    pub id: String,
+    pub generation: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStatus {
+    Active,
+    Disabled,
+    Revoked,
+    OwnerDeactivated,
+    AccessOff,
+}
+
+impl KeyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Active => "active",
+            KeyStatus::Disabled => "disabled",
+            KeyStatus::Revoked => "revoked",
+            KeyStatus::OwnerDeactivated => "owner_deactivated",
+            KeyStatus::AccessOff => "access_off",
+        }
+    }
+}
+
+/// `--status` filter values, beyond the statuses themselves.
+pub const STATUS_FILTERS: &[&str] = &[
+    "active",
+    "disabled",
+    "revoked",
+    "owner_deactivated",
+    "access_off",
+    "expiring",
+    "in_use",
+];
+
+impl ApiKey {
+    /// Whether a secret (or token) of this generation still works at `now`.
+    pub fn generation_valid(&self, generation: u32, now: Millis) -> bool {
+        generation == self.generation
+            || matches!(self.grace, Some(g) if g.generation == generation && now < g.until)
+    }
+
+    /// The latest of creation, "Keep" and use: the inactivity clock starts here.
+    pub fn last_activity(&self, last_used: Option<Millis>) -> Millis {
+        self.created_at
+            .max(self.kept_at.unwrap_or(0))
+            .max(last_used.unwrap_or(0))
+    }
+
+    pub fn status(&self, owner: Option<&User>) -> KeyStatus {
+        if self.revoked_at.is_some() {
+            KeyStatus::Revoked
+        } else if self.disabled {
+            KeyStatus::Disabled
+        } else if owner.is_some_and(|o| !o.active) {
+            KeyStatus::OwnerDeactivated
+        } else if owner.is_some_and(|o| !o.api_access) {
+            KeyStatus::AccessOff
+        } else {
+            KeyStatus::Active
+        }
+    }
+
+    fn secret_kind(&self) -> SecretKind {
+        match self.scope {
+            Scope::Agency => SecretKind::AgencyKey,
+            Scope::Location(_) => SecretKind::LocationKey,
+        }
+    }
+}
+
+/// A key as every front end shows it. Never carries the secret.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct KeyView {
+    pub id: String,
+    pub name: String,
+    pub masked_key: String,
+    pub owner: OwnerView,
+    pub scope: ScopeView,
+    pub status: &'static str,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    /// When inactivity deletion is due (moved later if a reminder came late).
+    pub deletes_at: Option<String>,
+    pub deletes_in_days: Option<i64>,
+    /// A deletion reminder has been raised for the current deadline.
+    pub deletion_scheduled: bool,
+    pub in_use: bool,
+    pub live_tokens: usize,
+    /// While the previous secret still works after a regeneration.
+    pub grace_until: Option<String>,
+}
+
+/// A key with its secret, for the moments the secret is shown: create, regenerate.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedKey {
+    #[serde(flatten)]
+    pub view: KeyView,
+    #[serde(serialize_with = "expose_secret")]
+    pub key: Secret,
+}
+
+pub(crate) fn expose_secret<S: Serializer>(s: &Secret, ser: S) -> std::result::Result<S::Ok, S::Error> {
+    ser.serialize_str(s.expose())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewKey {
+    /// User id or email.
+    pub owner: String,
+    pub name: String,
+    /// A location id; `None` for an agency key.
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct KeyFilter {
+    pub owner: Option<String>,
+    pub status: Option<String>,
+    pub search: Option<String>,
+    /// `agency` or a location id.
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DeletedKey {
+    pub id: String,
+    pub name: String,
+    pub owner: OwnerView,
+    pub tokens_deleted: usize,
+    pub was_in_use: bool,
+}
+
+/// Why a secret was shown, for the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disclosure {
+    Reveal,
+    Copy,
+    CopyAsCurl,
+    ExportForPostman,
+}
+
+impl Disclosure {
+    fn audit(self) -> (&'static str, &'static str) {
+        match self {
+            Disclosure::Reveal => ("revealed", "revealed in full"),
+            Disclosure::Copy => ("copied", "copied to the clipboard"),
+            Disclosure::CopyAsCurl => ("copied", "copied as a cURL command"),
+            Disclosure::ExportForPostman => ("copied", "exported for Postman"),
+        }
+    }
+}
+
+/// Grace periods a regeneration may keep the old secret working: 0, 1h, 24h, 7d.
+pub fn parse_grace(text: &str) -> Result<Millis> {
+    match text.trim() {
+        "0" | "0h" | "none" | "immediately" => Ok(0),
+        "1h" => Ok(HOUR),
+        "24h" | "1d" => Ok(24 * HOUR),
+        "7d" => Ok(7 * DAY),
+        other => Err(Error::invalid(format!(
+            "grace period '{other}' is not offered — choose 0, 1h, 24h or 7d"
+        ))),
+    }
+}
+
+/// Everything needed to show many keys without a lookup per key.
+pub(crate) struct ViewContext {
+    pub now: Millis,
+    pub settings: Settings,
+    pub users: HashMap<String, User>,
+    pub locations: HashMap<String, Location>,
+    pub last_used: HashMap<String, Millis>,
+    pub tokens: HashMap<String, Vec<Token>>,
+}
+
+impl ViewContext {
+    pub fn view(&self, key: &ApiKey) -> KeyView {
+        let owner = self.users.get(&key.owner);
+        let last_used = self.last_used.get(&key.id).copied();
+        let live_tokens = self
+            .tokens
+            .get(&key.id)
+            .map(|ts| ts.iter().filter(|t| t.is_live(key, self.now)).count())
+            .unwrap_or(0);
+        let deadline = lifecycle::deletion_deadline(
+            key.last_activity(last_used),
+            self.settings.inactivity_days,
+        );
+        let deletes_at = lifecycle::effective_deadline(deadline, &key.reminders);
+        let scheduled = key.reminders.iter().any(|r| r.deadline == deadline);
+        KeyView {
+            id: key.id.clone(),
+            name: key.name.clone(),
+            masked_key: key.masked.clone(),
+            owner: owner.map(User::owner_view).unwrap_or_else(|| OwnerView {
+                id: key.owner.clone(),
+                name: String::new(),
+                email: String::new(),
+            }),
+            scope: match &key.scope {
+                Scope::Agency => ScopeView::Agency,
+                Scope::Location(l) => ScopeView::Location {
+                    location_id: l.clone(),
+                    name: self.locations.get(l).map(|l| l.name.clone()),
+                },
+            },
+            status: key.status(owner).as_str(),
+            created_at: to_rfc3339(key.created_at),
+            last_used_at: last_used.map(to_rfc3339),
+            deletes_at: Some(to_rfc3339(deletes_at)),
+            deletes_in_days: Some(days_until(self.now, deletes_at)),
+            deletion_scheduled: scheduled,
+            in_use: in_use(last_used, live_tokens, self.now),
+            live_tokens,
+            grace_until: key
+                .grace
+                .filter(|g| g.until > self.now)
+                .map(|g| to_rfc3339(g.until)),
+        }
+    }
+}
+
+fn in_use(last_used: Option<Millis>, live_tokens: usize, now: Millis) -> bool {
+    live_tokens > 0 || last_used.is_some_and(|u| now - u < IN_USE_WINDOW)
+}
+
+impl Store {
+    pub(crate) fn view_context(&self) -> Result<ViewContext> {
+        let mut tokens: HashMap<String, Vec<Token>> = HashMap::new();
+        for t in self.values::<Token>(T::Tokens) {
+            let t = t?;
+            tokens.entry(t.key_id.clone()).or_default().push(t);
+        }
+        Ok(ViewContext {
+            now: self.now(),
+            settings: self.settings()?,
+            users: self.all_users()?,
+            locations: self.all_locations()?,
+            last_used: self.all_last_used()?,
+            tokens,
+        })
+    }
+
+    /// A context holding just what one key's view needs.
+    fn key_context(&self, key: &ApiKey) -> Result<ViewContext> {
+        let mut users = HashMap::new();
+        if let Some(u) = self.get::<User>(T::Users, &key.owner)? {
+            users.insert(u.id.clone(), u);
+        }
+        let mut locations = HashMap::new();
+        if let Scope::Location(l) = &key.scope {
+            if let Some(loc) = self.get::<Location>(T::Locations, l)? {
+                locations.insert(loc.id.clone(), loc);
+            }
+        }
+        let mut last_used = HashMap::new();
+        if let Some(at) = self.last_used(&key.id)? {
+            last_used.insert(key.id.clone(), at);
+        }
+        let mut tokens = HashMap::new();
+        tokens.insert(key.id.clone(), self.tokens_of(&key.id)?);
+        Ok(ViewContext {
+            now: self.now(),
+            settings: self.settings()?,
+            users,
+            locations,
+            last_used,
+            tokens,
+        })
+    }
+
+    pub(crate) fn tokens_of(&self, key_id: &str) -> Result<Vec<Token>> {
+        let mut out = Vec::new();
+        for t in self.values::<Token>(T::Tokens) {
+            let t = t?;
+            if t.key_id == key_id {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn api_key(&self, id: &str) -> Result<ApiKey> {
+        self.get(T::Keys, id.trim())?
+            .ok_or_else(|| Error::not_found("API key", id.trim()))
+    }
+
+    pub fn key_view(&self, id: &str) -> Result<KeyView> {
+        let key = self.api_key(id)?;
+        Ok(self.key_context(&key)?.view(&key))
+    }
+
+    pub(crate) fn key_counts_by_owner(&self) -> Result<HashMap<String, usize>> {
+        let mut counts = HashMap::new();
+        for k in self.values::<ApiKey>(T::Keys) {
+            let k = k?;
+            if k.revoked_at.is_none() {
+                *counts.entry(k.owner).or_insert(0) += 1;
+            }
+        }
+        Ok(counts)
+    }
+
+    pub fn create_key(&self, new: NewKey) -> Result<CreatedKey> {
+        let name = validate::name("API key", &new.name, 100)?;
+        let _g = self.write_guard();
+        let owner = self.user(&new.owner)?;
+        refuse_blocked_owner(&owner)?;
+        let scope = match new.location.as_deref().map(str::trim) {
+            None | Some("") | Some("agency") => Scope::Agency,
+            Some(l) => Scope::Location(self.location(l)?.id),
+        };
+        let master = self.master_key()?;
+        let now = self.now();
+        let id = new_id("key_", now);
+        let mut key = ApiKey {
+            id,
+            name,
+            owner: owner.id.clone(),
+            scope,
+            created_at: now,
+            updated_at: now,
+            kept_at: None,
+            disabled: false,
+            revoked_at: None,
+            generation: 0,
+            hash: [0; 32],
+            masked: String::new(),
+            sealed: Vec::new(),
+            grace: None,
+            old_hashes: Vec::new(),
+            reminders: Vec::new(),
+        };
+        let secret = Secret::generate(key.secret_kind());
+        key.hash = secret.hash();
+        key.masked = secret.mask();
+        key.sealed = seal::seal(master, &key.id, secret.expose().as_bytes());
+        let mut ch = Changes::default();
+        ch.put(T::Keys, &key.id, &key)?;
+        ch.put(
+            T::Hashes,
+            key.hash,
+            &HashEntry {
+                token: false,
+                id: key.id.clone(),
+                generation: 0,
+            },
+        )?;
+        ch.audit(&self.key_event(
+            &key,
+            "created",
+            format!("created API key '{}' ({}) for {}", key.name, key.masked, owner.email),
+        ))?;
+        self.commit(ch)?;
+        drop(_g);
+        Ok(CreatedKey {
+            view: self.key_view(&key.id)?,
+            key: secret,
+        })
+    }
+
+    pub fn list_keys(&self, filter: &KeyFilter) -> Result<Vec<KeyView>> {
+        if let Some(s) = &filter.status {
+            if !STATUS_FILTERS.contains(&s.as_str()) {
+                return Err(Error::invalid(format!(
+                    "status '{s}' is not one of: {}",
+                    STATUS_FILTERS.join(", ")
+                )));
+            }
+        }
+        let owner = filter.owner.as_deref().map(|o| self.user(o)).transpose()?;
+        let ctx = self.view_context()?;
+        let needle = filter.search.as_ref().map(|s| s.trim().to_lowercase());
+        let soon = ctx.settings.reminder_days.iter().copied().max().unwrap_or(15) as i64;
+        let mut out = Vec::new();
+        for k in self.values::<ApiKey>(T::Keys) {
+            let k = k?;
+            if owner.as_ref().is_some_and(|o| o.id != k.owner) {
+                continue;
+            }
+            if let Some(scope) = &filter.scope {
+                let matches = match &k.scope {
+                    Scope::Agency => scope == "agency",
+                    Scope::Location(l) => l == scope,
+                };
+                if !matches {
+                    continue;
+                }
+            }
+            let v = ctx.view(&k);
+            if let Some(s) = &filter.status {
+                let keep = match s.as_str() {
+                    "expiring" => v.status != "revoked" && v.deletes_in_days.is_some_and(|d| d <= soon),
+                    "in_use" => v.in_use,
+                    other => v.status == other,
+                };
+                if !keep {
+                    continue;
+                }
+            }
+            if let Some(n) = needle.as_deref().filter(|n| !n.is_empty()) {
+                let loc = match &v.scope {
+                    ScopeView::Location { name, .. } => name.clone().unwrap_or_default(),
+                    ScopeView::Agency => "agency".to_owned(),
+                };
+                let hay = format!(
+                    "{} {} {} {} {} {}",
+                    v.name, v.id, v.masked_key, v.owner.name, v.owner.email, loc
+                )
+                .to_lowercase();
+                if !hay.contains(n) {
+                    continue;
+                }
+            }
+            out.push(v);
+        }
+        // Newest first, like the key pages users know.
+        out.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(out)
+    }
+
+    /// The full secret of an API key, for copying or revealing. Audited.
+    pub fn reveal_key(&self, id: &str, how: Disclosure) -> Result<Secret> {
+        let _g = self.write_guard();
+        let key = self.api_key(id)?;
+        if key.revoked_at.is_some() {
+            return Err(revoked(&key));
+        }
+        let master = self.master_key()?;
+        let plain = seal::open(master, &key.id, &key.sealed).ok_or_else(|| {
+            Error::MasterKeyUnavailable(format!(
+                "API key '{}' cannot be unsealed with this master key",
+                key.name
+            ))
+        })?;
+        let text = std::str::from_utf8(&plain)
+            .map_err(|_| Error::Corrupt(format!("the sealed secret of '{}' is not text", key.name)))?;
+        let (secret, _) = Secret::parse(text)
+            .ok_or_else(|| Error::Corrupt(format!("the sealed secret of '{}' is malformed", key.name)))?;
+        let (op, what) = how.audit();
+        let mut ch = Changes::default();
+        ch.audit(&self.key_event(&key, op, format!("API key '{}' ({}) {what}", key.name, key.masked)))?;
+        self.commit(ch)?;
+        Ok(secret)
+    }
+
+    /// New secret, same id/name/owner/scope. The old secret and its tokens keep working
+    /// for `grace` (0: they stop now).
+    pub fn regenerate_key(&self, id: &str, grace: Millis) -> Result<CreatedKey> {
+        if ![0, HOUR, 24 * HOUR, 7 * DAY].contains(&grace) {
+            return Err(Error::invalid("grace period must be 0, 1h, 24h or 7d"));
+        }
+        let _g = self.write_guard();
+        let mut key = self.api_key(id)?;
+        if key.revoked_at.is_some() {
+            return Err(revoked(&key));
+        }
+        let master = self.master_key()?;
+        let now = self.now();
+        let live = self
+            .tokens_of(&key.id)?
+            .iter()
+            .filter(|t| t.is_live(&key, now))
+            .count();
+        let old_masked = key.masked.clone();
+        let old_generation = key.generation;
+        let secret = Secret::generate(key.secret_kind());
+        key.old_hashes.push(key.hash);
+        key.generation += 1;
+        key.hash = secret.hash();
+        key.masked = secret.mask();
+        key.sealed = seal::seal(master, &key.id, secret.expose().as_bytes());
+        key.grace = (grace > 0).then_some(Grace {
+            generation: old_generation,
+            until: now + grace,
+        });
+        key.kept_at = Some(now);
+        key.updated_at = now;
+        let when = if grace > 0 {
+            format!("at {}", to_rfc3339(now + grace))
+        } else {
+            "now".to_owned()
+        };
+        let mut ch = Changes::default();
+        ch.put(T::Keys, &key.id, &key)?;
+        ch.put(
+            T::Hashes,
+            key.hash,
+            &HashEntry {
+                token: false,
+                id: key.id.clone(),
+                generation: key.generation,
+            },
+        )?;
+        ch.audit(&self.key_event(
+            &key,
+            "regenerated",
+            format!(
+                "regenerated API key '{}' ({old_masked} → {}); the old key and {live} live token(s) stop working {when}",
+                key.name, key.masked
+            ),
+        ))?;
+        self.commit(ch)?;
+        drop(_g);
+        Ok(CreatedKey {
+            view: self.key_view(&key.id)?,
+            key: secret,
+        })
+    }
+
+    pub fn set_key_disabled(&self, id: &str, disabled: bool) -> Result<KeyView> {
+        {
+            let _g = self.write_guard();
+            let mut key = self.api_key(id)?;
+            if key.revoked_at.is_some() {
+                return Err(revoked(&key));
+            }
+            if key.disabled != disabled {
+                key.disabled = disabled;
+                key.updated_at = self.now();
+                let mut ch = Changes::default();
+                ch.put(T::Keys, &key.id, &key)?;
+                let what = if disabled {
+                    "disabled: it and its tokens fail with DISABLED until enabled"
+                } else {
+                    "enabled: it works again"
+                };
+                ch.audit(&self.key_event(&key, "updated", format!("API key '{}' {what}", key.name)))?;
+                self.commit(ch)?;
+            }
+        }
+        self.key_view(id)
+    }
+
+    /// "Keep": resets the inactivity clock, as if the key had just been used.
+    pub fn keep_key(&self, id: &str) -> Result<KeyView> {
+        {
+            let _g = self.write_guard();
+            let mut key = self.api_key(id)?;
+            let now = self.now();
+            key.kept_at = Some(now);
+            key.updated_at = now;
+            let days = self.settings()?.inactivity_days;
+            let mut ch = Changes::default();
+            ch.put(T::Keys, &key.id, &key)?;
+            ch.audit(&self.key_event(
+                &key,
+                "kept",
+                format!(
+                    "kept API key '{}': inactivity clock reset, it will not be deleted before {}",
+                    key.name,
+                    to_rfc3339(now + days as i64 * DAY)
+                ),
+            ))?;
+            self.commit(ch)?;
+        }
+        self.key_view(id)
+    }
+
+    pub fn rename_key(&self, id: &str, name: &str) -> Result<KeyView> {
+        let name = validate::name("API key", name, 100)?;
+        {
+            let _g = self.write_guard();
+            let mut key = self.api_key(id)?;
+            if key.name != name {
+                let old = std::mem::replace(&mut key.name, name);
+                key.updated_at = self.now();
+                let mut ch = Changes::default();
+                ch.put(T::Keys, &key.id, &key)?;
+                ch.audit(&self.key_event(&key, "updated", format!("renamed API key '{old}' → '{}'", key.name)))?;
+                self.commit(ch)?;
+            }
+        }
+        self.key_view(id)
+    }
+
+    /// Deletes a key and its tokens. A key in use (used in the last 30 days or with live
+    /// tokens) is refused unless `force`.
+    pub fn delete_key(&self, id: &str, force: bool) -> Result<DeletedKey> {
+        let _g = self.write_guard();
+        let key = self.api_key(id)?;
+        let now = self.now();
+        let tokens = self.tokens_of(&key.id)?;
+        let live = tokens.iter().filter(|t| t.is_live(&key, now)).count();
+        let last_used = self.last_used(&key.id)?;
+        let was_in_use = in_use(last_used, live, now);
+        if was_in_use && !force {
+            let mut detail = Vec::new();
+            if let Some(u) = last_used.filter(|u| now - u < IN_USE_WINDOW) {
+                detail.push(format!("used {}", ago(now, u)));
+            }
+            if live > 0 {
+                detail.push(format!("{live} live token{}", if live == 1 { "" } else { "s" }));
+            }
+            return Err(Error::KeyInUse {
+                name: key.name.clone(),
+                detail: detail.join(", "),
+            });
+        }
+        let owner = self.get::<User>(T::Users, &key.owner)?;
+        let mut ch = Changes::default();
+        let tokens_deleted = remove_key(&mut ch, &key, &tokens);
+        ch.audit(&self.key_event(
+            &key,
+            "deleted",
+            format!(
+                "deleted API key '{}' ({}) and {tokens_deleted} token(s){}",
+                key.name,
+                key.masked,
+                if was_in_use { " although it was in use" } else { "" }
+            ),
+        ))?;
+        self.commit(ch)?;
+        Ok(DeletedKey {
+            id: key.id.clone(),
+            name: key.name.clone(),
+            owner: owner.map(|o| o.owner_view()).unwrap_or_else(|| OwnerView {
+                id: key.owner.clone(),
+                name: String::new(),
+                email: String::new(),
+            }),
+            tokens_deleted,
+            was_in_use,
+        })
+    }
+
+    pub(crate) fn key_event(&self, key: &ApiKey, op: &str, summary: String) -> crate::audit::AuditEvent {
+        self.audit_event("api_key", op, &key.id, &key.name, Some(&key.owner), summary)
+    }
+}
+
+/// Adds to `ch` the removal of a key, every hash that points to it, and its tokens.
+pub(crate) fn remove_key(ch: &mut Changes, key: &ApiKey, tokens: &[Token]) -> usize {
+    ch.del(T::Keys, &key.id);
+    ch.del(T::Hashes, key.hash);
+    for h in &key.old_hashes {
+        ch.del(T::Hashes, h);
+    }
+    ch.del(T::LastUsed, &key.id);
+    for t in tokens {
+        ch.del(T::Tokens, &t.id);
+        ch.del(T::Hashes, t.hash);
+        ch.del(T::LastUsed, &t.id);
+    }
+    tokens.len()
+}
+
+pub(crate) fn refuse_blocked_owner(owner: &User) -> Result<()> {
+    if !owner.active {
+        return Err(Error::UserDeactivated(owner.email.clone()));
+    }
+    if !owner.api_access {
+        return Err(Error::ApiAccessOff(owner.email.clone()));
+    }
+    Ok(())
+}
+
+pub(crate) fn revoked(key: &ApiKey) -> Error {
+    Error::Revoked(format!(
+        "API key '{}' was revoked for good when its owner's keys were cleared — create a new key instead",
+        key.name
+    ))
+}

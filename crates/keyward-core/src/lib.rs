@@ -1,0 +1,33 @@
+//! Keyward's domain: site managers, locations, API keys, tokens, verification, the
+//! inactivity lifecycle, the audit log and settings, stored in sled. Knows nothing of
+//! Tauri, HTTP or the command line.
+
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod keys;
+pub mod lifecycle;
+pub mod locations;
+pub mod seal;
+pub mod secret;
+pub mod settings;
+pub mod store;
+pub mod tokens;
+pub mod users;
+mod validate;
+pub mod verify;
+
+pub use audit::{AuditFilter, AuditView};
+pub use clock::{Clock, ManualClock, Millis, SystemClock};
+pub use error::{Error, ErrorClass, Result};
+pub use keys::{CreatedKey, DeletedKey, Disclosure, KeyFilter, KeyView, NewKey, ScopeView};
+pub use lifecycle::LifecycleReport;
+pub use locations::LocationView;
+pub use seal::{FileMasterKey, MasterKey, MasterKeySource};
+pub use secret::{Secret, SecretKind};
+pub use settings::Settings;
+pub use store::{Store, StoreOptions};
+pub use tokens::{CreatedToken, TokenView};
+pub use users::{ClearReport, NewUser, UserEdit, UserView};
+pub use verify::{CredentialKind, Identity, Verdict, VerifyCode};

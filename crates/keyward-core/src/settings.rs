@@ -1,0 +1,231 @@
+//! Settings (SPEC §3.13), stored in the database so the app and the CLI agree.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::store::{Changes, Store, T};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// A key unused for this many days is deleted.
+    pub inactivity_days: u32,
+    /// Reminders before inactivity deletion, in days before the deadline.
+    pub reminder_days: Vec<u32>,
+    /// Tokens expire this many days after they are created.
+    pub token_lifetime_days: u32,
+    /// Reminders before a token expires, in days before expiry.
+    pub token_reminder_days: Vec<u32>,
+    /// Clear the clipboard this many seconds after a copy (0 = never).
+    pub clipboard_clear_seconds: u32,
+    pub local_api_enabled: bool,
+    pub local_api_port: u16,
+    pub launch_at_login: bool,
+    pub close_to_tray: bool,
+    pub notifications: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            inactivity_days: 90,
+            reminder_days: vec![15, 7, 1],
+            token_lifetime_days: 365,
+            token_reminder_days: vec![30, 7, 1],
+            clipboard_clear_seconds: 30,
+            local_api_enabled: true,
+            local_api_port: 7420,
+            launch_at_login: false,
+            close_to_tray: true,
+            notifications: true,
+        }
+    }
+}
+
+/// The names `settings set` accepts, in display order.
+pub const SETTING_NAMES: &[&str] = &[
+    "inactivity_days",
+    "reminder_days",
+    "token_lifetime_days",
+    "token_reminder_days",
+    "clipboard_clear_seconds",
+    "local_api_enabled",
+    "local_api_port",
+    "launch_at_login",
+    "close_to_tray",
+    "notifications",
+];
+
+impl Settings {
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=3650).contains(&self.inactivity_days) {
+            return Err(Error::invalid("inactivity_days must be between 1 and 3650"));
+        }
+        check_days("reminder_days", &self.reminder_days, self.inactivity_days)?;
+        if !(1..=3650).contains(&self.token_lifetime_days) {
+            return Err(Error::invalid("token_lifetime_days must be between 1 and 3650"));
+        }
+        check_days(
+            "token_reminder_days",
+            &self.token_reminder_days,
+            self.token_lifetime_days,
+        )?;
+        if self.clipboard_clear_seconds > 3600 {
+            return Err(Error::invalid(
+                "clipboard_clear_seconds must be between 0 (never) and 3600",
+            ));
+        }
+        if self.local_api_port < 1024 {
+            return Err(Error::invalid("local_api_port must be between 1024 and 65535"));
+        }
+        Ok(())
+    }
+
+    /// Sets one setting from text, as typed on the command line.
+    /// Leaves `self` unchanged when the value is refused.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<()> {
+        let mut next = self.clone();
+        next.apply(name, value.trim())?;
+        next.normalize();
+        next.validate()?;
+        *self = next;
+        Ok(())
+    }
+
+    fn apply(&mut self, name: &str, v: &str) -> Result<()> {
+        match name {
+            "inactivity_days" => self.inactivity_days = parse(name, v)?,
+            "reminder_days" => self.reminder_days = parse_days(name, v)?,
+            "token_lifetime_days" => self.token_lifetime_days = parse(name, v)?,
+            "token_reminder_days" => self.token_reminder_days = parse_days(name, v)?,
+            "clipboard_clear_seconds" => self.clipboard_clear_seconds = parse(name, v)?,
+            "local_api_enabled" => self.local_api_enabled = parse_bool(name, v)?,
+            "local_api_port" => self.local_api_port = parse(name, v)?,
+            "launch_at_login" => self.launch_at_login = parse_bool(name, v)?,
+            "close_to_tray" => self.close_to_tray = parse_bool(name, v)?,
+            "notifications" => self.notifications = parse_bool(name, v)?,
+            other => {
+                return Err(Error::invalid(format!(
+                    "there is no setting '{other}' — settings are: {}",
+                    SETTING_NAMES.join(", ")
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    fn normalize(&mut self) {
+        for days in [&mut self.reminder_days, &mut self.token_reminder_days] {
+            days.sort_unstable_by(|a, b| b.cmp(a));
+            days.dedup();
+        }
+    }
+}
+
+fn check_days(name: &str, days: &[u32], limit: u32) -> Result<()> {
+    if days.len() > 5 {
+        return Err(Error::invalid(format!("{name}: at most 5 reminders")));
+    }
+    if days.iter().any(|d| *d == 0 || *d >= limit) {
+        return Err(Error::invalid(format!(
+            "{name}: each reminder must be at least 1 day and less than {limit} days before"
+        )));
+    }
+    Ok(())
+}
+
+fn parse<N: std::str::FromStr>(name: &str, v: &str) -> Result<N> {
+    v.parse()
+        .map_err(|_| Error::invalid(format!("{name} must be a whole number, not '{v}'")))
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        _ => Err(Error::invalid(format!("{name} must be on or off, not '{v}'"))),
+    }
+}
+
+fn parse_days(name: &str, v: &str) -> Result<Vec<u32>> {
+    if v.is_empty() {
+        return Ok(Vec::new());
+    }
+    v.split(',').map(|d| parse(name, d.trim())).collect()
+}
+
+impl Store {
+    pub fn settings(&self) -> Result<Settings> {
+        match self.tree(T::Meta).get("settings")? {
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| Error::Corrupt(format!("the settings record is unreadable ({e})"))),
+            None => Ok(Settings::default()),
+        }
+    }
+
+    pub fn update_settings(&self, mut new: Settings) -> Result<Settings> {
+        new.normalize();
+        new.validate()?;
+        let _g = self.write_guard();
+        let old = self.settings()?;
+        if old == new {
+            return Ok(new);
+        }
+        let changed = changed_names(&old, &new);
+        let mut ch = Changes::default();
+        let json = serde_json::to_vec(&new).map_err(|e| Error::Storage(e.to_string()))?;
+        ch.put_raw(T::Meta, "settings", json);
+        ch.audit(&self.audit_event(
+            "settings",
+            "updated",
+            "settings",
+            "Preferences",
+            None,
+            format!("changed {}", changed.join(", ")),
+        ))?;
+        self.commit(ch)?;
+        Ok(new)
+    }
+}
+
+fn changed_names(old: &Settings, new: &Settings) -> Vec<String> {
+    let (a, b) = (
+        serde_json::to_value(old).unwrap_or_default(),
+        serde_json::to_value(new).unwrap_or_default(),
+    );
+    SETTING_NAMES
+        .iter()
+        .filter(|n| a.get(**n) != b.get(**n))
+        .map(|n| format!("{n} to {}", b.get(*n).map(|v| v.to_string()).unwrap_or_default()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let s = Settings::default();
+        assert_eq!(s.inactivity_days, 90);
+        assert_eq!(s.reminder_days, vec![15, 7, 1]);
+        assert_eq!(s.token_lifetime_days, 365);
+        assert_eq!(s.token_reminder_days, vec![30, 7, 1]);
+        assert_eq!(s.clipboard_clear_seconds, 30);
+        assert_eq!(s.local_api_port, 7420);
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn set_parses_sorts_and_validates() {
+        let mut s = Settings::default();
+        s.set("reminder_days", "1, 30,7").unwrap();
+        assert_eq!(s.reminder_days, vec![30, 7, 1]);
+        assert!(s.set("reminder_days", "0").is_err());
+        assert!(s.set("inactivity_days", "ten").is_err());
+        assert!(s.set("clipboard_clear_seconds", "4000").is_err());
+        assert!(s.set("nope", "1").is_err());
+        s.set("notifications", "off").unwrap();
+        assert!(!s.notifications);
+    }
+}

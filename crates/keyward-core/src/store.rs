@@ -1,0 +1,531 @@
+//! The sled store: one place that opens the database (with an explicit cache capacity),
+//! checks the schema version, finds the master key, and commits changes. Every change is
+//! a `Changes` set applied in one multi-tree transaction and flushed before the call
+//! returns, so an acknowledged change survives a crash and never half-applies.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::audit::AuditEvent;
+use crate::clock::{Clock, Millis, SystemClock, MINUTE};
+use crate::error::{Error, Result};
+use crate::seal::{self, FileMasterKey, MasterKey, MasterKeySource};
+use sled::Transactional;
+
+/// The schema this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+const MASTER_CHECK_AAD: &str = "keyward:master-check";
+const MASTER_CHECK_TEXT: &[u8] = b"keyward master key check";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum T {
+    Meta,
+    Users,
+    Emails,
+    Locations,
+    Keys,
+    Hashes,
+    Tokens,
+    LastUsed,
+    Audit,
+}
+
+const TREES: [T; 9] = [
+    T::Meta,
+    T::Users,
+    T::Emails,
+    T::Locations,
+    T::Keys,
+    T::Hashes,
+    T::Tokens,
+    T::LastUsed,
+    T::Audit,
+];
+
+impl T {
+    fn name(self) -> &'static str {
+        match self {
+            T::Meta => "meta",
+            T::Users => "users",
+            T::Emails => "user_emails",
+            T::Locations => "locations",
+            T::Keys => "api_keys",
+            T::Hashes => "secret_hashes",
+            T::Tokens => "tokens",
+            T::LastUsed => "last_used",
+            T::Audit => "audit",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// sled's page cache, in bytes. Caps the memory the store may hold.
+    pub cache_capacity: u64,
+    /// Flush to disk before acknowledging each change. Only bulk loaders (benchmarks,
+    /// imports) turn this off and flush once at the end.
+    pub durable: bool,
+    /// Who is acting, recorded in audit events ("cli", "desktop", "http").
+    pub actor: String,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            cache_capacity: 32 * 1024 * 1024,
+            durable: true,
+            actor: "cli".to_owned(),
+        }
+    }
+}
+
+/// A set of writes across trees, committed atomically by `Store::commit`.
+#[derive(Default)]
+pub(crate) struct Changes {
+    ops: Vec<(T, Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl Changes {
+    pub fn put<V: Serialize>(&mut self, t: T, key: impl AsRef<[u8]>, value: &V) -> Result<()> {
+        let bytes = bincode::serialize(value)?;
+        self.ops.push((t, key.as_ref().to_vec(), Some(bytes)));
+        Ok(())
+    }
+
+    pub fn put_raw(&mut self, t: T, key: impl AsRef<[u8]>, value: impl Into<Vec<u8>>) {
+        self.ops.push((t, key.as_ref().to_vec(), Some(value.into())));
+    }
+
+    pub fn del(&mut self, t: T, key: impl AsRef<[u8]>) {
+        self.ops.push((t, key.as_ref().to_vec(), None));
+    }
+
+    pub fn audit(&mut self, event: &AuditEvent) -> Result<()> {
+        self.put(T::Audit, event.id.as_bytes(), event)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
+#[derive(Default)]
+struct Usage {
+    /// id → (last used, last persisted), for keys and tokens.
+    seen: HashMap<String, (Millis, Millis)>,
+    /// Failed verifications by code since the last audit event that counted them.
+    failed: std::collections::BTreeMap<&'static str, u64>,
+    failed_since: Option<Millis>,
+}
+
+pub struct Store {
+    dir: PathBuf,
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    clock: Arc<dyn Clock>,
+    master: std::result::Result<MasterKey, String>,
+    write_lock: Mutex<()>,
+    usage: Mutex<Usage>,
+    opts: StoreOptions,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+/// The data directory's layout: the sled database in `db/`, the master key file beside it.
+pub fn db_path(dir: &Path) -> PathBuf {
+    dir.join("db")
+}
+
+pub fn master_key_path(dir: &Path) -> PathBuf {
+    dir.join("master.key")
+}
+
+impl Store {
+    /// Opens the data directory with the real clock and the master key file.
+    pub fn open_default(dir: &Path, opts: StoreOptions) -> Result<Store> {
+        let source = FileMasterKey::new(master_key_path(dir));
+        Store::open(dir, Arc::new(SystemClock), &source, opts)
+    }
+
+    pub fn open(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        master_source: &dyn MasterKeySource,
+        opts: StoreOptions,
+    ) -> Result<Store> {
+        create_private_dir(dir)?;
+        let db = sled::Config::new()
+            .path(db_path(dir))
+            .cache_capacity(opts.cache_capacity)
+            .flush_every_ms(Some(500))
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                    Error::Locked {
+                        dir: dir.display().to_string(),
+                    }
+                }
+                other => other.into(),
+            })?;
+        let trees = TREES
+            .iter()
+            .map(|t| db.open_tree(t.name()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut store = Store {
+            dir: dir.to_path_buf(),
+            db,
+            trees,
+            clock,
+            master: Err(String::new()),
+            write_lock: Mutex::new(()),
+            usage: Mutex::new(Usage::default()),
+            opts,
+        };
+        store.check_schema()?;
+        store.master = store.find_master_key(master_source)?;
+        Ok(store)
+    }
+
+    fn check_schema(&self) -> Result<()> {
+        match self.tree(T::Meta).get("schema_version")? {
+            Some(v) => {
+                let found = u32::from_be_bytes(
+                    v.as_ref()
+                        .try_into()
+                        .map_err(|_| Error::Corrupt("the schema version record is unreadable".into()))?,
+                );
+                if found > SCHEMA_VERSION {
+                    return Err(Error::SchemaTooNew {
+                        dir: self.dir.display().to_string(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                Ok(())
+            }
+            None => {
+                let mut ch = Changes::default();
+                ch.put_raw(T::Meta, "schema_version", SCHEMA_VERSION.to_be_bytes().to_vec());
+                self.commit_durable(ch)
+            }
+        }
+    }
+
+    /// Finds the master key the database was sealed with. A database that never sealed
+    /// anything gets a new one; an existing one never does (its keys would be lost).
+    fn find_master_key(
+        &self,
+        source: &dyn MasterKeySource,
+    ) -> Result<std::result::Result<MasterKey, String>> {
+        let meta = self.tree(T::Meta);
+        let recorded = meta
+            .get("master_source")?
+            .map(|v| String::from_utf8_lossy(&v).into_owned());
+        let Some(recorded) = recorded else {
+            let key = match source.load()? {
+                Some(k) => k,
+                None => {
+                    let k = MasterKey::generate();
+                    source.store(&k)?;
+                    k
+                }
+            };
+            let mut ch = Changes::default();
+            ch.put_raw(T::Meta, "master_source", source.kind().as_bytes().to_vec());
+            ch.put_raw(
+                T::Meta,
+                "master_check",
+                seal::seal(&key, MASTER_CHECK_AAD, MASTER_CHECK_TEXT),
+            );
+            self.commit_durable(ch)?;
+            return Ok(Ok(key));
+        };
+        if recorded != source.kind() {
+            return Ok(Err(format!(
+                "the API keys in this database are sealed with a master key kept in the {recorded}, \
+                 which this Keyward cannot reach — copying and revealing keys is unavailable \
+                 (verification keeps working)"
+            )));
+        }
+        let key = match source.load() {
+            Ok(Some(k)) => k,
+            Ok(None) => {
+                return Ok(Err(format!(
+                    "the master key ({}) is missing, so sealed API keys cannot be copied or \
+                     revealed; restore it from a backup (verification keeps working)",
+                    source.describe()
+                )))
+            }
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let check = meta.get("master_check")?.unwrap_or_default();
+        if seal::open(&key, MASTER_CHECK_AAD, &check).is_none() {
+            return Ok(Err(format!(
+                "the master key in {} does not belong to this database, so sealed API keys \
+                 cannot be copied or revealed; restore the right key file (verification keeps \
+                 working)",
+                source.describe()
+            )));
+        }
+        Ok(Ok(key))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn now(&self) -> Millis {
+        self.clock.now()
+    }
+
+    pub(crate) fn actor(&self) -> &str {
+        &self.opts.actor
+    }
+
+    pub(crate) fn master_key(&self) -> Result<&MasterKey> {
+        self.master
+            .as_ref()
+            .map_err(|why| Error::MasterKeyUnavailable(why.clone()))
+    }
+
+    /// `None` when sealed keys can be copied; otherwise why not.
+    pub fn master_key_problem(&self) -> Option<String> {
+        self.master.as_ref().err().cloned()
+    }
+
+    pub(crate) fn tree(&self, t: T) -> &sled::Tree {
+        &self.trees[TREES.iter().position(|x| *x == t).unwrap_or(0)]
+    }
+
+    /// Serializes writers inside this process; sled's file lock keeps other processes out.
+    pub(crate) fn write_guard(&self) -> MutexGuard<'_, ()> {
+        self.write_lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn get<V: DeserializeOwned>(&self, t: T, key: impl AsRef<[u8]>) -> Result<Option<V>> {
+        match self.tree(t).get(key)? {
+            Some(bytes) => Ok(Some(bincode::deserialize(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn values<V: DeserializeOwned>(&self, t: T) -> impl Iterator<Item = Result<V>> + '_ {
+        self.tree(t).iter().values().map(|r| {
+            let bytes = r?;
+            Ok(bincode::deserialize(&bytes)?)
+        })
+    }
+
+    /// Applies all writes in one transaction, then makes them durable.
+    pub(crate) fn commit(&self, changes: Changes) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut used: Vec<T> = changes.ops.iter().map(|(t, _, _)| *t).collect();
+        used.sort();
+        used.dedup();
+        let trees: Vec<&sled::Tree> = used.iter().map(|t| self.tree(*t)).collect();
+        let index = |t: T| used.iter().position(|x| *x == t).unwrap_or(0);
+        trees
+            .as_slice()
+            .transaction(|view| {
+                for (t, k, v) in &changes.ops {
+                    let tt = &view[index(*t)];
+                    match v {
+                        Some(v) => {
+                            tt.insert(k.as_slice(), v.as_slice())?;
+                        }
+                        None => {
+                            tt.remove(k.as_slice())?;
+                        }
+                    }
+                }
+                Ok::<_, sled::transaction::ConflictableTransactionError<Error>>(())
+            })?;
+        if self.opts.durable {
+            self.db.flush()?;
+        }
+        Ok(())
+    }
+
+    fn commit_durable(&self, changes: Changes) -> Result<()> {
+        self.commit(changes)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    pub(crate) fn audit_event(
+        &self,
+        entity: &str,
+        operation: &str,
+        object_id: &str,
+        object_name: &str,
+        user_id: Option<&str>,
+        summary: String,
+    ) -> AuditEvent {
+        AuditEvent::new(
+            self.now(),
+            self.actor(),
+            entity,
+            operation,
+            object_id,
+            object_name,
+            user_id,
+            summary,
+        )
+    }
+
+    // ---- usage: kept in memory, persisted at most once per object per minute ----
+
+    pub(crate) fn record_use(&self, ids: &[&str]) {
+        let now = self.now();
+        let mut to_persist = Vec::new();
+        {
+            let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
+            for id in ids {
+                let entry = usage.seen.entry((*id).to_owned()).or_insert((now, i64::MIN));
+                entry.0 = entry.0.max(now);
+                if now.saturating_sub(entry.1) >= MINUTE {
+                    entry.1 = now;
+                    to_persist.push(((*id).to_owned(), entry.0));
+                }
+            }
+        }
+        for (id, at) in to_persist {
+            // Best effort: a lost write costs at most a minute of "last used" precision.
+            let _ = self.tree(T::LastUsed).insert(id.as_bytes(), &at.to_be_bytes());
+        }
+    }
+
+    pub(crate) fn record_failed_verification(&self, code: &'static str) {
+        let now = self.now();
+        let flush_due = {
+            let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
+            *usage.failed.entry(code).or_insert(0) += 1;
+            let since = *usage.failed_since.get_or_insert(now);
+            now - since >= MINUTE
+        };
+        if flush_due {
+            let _ = self.flush_failed_verifications();
+        }
+    }
+
+    fn flush_failed_verifications(&self) -> Result<()> {
+        let (counts, since) = {
+            let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
+            let counts = std::mem::take(&mut usage.failed);
+            (counts, usage.failed_since.take())
+        };
+        if counts.is_empty() {
+            return Ok(());
+        }
+        let total: u64 = counts.values().sum();
+        let detail = counts
+            .iter()
+            .map(|(c, n)| format!("{c} ×{n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let since = since.map(crate::clock::to_rfc3339).unwrap_or_default();
+        let evt = self.audit_event(
+            "verification",
+            "failed",
+            "",
+            "",
+            None,
+            format!("{total} failed verification(s) since {since}: {detail}"),
+        );
+        let _g = self.write_guard();
+        let mut ch = Changes::default();
+        ch.audit(&evt)?;
+        self.commit(ch)
+    }
+
+    /// When a key or token was last used, from memory or disk, whichever is newer.
+    pub fn last_used(&self, id: &str) -> Result<Option<Millis>> {
+        let disk = self
+            .tree(T::LastUsed)
+            .get(id.as_bytes())?
+            .and_then(|v| v.as_ref().try_into().ok().map(i64::from_be_bytes));
+        let mem = self
+            .usage
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .seen
+            .get(id)
+            .map(|e| e.0);
+        Ok(disk.max(mem))
+    }
+
+    /// All "last used" times, for listing many keys at once.
+    pub(crate) fn all_last_used(&self) -> Result<HashMap<String, Millis>> {
+        let mut out = HashMap::new();
+        for r in self.tree(T::LastUsed).iter() {
+            let (k, v) = r?;
+            if let Ok(b) = v.as_ref().try_into() {
+                out.insert(String::from_utf8_lossy(&k).into_owned(), i64::from_be_bytes(b));
+            }
+        }
+        let usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
+        for (id, (at, _)) in &usage.seen {
+            let e = out.entry(id.clone()).or_insert(*at);
+            *e = (*e).max(*at);
+        }
+        Ok(out)
+    }
+
+    /// Writes pending "last used" times and failure counts, then flushes everything.
+    pub fn flush(&self) -> Result<()> {
+        let pending: Vec<(String, Millis)> = {
+            let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
+            usage
+                .seen
+                .iter_mut()
+                .filter(|(_, e)| e.0 > e.1)
+                .map(|(id, e)| {
+                    e.1 = e.0;
+                    (id.clone(), e.0)
+                })
+                .collect()
+        };
+        for (id, at) in pending {
+            self.tree(T::LastUsed).insert(id.as_bytes(), &at.to_be_bytes())?;
+        }
+        self.flush_failed_verifications()?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Size of everything stored, for diagnostics.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.db.size_on_disk()?)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|e| {
+        Error::Storage(format!("cannot create the data directory {}: {e}", dir.display()))
+    })
+}
