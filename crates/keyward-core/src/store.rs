@@ -75,7 +75,7 @@ pub struct StoreOptions {
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
-            cache_capacity: 32 * 1024 * 1024,
+            cache_capacity: 64 * 1024 * 1024,
             durable: true,
             actor: "cli".to_owned(),
         }
@@ -390,7 +390,12 @@ impl Store {
         {
             let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
             for id in ids {
-                let entry = usage.seen.entry((*id).to_owned()).or_insert((now, i64::MIN));
+                if !usage.seen.contains_key(*id) {
+                    usage.seen.insert((*id).to_owned(), (now, i64::MIN));
+                }
+                let Some(entry) = usage.seen.get_mut(*id) else {
+                    continue;
+                };
                 entry.0 = entry.0.max(now);
                 if now.saturating_sub(entry.1) >= MINUTE {
                     entry.1 = now;
