@@ -1,1 +1,216 @@
-fn main(){}
+//! `keyward`: the headless Keyward on the desktop app's data directory.
+
+mod cli;
+mod output;
+
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use cli::{Cli, Command, KeysCmd, LocationsCmd, OnOff, SettingsCmd, TokensCmd, UsersCmd};
+use keyward_core::{
+    AuditFilter, Clock, Disclosure, Error, ErrorClass, FileMasterKey, KeyFilter, ManualClock,
+    NewKey, NewUser, Store, StoreOptions, SystemClock, UserEdit,
+};
+use output::Out;
+
+/// The desktop app's identifier: its data directory is `<data dir>/<identifier>`.
+pub const APP_IDENTIFIER: &str = "com.keyward.desktop";
+
+fn main() -> ExitCode {
+    let json_requested = std::env::args().any(|a| a == "--json");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let usage = e.use_stderr();
+            if usage && json_requested {
+                let msg = e.to_string();
+                let first = msg.lines().next().unwrap_or("usage error").trim_start_matches("error: ");
+                output::print_error_json("USAGE", first);
+                return ExitCode::from(2);
+            }
+            let _ = e.print();
+            return ExitCode::from(if usage { 2 } else { 0 });
+        }
+    };
+    let out = Out {
+        json: cli.json,
+        now: clock().map(|c| c.now()).unwrap_or_default(),
+    };
+    match run(cli, &out) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            out.error(&e);
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+fn exit_code(e: &Error) -> u8 {
+    match e.class() {
+        ErrorClass::Internal => 1,
+        ErrorClass::Usage => 2,
+        ErrorClass::Refused => 3,
+        ErrorClass::NotFound => 4,
+    }
+}
+
+fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf, Error> {
+    if let Some(d) = flag.filter(|d| !d.as_os_str().is_empty()) {
+        return Ok(d);
+    }
+    dirs::data_dir()
+        .map(|d| d.join(APP_IDENTIFIER))
+        .ok_or_else(|| {
+            Error::Invalid(
+                "no data directory could be determined (HOME is not set) — pass --data-dir DIR"
+                    .into(),
+            )
+        })
+}
+
+/// `KEYWARD_NOW` pins the clock (RFC 3339), to rehearse what the lifecycle will do on a date.
+fn clock() -> Result<Arc<dyn Clock>, Error> {
+    match std::env::var("KEYWARD_NOW") {
+        Ok(v) if !v.is_empty() => {
+            let at = keyward_core::clock::parse_rfc3339(&v).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "KEYWARD_NOW='{v}' is not an RFC 3339 time like 2026-08-12T10:00:00Z"
+                ))
+            })?;
+            Ok(Arc::new(ManualClock::new(at)))
+        }
+        _ => Ok(Arc::new(SystemClock)),
+    }
+}
+
+fn open(dir: PathBuf) -> Result<Store, Error> {
+    let source = FileMasterKey::new(keyward_core::store::master_key_path(&dir));
+    Store::open(&dir, clock()?, &source, StoreOptions::default())
+}
+
+fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
+    let store = open(data_dir(cli.data_dir)?)?;
+    match cli.command {
+        Command::Users(cmd) => users(&store, cmd, out)?,
+        Command::Locations(cmd) => locations(&store, cmd, out)?,
+        Command::Keys(cmd) => keys(&store, cmd, out)?,
+        Command::Tokens(cmd) => tokens(&store, cmd, out)?,
+        Command::Verify { secret } => {
+            let verdict = store.verify(secret.trim())?;
+            out.verdict(&verdict);
+            store.flush()?;
+            return Ok(if verdict.valid { 0 } else { 3 });
+        }
+        Command::Lifecycle { dry_run } => out.lifecycle(&store.run_lifecycle(dry_run)?),
+        Command::Audit {
+            limit,
+            object,
+            search,
+        } => out.audit(&store.audit(&AuditFilter {
+            limit: Some(limit),
+            object_id: object,
+            search,
+            ..Default::default()
+        })?),
+        Command::Settings(SettingsCmd::Show) => out.settings(&store.settings()?),
+        Command::Settings(SettingsCmd::Set { name, value }) => {
+            let mut s = store.settings()?;
+            s.set(&name, &value)?;
+            out.settings(&store.update_settings(s)?);
+        }
+    }
+    store.flush()?;
+    Ok(0)
+}
+
+fn users(store: &Store, cmd: UsersCmd, out: &Out) -> Result<(), Error> {
+    match cmd {
+        UsersCmd::Add { name, email, admin } => {
+            out.user(&store.add_user(NewUser { name, email, admin })?, Some("Added"))
+        }
+        UsersCmd::List => out.users(&store.list_users()?),
+        UsersCmd::Show { user } => out.user(&store.user_view(&user)?, None),
+        UsersCmd::Edit { user, name, email } => {
+            if name.is_none() && email.is_none() {
+                return Err(Error::Invalid("nothing to change — pass --name and/or --email".into()));
+            }
+            out.user(&store.edit_user(&user, UserEdit { name, email })?, Some("Updated"))
+        }
+        UsersCmd::Deactivate { user } => {
+            out.user(&store.set_user_active(&user, false)?, Some("Deactivated"))
+        }
+        UsersCmd::Activate { user } => {
+            out.user(&store.set_user_active(&user, true)?, Some("Activated"))
+        }
+        UsersCmd::ApiAccess { user, state } => {
+            let on = matches!(state, OnOff::On);
+            let label = if on { "API access on for" } else { "API access off for" };
+            out.user(&store.set_api_access(&user, on)?, Some(label))
+        }
+        UsersCmd::ClearKeys { user } => out.cleared(&store.clear_user_keys(&user)?),
+    }
+    Ok(())
+}
+
+fn locations(store: &Store, cmd: LocationsCmd, out: &Out) -> Result<(), Error> {
+    match cmd {
+        LocationsCmd::Add { name } => out.location(&store.add_location(&name)?, "Added"),
+        LocationsCmd::List => out.locations(&store.list_locations()?),
+        LocationsCmd::Rename { location, name } => {
+            out.location(&store.rename_location(&location, &name)?, "Renamed")
+        }
+    }
+    Ok(())
+}
+
+fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<(), Error> {
+    match cmd {
+        KeysCmd::Create {
+            owner,
+            name,
+            location,
+        } => out.created_key(
+            &store.create_key(NewKey {
+                owner,
+                name,
+                location,
+            })?,
+            "Created",
+        ),
+        KeysCmd::List(a) => out.keys(&store.list_keys(&KeyFilter {
+            owner: a.owner,
+            status: a.status,
+            search: a.search,
+            scope: a.scope,
+        })?),
+        KeysCmd::Show { key } => {
+            let view = store.key_view(&key)?;
+            let tokens = store.list_tokens(Some(&view.id))?;
+            out.key(&view, &tokens)
+        }
+        KeysCmd::Reveal { key } => {
+            let secret = store.reveal_key(&key, Disclosure::Reveal)?;
+            out.revealed(&store.key_view(&key)?, &secret)
+        }
+        KeysCmd::Regenerate { key, grace } => {
+            let grace = keyward_core::keys::parse_grace(&grace)?;
+            out.created_key(&store.regenerate_key(&key, grace)?, "Regenerated")
+        }
+        KeysCmd::Disable { key } => out.key_changed(&store.set_key_disabled(&key, true)?, "Disabled"),
+        KeysCmd::Enable { key } => out.key_changed(&store.set_key_disabled(&key, false)?, "Enabled"),
+        KeysCmd::Keep { key } => out.key_changed(&store.keep_key(&key)?, "Kept"),
+        KeysCmd::Delete { key, force } => out.deleted(&store.delete_key(&key, force)?),
+    }
+    Ok(())
+}
+
+fn tokens(store: &Store, cmd: TokensCmd, out: &Out) -> Result<(), Error> {
+    match cmd {
+        TokensCmd::Create { key } => out.created_token(&store.create_token(&key)?),
+        TokensCmd::List { key } => out.tokens(&store.list_tokens(key.as_deref())?),
+        TokensCmd::Revoke { token } => out.token_changed(&store.revoke_token(&token)?, "Revoked"),
+    }
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! The command line's shape (SPEC §5). Verb names are an interface: keep them.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyward",
+    version,
+    about = "Issue, copy, rotate and retire API keys — the headless Keyward",
+    long_about = "Keyward's command line. It works on the same data directory as the Keyward \
+                  desktop app (close the app first: one process holds the database at a time).\n\n\
+                  Exit codes: 0 done, 1 internal error, 2 usage, 3 refused (in use, access off, \
+                  deactivated, invalid verification, locked database), 4 not found."
+)]
+pub struct Cli {
+    /// Data directory (default: the desktop app's data directory).
+    #[arg(long, global = true, env = "KEYWARD_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Machine-readable output: JSON on stdout, errors as {"error":{"code","message"}} on stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Site managers: the people API keys belong to.
+    #[command(subcommand)]
+    Users(UsersCmd),
+    /// Locations: sub-accounts a key can be scoped to.
+    #[command(subcommand)]
+    Locations(LocationsCmd),
+    /// API keys.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+    /// Tokens minted from API keys.
+    #[command(subcommand)]
+    Tokens(TokensCmd),
+    /// Check an API key or token; records its use like the HTTP verify. Exit 0 if valid, 3 if not.
+    Verify {
+        /// The API key or token.
+        secret: String,
+    },
+    /// Raise due reminders and delete keys whose inactivity deadline has passed.
+    Lifecycle {
+        /// Only report what would happen.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The audit log, newest first.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Only events about this object (a key id also finds its tokens' events).
+        #[arg(long, value_name = "ID")]
+        object: Option<String>,
+        /// Only events whose text contains this.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// Preferences stored in the database.
+    #[command(subcommand)]
+    Settings(SettingsCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCmd {
+    /// Add a site manager (API access is on by default for admins, off for managers).
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// Make the site manager an admin.
+        #[arg(long)]
+        admin: bool,
+    },
+    List,
+    Show {
+        /// User id or email.
+        user: String,
+    },
+    Edit {
+        user: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Their keys and tokens stop working until reactivated.
+    Deactivate { user: String },
+    Activate { user: String },
+    /// Turn API access on or off (off: their keys fail with API_ACCESS_OFF).
+    ApiAccess { user: String, state: OnOff },
+    /// Revoke all the user's keys and tokens for good and turn API access off.
+    ClearKeys { user: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LocationsCmd {
+    Add {
+        #[arg(long)]
+        name: String,
+    },
+    List,
+    Rename {
+        location: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCmd {
+    /// Create an API key; the key is printed once — store it securely.
+    Create {
+        /// Site manager (user id or email).
+        #[arg(long)]
+        owner: String,
+        /// A descriptive name, e.g. "Zapier – weekly volunteer export".
+        #[arg(long)]
+        name: String,
+        /// Scope the key to a location (id); default: the agency.
+        #[arg(long)]
+        location: Option<String>,
+    },
+    List(ListArgs),
+    Show { key: String },
+    /// Print the full key (audited).
+    Reveal { key: String },
+    /// Revoke the secret and generate a new one (same id, name, owner, scope).
+    Regenerate {
+        key: String,
+        /// How long the old key and its tokens keep working: 0, 1h, 24h or 7d.
+        #[arg(long, default_value = "0")]
+        grace: String,
+    },
+    Disable { key: String },
+    Enable { key: String },
+    /// Reset the inactivity clock.
+    Keep { key: String },
+    /// Delete a key and its tokens. A key in use needs --force.
+    Delete {
+        key: String,
+        /// Delete even if the key was used in the last 30 days or has live tokens.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only keys of this site manager (id or email).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// active, disabled, revoked, owner_deactivated, access_off, expiring, in_use.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Text found in the name, id, owner or location.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// "agency" or a location id.
+    #[arg(long)]
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCmd {
+    /// Mint a token from an API key; printed once.
+    Create { key: String },
+    /// Tokens of one key, or all.
+    List { key: Option<String> },
+    Revoke { token: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCmd {
+    Show,
+    /// Change one setting, e.g. `keyward settings set reminder_days 15,7,1`.
+    Set { name: String, value: String },
+}
