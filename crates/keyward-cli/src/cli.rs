@@ -92,12 +92,21 @@ pub enum UsersCmd {
         email: Option<String>,
     },
     /// Their keys and tokens stop working until reactivated.
-    Deactivate { user: String },
-    Activate { user: String },
+    Deactivate {
+        user: String,
+    },
+    Activate {
+        user: String,
+    },
     /// Turn API access on or off (off: their keys fail with API_ACCESS_OFF).
-    ApiAccess { user: String, state: OnOff },
+    ApiAccess {
+        user: String,
+        state: OnOff,
+    },
     /// Revoke all the user's keys and tokens for good and turn API access off.
-    ClearKeys { user: String },
+    ClearKeys {
+        user: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -135,9 +144,13 @@ pub enum KeysCmd {
         location: Option<String>,
     },
     List(ListArgs),
-    Show { key: String },
+    Show {
+        key: String,
+    },
     /// Print the full key (audited).
-    Reveal { key: String },
+    Reveal {
+        key: String,
+    },
     /// Revoke the secret and generate a new one (same id, name, owner, scope).
     Regenerate {
         key: String,
@@ -145,10 +158,16 @@ pub enum KeysCmd {
         #[arg(long, default_value = "0")]
         grace: String,
     },
-    Disable { key: String },
-    Enable { key: String },
+    Disable {
+        key: String,
+    },
+    Enable {
+        key: String,
+    },
     /// Reset the inactivity clock.
-    Keep { key: String },
+    Keep {
+        key: String,
+    },
     /// Delete a key and its tokens. A key in use needs --force.
     Delete {
         key: String,
@@ -177,15 +196,24 @@ pub struct ListArgs {
 #[derive(Debug, Subcommand)]
 pub enum TokensCmd {
     /// Mint a token from an API key; printed once.
-    Create { key: String },
+    Create {
+        key: String,
+    },
     /// Tokens of one key, or all.
-    List { key: Option<String> },
-    Revoke { token: String },
+    List {
+        key: Option<String>,
+    },
+    Revoke {
+        token: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SettingsCmd {
     Show,
     /// Change one setting, e.g. `keyward settings set reminder_days 15,7,1`.
-    Set { name: String, value: String },
+    Set {
+        name: String,
+        value: String,
+    },
 }

@@ -26,7 +26,11 @@ fn main() -> ExitCode {
             let usage = e.use_stderr();
             if usage && json_requested {
                 let msg = e.to_string();
-                let first = msg.lines().next().unwrap_or("usage error").trim_start_matches("error: ");
+                let first = msg
+                    .lines()
+                    .next()
+                    .unwrap_or("usage error")
+                    .trim_start_matches("error: ");
                 output::print_error_json("USAGE", first);
                 return ExitCode::from(2);
             }
@@ -127,16 +131,22 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
 
 fn users(store: &Store, cmd: UsersCmd, out: &Out) -> Result<(), Error> {
     match cmd {
-        UsersCmd::Add { name, email, admin } => {
-            out.user(&store.add_user(NewUser { name, email, admin })?, Some("Added"))
-        }
+        UsersCmd::Add { name, email, admin } => out.user(
+            &store.add_user(NewUser { name, email, admin })?,
+            Some("Added"),
+        ),
         UsersCmd::List => out.users(&store.list_users()?),
         UsersCmd::Show { user } => out.user(&store.user_view(&user)?, None),
         UsersCmd::Edit { user, name, email } => {
             if name.is_none() && email.is_none() {
-                return Err(Error::Invalid("nothing to change — pass --name and/or --email".into()));
+                return Err(Error::Invalid(
+                    "nothing to change — pass --name and/or --email".into(),
+                ));
             }
-            out.user(&store.edit_user(&user, UserEdit { name, email })?, Some("Updated"))
+            out.user(
+                &store.edit_user(&user, UserEdit { name, email })?,
+                Some("Updated"),
+            )
         }
         UsersCmd::Deactivate { user } => {
             out.user(&store.set_user_active(&user, false)?, Some("Deactivated"))
@@ -146,7 +156,11 @@ fn users(store: &Store, cmd: UsersCmd, out: &Out) -> Result<(), Error> {
         }
         UsersCmd::ApiAccess { user, state } => {
             let on = matches!(state, OnOff::On);
-            let label = if on { "API access on for" } else { "API access off for" };
+            let label = if on {
+                "API access on for"
+            } else {
+                "API access off for"
+            };
             out.user(&store.set_api_access(&user, on)?, Some(label))
         }
         UsersCmd::ClearKeys { user } => out.cleared(&store.clear_user_keys(&user)?),
@@ -198,8 +212,12 @@ fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<(), Error> {
             let grace = keyward_core::keys::parse_grace(&grace)?;
             out.created_key(&store.regenerate_key(&key, grace)?, "Regenerated")
         }
-        KeysCmd::Disable { key } => out.key_changed(&store.set_key_disabled(&key, true)?, "Disabled"),
-        KeysCmd::Enable { key } => out.key_changed(&store.set_key_disabled(&key, false)?, "Enabled"),
+        KeysCmd::Disable { key } => {
+            out.key_changed(&store.set_key_disabled(&key, true)?, "Disabled")
+        }
+        KeysCmd::Enable { key } => {
+            out.key_changed(&store.set_key_disabled(&key, false)?, "Enabled")
+        }
         KeysCmd::Keep { key } => out.key_changed(&store.keep_key(&key)?, "Kept"),
         KeysCmd::Delete { key, force } => out.deleted(&store.delete_key(&key, force)?),
     }

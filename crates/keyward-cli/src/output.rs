@@ -134,7 +134,18 @@ impl Out {
                 ]
             })
             .collect();
-        table(&["ID", "NAME", "EMAIL", "ROLE", "ACTIVE", "API ACCESS", "KEYS"], &rows);
+        table(
+            &[
+                "ID",
+                "NAME",
+                "EMAIL",
+                "ROLE",
+                "ACTIVE",
+                "API ACCESS",
+                "KEYS",
+            ],
+            &rows,
+        );
     }
 
     pub fn cleared(&self, r: &ClearReport) {
@@ -162,7 +173,10 @@ impl Out {
             println!("No locations yet. Add one: keyward locations add --name NAME");
             return;
         }
-        let rows: Vec<Vec<String>> = ls.iter().map(|l| vec![l.id.clone(), l.name.clone()]).collect();
+        let rows: Vec<Vec<String>> = ls
+            .iter()
+            .map(|l| vec![l.id.clone(), l.name.clone()])
+            .collect();
         table(&["ID", "NAME"], &rows);
     }
 
@@ -171,7 +185,13 @@ impl Out {
             return print_json(k);
         }
         let v = &k.view;
-        println!("{label} API key '{}' ({}) for {} — {}", v.name, v.id, v.owner.email, scope_text(&v.scope));
+        println!(
+            "{label} API key '{}' ({}) for {} — {}",
+            v.name,
+            v.id,
+            v.owner.email,
+            scope_text(&v.scope)
+        );
         println!();
         println!("    {}", k.key.expose());
         println!();
@@ -183,7 +203,9 @@ impl Out {
 
     pub fn revealed(&self, v: &KeyView, secret: &Secret) {
         if self.json {
-            return print_json(&serde_json::json!({"id": v.id, "name": v.name, "key": secret.expose()}));
+            return print_json(
+                &serde_json::json!({"id": v.id, "name": v.name, "key": secret.expose()}),
+            );
         }
         println!("{}", secret.expose());
     }
@@ -219,7 +241,17 @@ impl Out {
             })
             .collect();
         table(
-            &["ID", "NAME", "KEY", "OWNER", "SCOPE", "STATUS", "LAST USED", "TOKENS", "DELETES"],
+            &[
+                "ID",
+                "NAME",
+                "KEY",
+                "OWNER",
+                "SCOPE",
+                "STATUS",
+                "LAST USED",
+                "TOKENS",
+                "DELETES",
+            ],
             &rows,
         );
         println!("{} key(s)", keys.len());
@@ -239,7 +271,11 @@ impl Out {
         println!("  last used     {}", self.when(k.last_used_at.as_ref()));
         println!("  in use        {}", yes_no(k.in_use));
         if let Some(d) = &k.deletes_at {
-            let note = if k.deletion_scheduled { " (reminder sent)" } else { "" };
+            let note = if k.deletion_scheduled {
+                " (reminder sent)"
+            } else {
+                ""
+            };
             println!("  deletes at    {d} if unused{note}");
         }
         if let Some(g) = &k.grace_until {
@@ -256,7 +292,12 @@ impl Out {
         if self.json {
             return print_json(k);
         }
-        println!("{label} API key '{}' ({}) — status {}", k.name, k.id, status_text(k.status));
+        println!(
+            "{label} API key '{}' ({}) — status {}",
+            k.name,
+            k.id,
+            status_text(k.status)
+        );
         if label == "Kept" {
             if let Some(d) = &k.deletes_at {
                 println!("It will not be deleted for inactivity before {d}.");
@@ -278,7 +319,10 @@ impl Out {
         if self.json {
             return print_json(t);
         }
-        println!("Generated token {} for API key {} (expires {})", t.id, t.key_id, t.expires_at);
+        println!(
+            "Generated token {} for API key {} (expires {})",
+            t.id, t.key_id, t.expires_at
+        );
         println!();
         println!("    {}", t.token.expose());
         println!();
@@ -300,7 +344,18 @@ impl Out {
                 ]
             })
             .collect();
-        table(&["TOKEN", "VALUE", "KEY", "STATUS", "CREATED", "EXPIRES", "LAST USED"], &rows);
+        table(
+            &[
+                "TOKEN",
+                "VALUE",
+                "KEY",
+                "STATUS",
+                "CREATED",
+                "EXPIRES",
+                "LAST USED",
+            ],
+            &rows,
+        );
     }
 
     pub fn tokens(&self, tokens: &[TokenView]) {
@@ -357,7 +412,11 @@ impl Out {
             r.keys_checked,
             r.tokens_checked,
             r.ran_at,
-            if r.dry_run { " (dry run: nothing changed)" } else { "" }
+            if r.dry_run {
+                " (dry run: nothing changed)"
+            } else {
+                ""
+            }
         );
         if r.reminders.is_empty() && r.deleted.is_empty() {
             println!("Nothing due.");
@@ -380,7 +439,14 @@ impl Out {
         }
         let rows: Vec<Vec<String>> = events
             .iter()
-            .map(|e| vec![e.at.clone(), e.actor.clone(), e.action.clone(), e.summary.clone()])
+            .map(|e| {
+                vec![
+                    e.at.clone(),
+                    e.actor.clone(),
+                    e.action.clone(),
+                    e.summary.clone(),
+                ]
+            })
             .collect();
         table(&["TIME (UTC)", "BY", "ACTION", "WHAT"], &rows);
     }

@@ -113,8 +113,11 @@ impl Store {
                 }
             }
             if let Some(n) = &needle {
-                let hay = format!("{} {}.{} {}", e.object_name, e.entity, e.operation, e.summary)
-                    .to_lowercase();
+                let hay = format!(
+                    "{} {}.{} {}",
+                    e.object_name, e.entity, e.operation, e.summary
+                )
+                .to_lowercase();
                 if !hay.contains(n.as_str()) {
                     continue;
                 }

@@ -40,7 +40,11 @@ pub enum Error {
     #[error("the Keyward database in {dir} is in use by another Keyward process — close the Keyward app (or the other keyward command) and try again")]
     Locked { dir: String },
     #[error("the database in {dir} was written by a newer Keyward (schema {found}, this version understands up to {supported}) — upgrade Keyward to open it")]
-    SchemaTooNew { dir: String, found: u32, supported: u32 },
+    SchemaTooNew {
+        dir: String,
+        found: u32,
+        supported: u32,
+    },
     #[error("{0}")]
     MasterKeyUnavailable(String),
     #[error("the database is damaged: {0}")]
@@ -90,7 +94,10 @@ impl Error {
     }
 
     pub(crate) fn not_found(what: &'static str, id: impl Into<String>) -> Self {
-        Error::NotFound { what, id: id.into() }
+        Error::NotFound {
+            what,
+            id: id.into(),
+        }
     }
 }
 

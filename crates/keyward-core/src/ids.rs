@@ -49,7 +49,9 @@ mod tests {
         let mut sorted = ids.clone();
         sorted.sort();
         assert_eq!(ids, sorted);
-        assert!(ids.iter().all(|id| id.starts_with("evt_") && id.len() == 30));
+        assert!(ids
+            .iter()
+            .all(|id| id.starts_with("evt_") && id.len() == 30));
         let unique: std::collections::HashSet<_> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len());
     }

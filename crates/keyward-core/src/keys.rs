@@ -179,7 +179,10 @@ pub struct CreatedKey {
     pub key: Secret,
 }
 
-pub(crate) fn expose_secret<S: Serializer>(s: &Secret, ser: S) -> std::result::Result<S::Ok, S::Error> {
+pub(crate) fn expose_secret<S: Serializer>(
+    s: &Secret,
+    ser: S,
+) -> std::result::Result<S::Ok, S::Error> {
     ser.serialize_str(s.expose())
 }
 
@@ -429,7 +432,10 @@ impl Store {
         ch.audit(&self.key_event(
             &key,
             "created",
-            format!("created API key '{}' ({}) for {}", key.name, key.masked, owner.email),
+            format!(
+                "created API key '{}' ({}) for {}",
+                key.name, key.masked, owner.email
+            ),
         ))?;
         self.commit(ch)?;
         drop(_g);
@@ -451,7 +457,13 @@ impl Store {
         let owner = filter.owner.as_deref().map(|o| self.user(o)).transpose()?;
         let ctx = self.view_context()?;
         let needle = filter.search.as_ref().map(|s| s.trim().to_lowercase());
-        let soon = ctx.settings.reminder_days.iter().copied().max().unwrap_or(15) as i64;
+        let soon = ctx
+            .settings
+            .reminder_days
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(15) as i64;
         let mut out = Vec::new();
         for k in self.values::<ApiKey>(T::Keys) {
             let k = k?;
@@ -470,7 +482,9 @@ impl Store {
             let v = ctx.view(&k);
             if let Some(s) = &filter.status {
                 let keep = match s.as_str() {
-                    "expiring" => v.status != "revoked" && v.deletes_in_days.is_some_and(|d| d <= soon),
+                    "expiring" => {
+                        v.status != "revoked" && v.deletes_in_days.is_some_and(|d| d <= soon)
+                    }
                     "in_use" => v.in_use,
                     other => v.status == other,
                 };
@@ -513,13 +527,19 @@ impl Store {
                 key.name
             ))
         })?;
-        let text = std::str::from_utf8(&plain)
-            .map_err(|_| Error::Corrupt(format!("the sealed secret of '{}' is not text", key.name)))?;
-        let (secret, _) = Secret::parse(text)
-            .ok_or_else(|| Error::Corrupt(format!("the sealed secret of '{}' is malformed", key.name)))?;
+        let text = std::str::from_utf8(&plain).map_err(|_| {
+            Error::Corrupt(format!("the sealed secret of '{}' is not text", key.name))
+        })?;
+        let (secret, _) = Secret::parse(text).ok_or_else(|| {
+            Error::Corrupt(format!("the sealed secret of '{}' is malformed", key.name))
+        })?;
         let (op, what) = how.audit();
         let mut ch = Changes::default();
-        ch.audit(&self.key_event(&key, op, format!("API key '{}' ({}) {what}", key.name, key.masked)))?;
+        ch.audit(&self.key_event(
+            &key,
+            op,
+            format!("API key '{}' ({}) {what}", key.name, key.masked),
+        ))?;
         self.commit(ch)?;
         Ok(secret)
     }
@@ -605,7 +625,11 @@ impl Store {
                 } else {
                     "enabled: it works again"
                 };
-                ch.audit(&self.key_event(&key, "updated", format!("API key '{}' {what}", key.name)))?;
+                ch.audit(&self.key_event(
+                    &key,
+                    "updated",
+                    format!("API key '{}' {what}", key.name),
+                ))?;
                 self.commit(ch)?;
             }
         }
@@ -647,7 +671,11 @@ impl Store {
                 key.updated_at = self.now();
                 let mut ch = Changes::default();
                 ch.put(T::Keys, &key.id, &key)?;
-                ch.audit(&self.key_event(&key, "updated", format!("renamed API key '{old}' → '{}'", key.name)))?;
+                ch.audit(&self.key_event(
+                    &key,
+                    "updated",
+                    format!("renamed API key '{old}' → '{}'", key.name),
+                ))?;
                 self.commit(ch)?;
             }
         }
@@ -670,7 +698,10 @@ impl Store {
                 detail.push(format!("used {}", ago(now, u)));
             }
             if live > 0 {
-                detail.push(format!("{live} live token{}", if live == 1 { "" } else { "s" }));
+                detail.push(format!(
+                    "{live} live token{}",
+                    if live == 1 { "" } else { "s" }
+                ));
             }
             return Err(Error::KeyInUse {
                 name: key.name.clone(),
@@ -687,7 +718,11 @@ impl Store {
                 "deleted API key '{}' ({}) and {tokens_deleted} token(s){}",
                 key.name,
                 key.masked,
-                if was_in_use { " although it was in use" } else { "" }
+                if was_in_use {
+                    " although it was in use"
+                } else {
+                    ""
+                }
             ),
         ))?;
         self.commit(ch)?;
@@ -704,7 +739,12 @@ impl Store {
         })
     }
 
-    pub(crate) fn key_event(&self, key: &ApiKey, op: &str, summary: String) -> crate::audit::AuditEvent {
+    pub(crate) fn key_event(
+        &self,
+        key: &ApiKey,
+        op: &str,
+        summary: String,
+    ) -> crate::audit::AuditEvent {
         self.audit_event("api_key", op, &key.id, &key.name, Some(&key.owner), summary)
     }
 }

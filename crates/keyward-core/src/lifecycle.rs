@@ -61,7 +61,12 @@ pub fn effective_deadline(deadline: Millis, reminders: &[Reminder]) -> Millis {
 
 /// The most urgent threshold that has passed for `deadline` and was not yet covered by
 /// an equally or more urgent reminder.
-fn due_threshold(deadline: Millis, reminders: &[Reminder], days: &[u32], now: Millis) -> Option<u32> {
+fn due_threshold(
+    deadline: Millis,
+    reminders: &[Reminder],
+    days: &[u32],
+    now: Millis,
+) -> Option<u32> {
     let most_urgent_passed = days
         .iter()
         .copied()
@@ -116,7 +121,12 @@ pub fn plan_key(
 }
 
 /// The reminder threshold to raise for a live token at `now`, if any.
-pub fn plan_token(expires_at: Millis, reminders: &[Reminder], days: &[u32], now: Millis) -> Option<u32> {
+pub fn plan_token(
+    expires_at: Millis,
+    reminders: &[Reminder],
+    days: &[u32],
+    now: Millis,
+) -> Option<u32> {
     if now >= expires_at {
         return None;
     }
@@ -189,11 +199,14 @@ impl Store {
             tokens_by_key.entry(t.key_id.clone()).or_default().push(t);
         }
         let owner_of = |id: &str| -> OwnerView {
-            users.get(id).map(User::owner_view).unwrap_or_else(|| OwnerView {
-                id: id.to_owned(),
-                name: String::new(),
-                email: String::new(),
-            })
+            users
+                .get(id)
+                .map(User::owner_view)
+                .unwrap_or_else(|| OwnerView {
+                    id: id.to_owned(),
+                    name: String::new(),
+                    email: String::new(),
+                })
         };
 
         let mut report = LifecycleReport {
@@ -221,7 +234,10 @@ impl Store {
             let tokens = tokens_by_key.get(&key.id).unwrap_or(&no_tokens);
             let since = match used {
                 Some(u) => format!("unused since {}", short_date(now, u)),
-                None => format!("never used since it was created on {}", short_date(now, key.created_at)),
+                None => format!(
+                    "never used since it was created on {}",
+                    short_date(now, key.created_at)
+                ),
             };
             match plan.action {
                 KeyAction::Nothing => {}
@@ -239,9 +255,11 @@ impl Store {
                         raised_at: now,
                     });
                     ch.put(T::Keys, &key.id, &key)?;
-                    ch.audit(&self.key_event(&key, "reminder", format!(
-                        "{message} (deletion on {})", to_rfc3339(plan.deletes_at)
-                    )))?;
+                    ch.audit(&self.key_event(
+                        &key,
+                        "reminder",
+                        format!("{message} (deletion on {})", to_rfc3339(plan.deletes_at)),
+                    ))?;
                     pending += 1;
                     report.reminders.push(ReminderNotice {
                         kind: ReminderKind::KeyDeletion,
@@ -364,7 +382,10 @@ mod tests {
         let p = plan_key(T0, &[], 90, &DAYS, T0 + 75 * DAY);
         assert_eq!(p.action, KeyAction::Remind { days_before: 15 });
         let r = [remind(deadline, 15, T0 + 75 * DAY)];
-        assert_eq!(plan_key(T0, &r, 90, &DAYS, T0 + 76 * DAY).action, KeyAction::Nothing);
+        assert_eq!(
+            plan_key(T0, &r, 90, &DAYS, T0 + 76 * DAY).action,
+            KeyAction::Nothing
+        );
         assert_eq!(
             plan_key(T0, &r, 90, &DAYS, T0 + 83 * DAY).action,
             KeyAction::Remind { days_before: 7 }
@@ -378,7 +399,10 @@ mod tests {
         assert_eq!(p.action, KeyAction::Remind { days_before: 7 });
         let r = [remind(T0 + 90 * DAY, 7, T0 + 84 * DAY)];
         // The 15-day one is never raised afterwards.
-        assert_eq!(plan_key(T0, &r, 90, &DAYS, T0 + 85 * DAY).action, KeyAction::Nothing);
+        assert_eq!(
+            plan_key(T0, &r, 90, &DAYS, T0 + 85 * DAY).action,
+            KeyAction::Nothing
+        );
     }
 
     #[test]
@@ -389,8 +413,14 @@ mod tests {
         assert_eq!(p.action, KeyAction::Remind { days_before: 1 });
         assert_eq!(p.deletes_at, now + DAY);
         let r = [remind(T0 + 90 * DAY, 1, now)];
-        assert_eq!(plan_key(T0, &r, 90, &DAYS, T0 + 90 * DAY).action, KeyAction::Nothing);
-        assert_eq!(plan_key(T0, &r, 90, &DAYS, now + DAY).action, KeyAction::Delete);
+        assert_eq!(
+            plan_key(T0, &r, 90, &DAYS, T0 + 90 * DAY).action,
+            KeyAction::Nothing
+        );
+        assert_eq!(
+            plan_key(T0, &r, 90, &DAYS, now + DAY).action,
+            KeyAction::Delete
+        );
     }
 
     #[test]

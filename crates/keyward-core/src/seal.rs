@@ -188,7 +188,10 @@ mod tests {
         let k = MasterKey::generate();
         let sealed = seal(&k, "key_1", b"kwa_secret");
         assert!(!sealed.windows(10).any(|w| w == b"kwa_secret"));
-        assert_eq!(open(&k, "key_1", &sealed).unwrap().as_slice(), b"kwa_secret");
+        assert_eq!(
+            open(&k, "key_1", &sealed).unwrap().as_slice(),
+            b"kwa_secret"
+        );
         assert!(open(&k, "key_2", &sealed).is_none());
         assert!(open(&MasterKey::generate(), "key_1", &sealed).is_none());
         let mut tampered = sealed.clone();

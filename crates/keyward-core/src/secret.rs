@@ -101,7 +101,10 @@ pub fn check_format(s: &str) -> Option<SecretKind> {
     }
     let kind = SecretKind::from_prefix(&s[..PREFIX_LEN])?;
     let (head, sum) = s.split_at(PREFIX_LEN + BODY_LEN);
-    if !head[PREFIX_LEN..].bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if !head[PREFIX_LEN..]
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric())
+    {
         return None;
     }
     if checksum(head) != sum {

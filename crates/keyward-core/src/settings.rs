@@ -63,7 +63,9 @@ impl Settings {
         }
         check_days("reminder_days", &self.reminder_days, self.inactivity_days)?;
         if !(1..=3650).contains(&self.token_lifetime_days) {
-            return Err(Error::invalid("token_lifetime_days must be between 1 and 3650"));
+            return Err(Error::invalid(
+                "token_lifetime_days must be between 1 and 3650",
+            ));
         }
         check_days(
             "token_reminder_days",
@@ -76,7 +78,9 @@ impl Settings {
             ));
         }
         if self.local_api_port < 1024 {
-            return Err(Error::invalid("local_api_port must be between 1024 and 65535"));
+            return Err(Error::invalid(
+                "local_api_port must be between 1024 and 65535",
+            ));
         }
         Ok(())
     }
@@ -143,7 +147,9 @@ fn parse_bool(name: &str, v: &str) -> Result<bool> {
     match v.to_ascii_lowercase().as_str() {
         "on" | "true" | "yes" | "1" => Ok(true),
         "off" | "false" | "no" | "0" => Ok(false),
-        _ => Err(Error::invalid(format!("{name} must be on or off, not '{v}'"))),
+        _ => Err(Error::invalid(format!(
+            "{name} must be on or off, not '{v}'"
+        ))),
     }
 }
 
@@ -196,7 +202,12 @@ fn changed_names(old: &Settings, new: &Settings) -> Vec<String> {
     SETTING_NAMES
         .iter()
         .filter(|n| a.get(**n) != b.get(**n))
-        .map(|n| format!("{n} to {}", b.get(*n).map(|v| v.to_string()).unwrap_or_default()))
+        .map(|n| {
+            format!(
+                "{n} to {}",
+                b.get(*n).map(|v| v.to_string()).unwrap_or_default()
+            )
+        })
         .collect()
 }
 

@@ -96,7 +96,8 @@ impl Changes {
     }
 
     pub fn put_raw(&mut self, t: T, key: impl AsRef<[u8]>, value: impl Into<Vec<u8>>) {
-        self.ops.push((t, key.as_ref().to_vec(), Some(value.into())));
+        self.ops
+            .push((t, key.as_ref().to_vec(), Some(value.into())));
     }
 
     pub fn del(&mut self, t: T, key: impl AsRef<[u8]>) {
@@ -134,7 +135,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -196,11 +199,9 @@ impl Store {
     fn check_schema(&self) -> Result<()> {
         match self.tree(T::Meta).get("schema_version")? {
             Some(v) => {
-                let found = u32::from_be_bytes(
-                    v.as_ref()
-                        .try_into()
-                        .map_err(|_| Error::Corrupt("the schema version record is unreadable".into()))?,
-                );
+                let found = u32::from_be_bytes(v.as_ref().try_into().map_err(|_| {
+                    Error::Corrupt("the schema version record is unreadable".into())
+                })?);
                 if found > SCHEMA_VERSION {
                     return Err(Error::SchemaTooNew {
                         dir: self.dir.display().to_string(),
@@ -212,7 +213,11 @@ impl Store {
             }
             None => {
                 let mut ch = Changes::default();
-                ch.put_raw(T::Meta, "schema_version", SCHEMA_VERSION.to_be_bytes().to_vec());
+                ch.put_raw(
+                    T::Meta,
+                    "schema_version",
+                    SCHEMA_VERSION.to_be_bytes().to_vec(),
+                );
                 self.commit_durable(ch)
             }
         }
@@ -309,7 +314,11 @@ impl Store {
         self.write_lock.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn get<V: DeserializeOwned>(&self, t: T, key: impl AsRef<[u8]>) -> Result<Option<V>> {
+    pub(crate) fn get<V: DeserializeOwned>(
+        &self,
+        t: T,
+        key: impl AsRef<[u8]>,
+    ) -> Result<Option<V>> {
         match self.tree(t).get(key)? {
             Some(bytes) => Ok(Some(bincode::deserialize(&bytes)?)),
             None => Ok(None),
@@ -333,22 +342,20 @@ impl Store {
         used.dedup();
         let trees: Vec<&sled::Tree> = used.iter().map(|t| self.tree(*t)).collect();
         let index = |t: T| used.iter().position(|x| *x == t).unwrap_or(0);
-        trees
-            .as_slice()
-            .transaction(|view| {
-                for (t, k, v) in &changes.ops {
-                    let tt = &view[index(*t)];
-                    match v {
-                        Some(v) => {
-                            tt.insert(k.as_slice(), v.as_slice())?;
-                        }
-                        None => {
-                            tt.remove(k.as_slice())?;
-                        }
+        trees.as_slice().transaction(|view| {
+            for (t, k, v) in &changes.ops {
+                let tt = &view[index(*t)];
+                match v {
+                    Some(v) => {
+                        tt.insert(k.as_slice(), v.as_slice())?;
+                    }
+                    None => {
+                        tt.remove(k.as_slice())?;
                     }
                 }
-                Ok::<_, sled::transaction::ConflictableTransactionError<Error>>(())
-            })?;
+            }
+            Ok::<_, sled::transaction::ConflictableTransactionError<Error>>(())
+        })?;
         if self.opts.durable {
             self.db.flush()?;
         }
@@ -405,7 +412,9 @@ impl Store {
         }
         for (id, at) in to_persist {
             // Best effort: a lost write costs at most a minute of "last used" precision.
-            let _ = self.tree(T::LastUsed).insert(id.as_bytes(), &at.to_be_bytes());
+            let _ = self
+                .tree(T::LastUsed)
+                .insert(id.as_bytes(), &at.to_be_bytes());
         }
     }
 
@@ -474,7 +483,10 @@ impl Store {
         for r in self.tree(T::LastUsed).iter() {
             let (k, v) = r?;
             if let Ok(b) = v.as_ref().try_into() {
-                out.insert(String::from_utf8_lossy(&k).into_owned(), i64::from_be_bytes(b));
+                out.insert(
+                    String::from_utf8_lossy(&k).into_owned(),
+                    i64::from_be_bytes(b),
+                );
             }
         }
         let usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
@@ -500,7 +512,8 @@ impl Store {
                 .collect()
         };
         for (id, at) in pending {
-            self.tree(T::LastUsed).insert(id.as_bytes(), &at.to_be_bytes())?;
+            self.tree(T::LastUsed)
+                .insert(id.as_bytes(), &at.to_be_bytes())?;
         }
         self.flush_failed_verifications()?;
         self.db.flush()?;
@@ -531,6 +544,9 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         b.mode(0o700);
     }
     b.create(dir).map_err(|e| {
-        Error::Storage(format!("cannot create the data directory {}: {e}", dir.display()))
+        Error::Storage(format!(
+            "cannot create the data directory {}: {e}",
+            dir.display()
+        ))
     })
 }

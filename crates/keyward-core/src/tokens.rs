@@ -38,7 +38,9 @@ impl Token {
     fn status(&self, key: Option<&ApiKey>, now: Millis) -> &'static str {
         match key {
             _ if self.revoked_at.is_some() => "revoked",
-            Some(k) if k.revoked_at.is_some() || !k.generation_valid(self.generation, now) => "revoked",
+            Some(k) if k.revoked_at.is_some() || !k.generation_valid(self.generation, now) => {
+                "revoked"
+            }
             _ if now >= self.expires_at => "expired",
             None => "revoked",
             Some(_) => "active",
@@ -186,7 +188,10 @@ impl Store {
                     &token,
                     k,
                     "revoked",
-                    format!("revoked token {} ({}) of API key '{}'", token.id, token.masked, k.name),
+                    format!(
+                        "revoked token {} ({}) of API key '{}'",
+                        token.id, token.masked, k.name
+                    ),
                 ))?;
             }
             self.commit(ch)?;

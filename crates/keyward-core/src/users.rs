@@ -112,7 +112,11 @@ impl Store {
             return Err(Error::EmailTaken(email));
         }
         let now = self.now();
-        let role = if new.admin { Role::Admin } else { Role::Manager };
+        let role = if new.admin {
+            Role::Admin
+        } else {
+            Role::Manager
+        };
         let user = User {
             id: new_id("usr_", now),
             name,
@@ -125,7 +129,11 @@ impl Store {
         };
         let mut ch = Changes::default();
         ch.put(T::Users, &user.id, &user)?;
-        ch.put_raw(T::Emails, user.email.to_lowercase(), user.id.as_bytes().to_vec());
+        ch.put_raw(
+            T::Emails,
+            user.email.to_lowercase(),
+            user.id.as_bytes().to_vec(),
+        );
         ch.audit(&self.user_event(
             &user,
             "created",

@@ -39,7 +39,9 @@ impl VerifyCode {
 
     pub fn message(self) -> &'static str {
         match self {
-            VerifyCode::Malformed => "this is not a Keyward key or token (check for a copy-paste slip)",
+            VerifyCode::Malformed => {
+                "this is not a Keyward key or token (check for a copy-paste slip)"
+            }
             VerifyCode::NotFound => "no such key or token",
             VerifyCode::Revoked => "this key or token has been revoked or replaced",
             VerifyCode::Disabled => "this API key is disabled",
@@ -114,7 +116,10 @@ impl Store {
     }
 
     /// Exchanges a valid API key (not a token) for a new token; counts as a use.
-    pub fn exchange_key_for_token(&self, presented: &str) -> Result<std::result::Result<CreatedToken, VerifyCode>> {
+    pub fn exchange_key_for_token(
+        &self,
+        presented: &str,
+    ) -> Result<std::result::Result<CreatedToken, VerifyCode>> {
         let _g = self.write_guard();
         match self.check(presented)? {
             Ok((identity, key)) if identity.kind == CredentialKind::ApiKey => {
@@ -133,7 +138,10 @@ impl Store {
         }
     }
 
-    fn check(&self, presented: &str) -> Result<std::result::Result<(Identity, ApiKey), VerifyCode>> {
+    fn check(
+        &self,
+        presented: &str,
+    ) -> Result<std::result::Result<(Identity, ApiKey), VerifyCode>> {
         use VerifyCode::*;
         let Some(kind) = check_format(presented) else {
             return Ok(Err(Malformed));
