@@ -271,6 +271,7 @@ impl ViewContext {
         );
         let deletes_at = lifecycle::effective_deadline(deadline, &key.reminders);
         let scheduled = key.reminders.iter().any(|r| r.deadline == deadline);
+        let live = key.revoked_at.is_none();
         KeyView {
             id: key.id.clone(),
             name: key.name.clone(),
@@ -290,8 +291,8 @@ impl ViewContext {
             status: key.status(owner).as_str(),
             created_at: to_rfc3339(key.created_at),
             last_used_at: last_used.map(to_rfc3339),
-            deletes_at: Some(to_rfc3339(deletes_at)),
-            deletes_in_days: Some(days_until(self.now, deletes_at)),
+            deletes_at: live.then(|| to_rfc3339(deletes_at)),
+            deletes_in_days: live.then(|| days_until(self.now, deletes_at)),
             deletion_scheduled: scheduled,
             in_use: in_use(last_used, live_tokens, self.now),
             live_tokens,
@@ -726,6 +727,10 @@ impl Store {
             ),
         ))?;
         self.commit(ch)?;
+        // Else a use still held in memory would be written back for a key that is gone.
+        let mut ids: Vec<&str> = tokens.iter().map(|t| t.id.as_str()).collect();
+        ids.push(&key.id);
+        self.forget_use(&ids);
         Ok(DeletedKey {
             id: key.id.clone(),
             name: key.name.clone(),

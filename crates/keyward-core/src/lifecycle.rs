@@ -88,22 +88,26 @@ pub fn plan_key(
 ) -> KeyPlan {
     let deadline = deletion_deadline(last_activity, inactivity_days);
     let deletes_at = effective_deadline(deadline, reminders);
-    let reminded = reminders.iter().any(|r| r.deadline == deadline);
     if now >= deletes_at {
-        if reminded {
+        // Deleted only after the most urgent reminder. If it was missed (the app was off,
+        // or no reminder days are set), raise it now and give the user a full day.
+        let most_urgent = reminder_days.iter().copied().min().unwrap_or(1);
+        let final_raised = reminders
+            .iter()
+            .any(|r| r.deadline == deadline && r.days_before <= most_urgent);
+        if final_raised {
             return KeyPlan {
                 deadline,
                 deletes_at,
                 action: KeyAction::Delete,
             };
         }
-        // Deadline reached without any warning (the app was off, or no reminder days are
-        // set): warn now and give the user a full day.
-        let days_before = reminder_days.iter().copied().min().unwrap_or(1);
         return KeyPlan {
             deadline,
             deletes_at: now + NOTICE,
-            action: KeyAction::Remind { days_before },
+            action: KeyAction::Remind {
+                days_before: most_urgent,
+            },
         };
     }
     match due_threshold(deadline, reminders, reminder_days, now) {
@@ -222,6 +226,10 @@ impl Store {
         for key in self.values::<ApiKey>(T::Keys) {
             let mut key = key?;
             report.keys_checked += 1;
+            // Revoked keys work for nobody: no reminders about them, no deadline.
+            if key.revoked_at.is_some() {
+                continue;
+            }
             let used = last_used.get(&key.id).copied();
             let plan = plan_key(
                 key.last_activity(used),
@@ -427,6 +435,16 @@ mod tests {
     fn a_key_past_its_deadline_without_reminder_is_warned_not_deleted() {
         let now = T0 + 200 * DAY;
         let p = plan_key(T0, &[], 90, &DAYS, now);
+        assert_eq!(p.action, KeyAction::Remind { days_before: 1 });
+        assert_eq!(p.deletes_at, now + DAY);
+    }
+
+    #[test]
+    fn a_missed_final_reminder_is_raised_before_deletion() {
+        // Reminded at 15 days, then nothing ran until after the deadline.
+        let r = [remind(T0 + 90 * DAY, 15, T0 + 75 * DAY)];
+        let now = T0 + 95 * DAY;
+        let p = plan_key(T0, &r, 90, &DAYS, now);
         assert_eq!(p.action, KeyAction::Remind { days_before: 1 });
         assert_eq!(p.deletes_at, now + DAY);
     }

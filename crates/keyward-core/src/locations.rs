@@ -67,7 +67,7 @@ impl Store {
             .values::<Location>(T::Locations)
             .map(|l| l.map(|l| l.view()))
             .collect::<Result<Vec<_>>>()?;
-        all.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        all.sort_by_key(|l| l.name.to_lowercase());
         Ok(all)
     }
 

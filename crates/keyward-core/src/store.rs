@@ -418,6 +418,14 @@ impl Store {
         }
     }
 
+    /// Drops the in-memory "last used" of deleted keys and tokens.
+    pub(crate) fn forget_use(&self, ids: &[&str]) {
+        let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
+        for id in ids {
+            usage.seen.remove(*id);
+        }
+    }
+
     pub(crate) fn record_failed_verification(&self, code: &'static str) {
         let now = self.now();
         let flush_due = {

@@ -152,7 +152,8 @@ impl Store {
     /// Finds a user by id (`usr_…`) or by email (any case).
     pub fn user(&self, id_or_email: &str) -> Result<User> {
         let needle = id_or_email.trim();
-        let id = if needle.starts_with("usr_") {
+        // Ids never contain '@'; an email may well start with "usr_".
+        let id = if needle.starts_with("usr_") && !needle.contains('@') {
             needle.to_owned()
         } else {
             match self.tree(T::Emails).get(needle.to_lowercase())? {
@@ -176,7 +177,7 @@ impl Store {
             .values::<User>(T::Users)
             .map(|u| u.map(|u| u.view(counts.get(&u.id).copied().unwrap_or(0))))
             .collect::<Result<Vec<_>>>()?;
-        users.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        users.sort_by_key(|u| u.name.to_lowercase());
         Ok(users)
     }
 

@@ -120,22 +120,21 @@ impl Store {
         &self,
         presented: &str,
     ) -> Result<std::result::Result<CreatedToken, VerifyCode>> {
-        let _g = self.write_guard();
-        match self.check(presented)? {
+        let guard = self.write_guard();
+        let code = match self.check(presented)? {
             Ok((identity, key)) if identity.kind == CredentialKind::ApiKey => {
                 let created = self.mint_token(&key)?;
                 self.record_use(&[&key.id]);
-                Ok(Ok(created))
+                return Ok(Ok(created));
             }
-            Ok(_) => {
-                self.record_failed_verification(VerifyCode::Malformed.as_str());
-                Ok(Err(VerifyCode::Malformed))
-            }
-            Err(code) => {
-                self.record_failed_verification(code.as_str());
-                Ok(Err(code))
-            }
-        }
+            Ok(_) => VerifyCode::Malformed,
+            Err(code) => code,
+        };
+        // Recording a failure may write the aggregated audit event, which takes the write
+        // guard itself: release it first, or this thread deadlocks on it.
+        drop(guard);
+        self.record_failed_verification(code.as_str());
+        Ok(Err(code))
     }
 
     fn check(
