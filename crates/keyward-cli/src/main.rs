@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use cli::{Cli, Command, KeysCmd, LocationsCmd, OnOff, SettingsCmd, TokensCmd, UsersCmd};
 use keyward_core::{
-    AuditFilter, Clock, Disclosure, Error, ErrorClass, FileMasterKey, KeyFilter, ManualClock,
+    AuditFilter, Clock, Disclosure, Error, ErrorClass, FileMasterKey, KeyFilter, KeychainMasterKey,
+    ManualClock,
     NewKey, NewUser, Store, StoreOptions, SystemClock, UserEdit,
 };
 use output::Out;
@@ -25,13 +26,7 @@ fn main() -> ExitCode {
         Err(e) => {
             let usage = e.use_stderr();
             if usage && json_requested {
-                let msg = e.to_string();
-                let first = msg
-                    .lines()
-                    .next()
-                    .unwrap_or("usage error")
-                    .trim_start_matches("error: ");
-                output::print_error_json("USAGE", first);
+                output::print_error_json("USAGE", &usage_message(&e));
                 return ExitCode::from(2);
             }
             let _ = e.print();
@@ -48,6 +43,32 @@ fn main() -> ExitCode {
             out.error(&e);
             ExitCode::from(exit_code(&e))
         }
+    }
+}
+
+/// A one-line message for a usage error: clap's first paragraph (which names the missing
+/// arguments or the possible values on its following lines), or, when clap shows the help
+/// because a subcommand is missing, the usage line.
+fn usage_message(e: &clap::Error) -> String {
+    let text = e.to_string();
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let usage = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Usage: "))
+            .unwrap_or("keyward <COMMAND>");
+        return format!("a subcommand is required: {usage} (see --help)");
+    }
+    let first_paragraph: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let msg = first_paragraph.join(" ");
+    let msg = msg.trim_start_matches("error: ").trim();
+    if msg.is_empty() {
+        "usage error (see --help)".to_owned()
+    } else {
+        msg.to_owned()
     }
 }
 
@@ -89,9 +110,12 @@ fn clock() -> Result<Arc<dyn Clock>, Error> {
     }
 }
 
+/// A database the CLI creates keeps its master key in a file; one the desktop app created
+/// may have it in the OS keychain, which the CLI then reads too.
 fn open(dir: PathBuf) -> Result<Store, Error> {
-    let source = FileMasterKey::new(keyward_core::store::master_key_path(&dir));
-    Store::open(&dir, clock()?, &source, StoreOptions::default())
+    let file = FileMasterKey::new(keyward_core::store::master_key_path(&dir));
+    let keychain = KeychainMasterKey::new(APP_IDENTIFIER, &dir);
+    Store::open_with_sources(&dir, clock()?, &[&file, &keychain], StoreOptions::default())
 }
 
 fn run(cli: Cli, out: &Out) -> Result<u8, Error> {

@@ -66,6 +66,7 @@ impl AuditEvent {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct AuditView {
     pub id: String,

@@ -29,6 +29,7 @@ pub enum Scope {
 
 /// A scope as answers show it: `{"type":"agency"}` or
 /// `{"type":"location","location_id":"loc_…","name":"Downtown"}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ScopeView {
@@ -149,6 +150,7 @@ impl ApiKey {
 }
 
 /// A key as every front end shows it. Never carries the secret.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct KeyView {
     pub id: String,
@@ -156,11 +158,18 @@ pub struct KeyView {
     pub masked_key: String,
     pub owner: OwnerView,
     pub scope: ScopeView,
+    #[cfg_attr(
+        feature = "ts",
+        ts(
+            type = "\"active\" | \"disabled\" | \"revoked\" | \"owner_deactivated\" | \"access_off\""
+        )
+    )]
     pub status: &'static str,
     pub created_at: String,
     pub last_used_at: Option<String>,
     /// When inactivity deletion is due (moved later if a reminder came late).
     pub deletes_at: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub deletes_in_days: Option<i64>,
     /// A deletion reminder has been raised for the current deadline.
     pub deletion_scheduled: bool,
@@ -171,11 +180,13 @@ pub struct KeyView {
 }
 
 /// A key with its secret, for the moments the secret is shown: create, regenerate.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CreatedKey {
     #[serde(flatten)]
     pub view: KeyView,
     #[serde(serialize_with = "expose_secret")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub key: Secret,
 }
 
@@ -204,6 +215,7 @@ pub struct KeyFilter {
     pub scope: Option<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DeletedKey {
     pub id: String,
@@ -686,8 +698,23 @@ impl Store {
     /// Deletes a key and its tokens. A key in use (used in the last 30 days or with live
     /// tokens) is refused unless `force`.
     pub fn delete_key(&self, id: &str, force: bool) -> Result<DeletedKey> {
+        self.delete_key_inner(id, |_| force)
+    }
+
+    /// Deletes as the desktop confirms it: a key in use goes only if `typed_name` is its
+    /// name exactly (surrounding spaces aside).
+    pub fn delete_key_typed(&self, id: &str, typed_name: Option<&str>) -> Result<DeletedKey> {
+        self.delete_key_inner(id, |key| typed_name.is_some_and(|t| t.trim() == key.name))
+    }
+
+    fn delete_key_inner(
+        &self,
+        id: &str,
+        confirmed: impl FnOnce(&ApiKey) -> bool,
+    ) -> Result<DeletedKey> {
         let _g = self.write_guard();
         let key = self.api_key(id)?;
+        let force = confirmed(&key);
         let now = self.now();
         let tokens = self.tokens_of(&key.id)?;
         let live = tokens.iter().filter(|t| t.is_live(&key, now)).count();

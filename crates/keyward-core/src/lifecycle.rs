@@ -137,6 +137,7 @@ pub fn plan_token(
     due_threshold(expires_at, reminders, days, now)
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderKind {
@@ -145,6 +146,7 @@ pub enum ReminderKind {
 }
 
 /// One reminder raised (or, in a dry run, due): what the notification says.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ReminderNotice {
     pub kind: ReminderKind,
@@ -154,6 +156,7 @@ pub struct ReminderNotice {
     pub key_name: String,
     pub owner: OwnerView,
     pub days_before: u32,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub days_left: i64,
     /// When the key will be deleted, or the token expires.
     pub due_at: String,
@@ -161,6 +164,7 @@ pub struct ReminderNotice {
     pub message: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DeletionNotice {
     pub id: String,
@@ -171,6 +175,7 @@ pub struct DeletionNotice {
     pub message: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct LifecycleReport {
     pub ran_at: String,
@@ -512,5 +517,97 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+/// A key whose inactivity deletion is near.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DueKey {
+    pub id: String,
+    pub name: String,
+    pub owner: OwnerView,
+    pub deletes_at: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub days_left: i64,
+    pub last_used_at: Option<String>,
+    /// A reminder has been raised for this deadline.
+    pub reminded: bool,
+}
+
+/// A live token whose expiry is near.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DueToken {
+    pub id: String,
+    pub key_id: String,
+    pub key_name: String,
+    pub expires_at: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub days_left: i64,
+}
+
+/// The "Expiring soon" summary: keys due for deletion within the first reminder window
+/// (15 days by default) and tokens expiring within theirs (30 days), soonest first.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct ExpiringSoon {
+    pub keys: Vec<DueKey>,
+    pub tokens: Vec<DueToken>,
+    /// Keys due within a day: the tray shows its attention icon.
+    pub urgent: usize,
+}
+
+impl Store {
+    pub fn expiring_soon(&self) -> Result<ExpiringSoon> {
+        let ctx = self.view_context()?;
+        let key_window = ctx
+            .settings
+            .reminder_days
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(15) as i64;
+        let token_window = ctx
+            .settings
+            .token_reminder_days
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(30) as i64;
+        let mut out = ExpiringSoon::default();
+        for key in self.values::<ApiKey>(T::Keys) {
+            let key = key?;
+            let v = ctx.view(&key);
+            if let (Some(at), Some(days)) = (&v.deletes_at, v.deletes_in_days) {
+                if days <= key_window {
+                    out.keys.push(DueKey {
+                        id: v.id.clone(),
+                        name: v.name.clone(),
+                        owner: v.owner.clone(),
+                        deletes_at: at.clone(),
+                        days_left: days,
+                        last_used_at: v.last_used_at.clone(),
+                        reminded: v.deletion_scheduled,
+                    });
+                }
+            }
+            for t in ctx.tokens.get(&key.id).into_iter().flatten() {
+                let days = days_until(ctx.now, t.expires_at);
+                if t.is_live(&key, ctx.now) && days <= token_window {
+                    out.tokens.push(DueToken {
+                        id: t.id.clone(),
+                        key_id: key.id.clone(),
+                        key_name: key.name.clone(),
+                        expires_at: to_rfc3339(t.expires_at),
+                        days_left: days,
+                    });
+                }
+            }
+        }
+        out.keys.sort_by(|a, b| a.deletes_at.cmp(&b.deletes_at));
+        out.tokens.sort_by(|a, b| a.expires_at.cmp(&b.expires_at));
+        out.urgent = out.keys.iter().filter(|k| k.days_left <= 1).count();
+        Ok(out)
     }
 }

@@ -15,6 +15,7 @@ pub struct Location {
     pub created_at: Millis,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct LocationView {
     pub id: String,

@@ -140,6 +140,79 @@ impl FileMasterKey {
     }
 }
 
+/// The master key in the operating system's keychain (Secret Service on Linux, Keychain
+/// on macOS, Credential Manager on Windows), one entry per data directory.
+#[cfg(feature = "keychain")]
+#[derive(Debug, Clone)]
+pub struct KeychainMasterKey {
+    service: String,
+    account: String,
+}
+
+#[cfg(feature = "keychain")]
+impl KeychainMasterKey {
+    pub fn new(service: &str, data_dir: &Path) -> Self {
+        use sha2::{Digest, Sha256};
+        let canonical = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+        let digest = Sha256::digest(canonical.to_string_lossy().as_bytes());
+        let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        KeychainMasterKey {
+            service: service.to_owned(),
+            account: format!("master-key-{tag}"),
+        }
+    }
+
+    fn entry(&self) -> Result<keyring::Entry> {
+        keyring::Entry::new(&self.service, &self.account).map_err(|e| {
+            Error::MasterKeyUnavailable(format!("the OS keychain is unavailable: {e}"))
+        })
+    }
+}
+
+#[cfg(feature = "keychain")]
+impl MasterKeySource for KeychainMasterKey {
+    fn kind(&self) -> &'static str {
+        "keychain"
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "the OS keychain (service {}, entry {})",
+            self.service, self.account
+        )
+    }
+
+    fn load(&self) -> Result<Option<MasterKey>> {
+        match self.entry()?.get_secret() {
+            Ok(bytes) => {
+                let bytes = Zeroizing::new(bytes);
+                let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+                    Error::MasterKeyUnavailable(format!("{} holds a damaged key", self.describe()))
+                })?;
+                Ok(Some(MasterKey::from_bytes(arr)))
+            }
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(Error::MasterKeyUnavailable(format!(
+                "the OS keychain is unavailable: {e}"
+            ))),
+        }
+    }
+
+    fn store(&self, key: &MasterKey) -> Result<()> {
+        let entry = self.entry()?;
+        entry.set_secret(key.as_bytes()).map_err(|e| {
+            Error::MasterKeyUnavailable(format!("the OS keychain refused the key: {e}"))
+        })?;
+        // Read it back: some stores accept writes they cannot return.
+        match entry.get_secret() {
+            Ok(b) if b.as_slice() == key.as_bytes() => Ok(()),
+            _ => Err(Error::MasterKeyUnavailable(
+                "the OS keychain did not keep the key".into(),
+            )),
+        }
+    }
+}
+
 /// Encrypts `plaintext` for the object `aad` (its id). Output: nonce || ciphertext+tag.
 pub fn seal(key: &MasterKey, aad: &str, plaintext: &[u8]) -> Vec<u8> {
     let mut nonce = [0u8; NONCE_LEN];

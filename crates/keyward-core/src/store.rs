@@ -163,6 +163,17 @@ impl Store {
         master_source: &dyn MasterKeySource,
         opts: StoreOptions,
     ) -> Result<Store> {
+        Store::open_with_sources(dir, clock, &[master_source], opts)
+    }
+
+    /// Opens with several places the master key may be kept, in order of preference: a
+    /// new database takes the first that works; an existing one uses the one it recorded.
+    pub fn open_with_sources(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        master_sources: &[&dyn MasterKeySource],
+        opts: StoreOptions,
+    ) -> Result<Store> {
         create_private_dir(dir)?;
         let db = sled::Config::new()
             .path(db_path(dir))
@@ -192,7 +203,7 @@ impl Store {
             opts,
         };
         store.check_schema()?;
-        store.master = store.find_master_key(master_source)?;
+        store.master = store.find_master_key(master_sources)?;
         Ok(store)
     }
 
@@ -227,38 +238,22 @@ impl Store {
     /// anything gets a new one; an existing one never does (its keys would be lost).
     fn find_master_key(
         &self,
-        source: &dyn MasterKeySource,
+        sources: &[&dyn MasterKeySource],
     ) -> Result<std::result::Result<MasterKey, String>> {
         let meta = self.tree(T::Meta);
         let recorded = meta
             .get("master_source")?
             .map(|v| String::from_utf8_lossy(&v).into_owned());
         let Some(recorded) = recorded else {
-            let key = match source.load()? {
-                Some(k) => k,
-                None => {
-                    let k = MasterKey::generate();
-                    source.store(&k)?;
-                    k
-                }
-            };
-            let mut ch = Changes::default();
-            ch.put_raw(T::Meta, "master_source", source.kind().as_bytes().to_vec());
-            ch.put_raw(
-                T::Meta,
-                "master_check",
-                seal::seal(&key, MASTER_CHECK_AAD, MASTER_CHECK_TEXT),
-            );
-            self.commit_durable(ch)?;
-            return Ok(Ok(key));
+            return self.create_master_key(sources).map(Ok);
         };
-        if recorded != source.kind() {
+        let Some(source) = sources.iter().find(|s| s.kind() == recorded) else {
             return Ok(Err(format!(
                 "the API keys in this database are sealed with a master key kept in the {recorded}, \
                  which this Keyward cannot reach — copying and revealing keys is unavailable \
                  (verification keeps working)"
             )));
-        }
+        };
         let key = match source.load() {
             Ok(Some(k)) => k,
             Ok(None) => {
@@ -280,6 +275,47 @@ impl Store {
             )));
         }
         Ok(Ok(key))
+    }
+
+    /// A fresh database: the first source that has or can keep a key wins.
+    fn create_master_key(&self, sources: &[&dyn MasterKeySource]) -> Result<MasterKey> {
+        let mut problems = Vec::new();
+        for source in sources {
+            let key = match source.load() {
+                Ok(Some(k)) => Ok(k),
+                Ok(None) => {
+                    let k = MasterKey::generate();
+                    source.store(&k).map(|()| k)
+                }
+                Err(e) => Err(e),
+            };
+            match key {
+                Ok(key) => {
+                    let mut ch = Changes::default();
+                    ch.put_raw(T::Meta, "master_source", source.kind().as_bytes().to_vec());
+                    ch.put_raw(
+                        T::Meta,
+                        "master_check",
+                        seal::seal(&key, MASTER_CHECK_AAD, MASTER_CHECK_TEXT),
+                    );
+                    self.commit_durable(ch)?;
+                    return Ok(key);
+                }
+                Err(e) => problems.push(format!("{}: {e}", source.describe())),
+            }
+        }
+        Err(Error::MasterKeyUnavailable(format!(
+            "no place to keep the master key ({})",
+            problems.join("; ")
+        )))
+    }
+
+    /// Where the master key is kept ("keychain", "file"), as the database records it.
+    pub fn master_key_source(&self) -> Result<Option<String>> {
+        Ok(self
+            .tree(T::Meta)
+            .get("master_source")?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     pub fn dir(&self) -> &Path {

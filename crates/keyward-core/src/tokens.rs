@@ -48,12 +48,14 @@ impl Token {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct TokenView {
     pub id: String,
     pub key_id: String,
     pub key_name: String,
     pub masked_token: String,
+    #[cfg_attr(feature = "ts", ts(type = "\"active\" | \"revoked\" | \"expired\""))]
     pub status: &'static str,
     pub created_at: String,
     pub expires_at: String,
@@ -61,10 +63,12 @@ pub struct TokenView {
 }
 
 /// A new token, shown once: the shape `POST /v1/tokens` answers with.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CreatedToken {
     pub id: String,
     #[serde(serialize_with = "expose_secret")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub token: Secret,
     pub key_id: String,
     pub expires_at: String,

@@ -38,11 +38,13 @@ pub struct User {
 }
 
 /// A user as every front end shows it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UserView {
     pub id: String,
     pub name: String,
     pub email: String,
+    #[cfg_attr(feature = "ts", ts(type = "\"admin\" | \"manager\""))]
     pub role: &'static str,
     pub active: bool,
     pub api_access: bool,
@@ -52,6 +54,7 @@ pub struct UserView {
 }
 
 /// The owner as embedded in key and verification answers.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct OwnerView {
     pub id: String,
@@ -96,6 +99,7 @@ pub struct UserEdit {
 }
 
 /// What `clear-keys` did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ClearReport {
     pub user: UserView,
