@@ -11,8 +11,7 @@ use std::sync::Arc;
 use cli::{Cli, Command, KeysCmd, LocationsCmd, OnOff, SettingsCmd, TokensCmd, UsersCmd};
 use keyward_core::{
     AuditFilter, Clock, Disclosure, Error, ErrorClass, FileMasterKey, KeyFilter, KeychainMasterKey,
-    ManualClock,
-    NewKey, NewUser, Store, StoreOptions, SystemClock, UserEdit,
+    ManualClock, NewKey, NewUser, Store, StoreOptions, SystemClock, UserEdit,
 };
 use output::Out;
 
@@ -20,7 +19,8 @@ use output::Out;
 pub const APP_IDENTIFIER: &str = "com.keyward.desktop";
 
 fn main() -> ExitCode {
-    let json_requested = std::env::args().any(|a| a == "--json");
+    // args_os: a non-UTF-8 argument is a usage error (below), not a panic here.
+    let json_requested = std::env::args_os().any(|a| a == "--json");
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -37,13 +37,18 @@ fn main() -> ExitCode {
         json: cli.json,
         now: clock().map(|c| c.now()).unwrap_or_default(),
     };
-    match run(cli, &out) {
-        Ok(code) => ExitCode::from(code),
+    let code = match run(cli, &out) {
+        Ok(code) => code,
         Err(e) => {
             out.error(&e);
-            ExitCode::from(exit_code(&e))
+            exit_code(&e)
         }
+    };
+    if let Some(why) = output::write_error() {
+        eprintln!("error: the answer could not be written to standard output: {why}");
+        return ExitCode::from(if code == 0 { 1 } else { code });
     }
+    ExitCode::from(code)
 }
 
 /// A one-line message for a usage error: clap's first paragraph (which names the missing

@@ -2,6 +2,37 @@
 //! API and the UI share one vocabulary.
 
 use serde::Serialize;
+use std::sync::OnceLock;
+
+/// `println!` for answers on stdout. A reader that went away (`keyward keys list | head -1`)
+/// is not an error: the command still completes and exits with its own code. Any other
+/// write failure is remembered and reported by `main` (exit 1) instead of panicking.
+macro_rules! outln {
+    () => {
+        $crate::output::write_stdout(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!($($arg)*))
+    };
+}
+
+static WRITE_ERROR: OnceLock<String> = OnceLock::new();
+
+pub fn write_stdout(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(line).and_then(|()| out.write_all(b"\n"));
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = WRITE_ERROR.set(e.to_string());
+        }
+    }
+}
+
+/// Why the answer could not be written to stdout, if it could not (other than a closed pipe).
+pub fn write_error() -> Option<&'static str> {
+    WRITE_ERROR.get().map(String::as_str)
+}
 
 use keyward_core::clock::{ago, parse_rfc3339, Millis};
 use keyward_core::lifecycle::LifecycleReport;
@@ -22,7 +53,7 @@ pub fn print_error_json(code: &str, message: &str) {
 
 fn print_json<T: Serialize + ?Sized>(v: &T) {
     match serde_json::to_string_pretty(v) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => outln!("{s}"),
         Err(e) => eprintln!("error: cannot encode the answer as JSON: {e}"),
     }
 }
@@ -45,7 +76,7 @@ fn table(header: &[&str], rows: &[Vec<String>]) {
                 s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
             }
         }
-        println!("{}", s.trim_end());
+        outln!("{}", s.trim_end());
     };
     line(header.iter().map(|h| h.to_string()).collect());
     for r in rows {
@@ -101,15 +132,15 @@ impl Out {
             return print_json(u);
         }
         if let Some(l) = label {
-            println!("{l} {} <{}> ({})", u.name, u.email, u.id);
+            outln!("{l} {} <{}> ({})", u.name, u.email, u.id);
         }
-        println!("  id          {}", u.id);
-        println!("  name        {}", u.name);
-        println!("  email       {}", u.email);
-        println!("  role        {}", u.role);
-        println!("  active      {}", yes_no(u.active));
-        println!("  API access  {}", if u.api_access { "on" } else { "off" });
-        println!("  keys        {}", u.keys);
+        outln!("  id          {}", u.id);
+        outln!("  name        {}", u.name);
+        outln!("  email       {}", u.email);
+        outln!("  role        {}", u.role);
+        outln!("  active      {}", yes_no(u.active));
+        outln!("  API access  {}", if u.api_access { "on" } else { "off" });
+        outln!("  keys        {}", u.keys);
     }
 
     pub fn users(&self, users: &[UserView]) {
@@ -117,7 +148,7 @@ impl Out {
             return print_json(users);
         }
         if users.is_empty() {
-            println!("No site managers yet. Add one: keyward users add --name NAME --email EMAIL [--admin]");
+            outln!("No site managers yet. Add one: keyward users add --name NAME --email EMAIL [--admin]");
             return;
         }
         let rows: Vec<Vec<String>> = users
@@ -152,7 +183,7 @@ impl Out {
         if self.json {
             return print_json(r);
         }
-        println!(
+        outln!(
             "Cleared API keys of {}: {} key(s) and {} token(s) revoked for good; API access is off.",
             r.user.email, r.keys_revoked, r.tokens_revoked
         );
@@ -162,7 +193,7 @@ impl Out {
         if self.json {
             return print_json(l);
         }
-        println!("{label} location {} ({})", l.name, l.id);
+        outln!("{label} location {} ({})", l.name, l.id);
     }
 
     pub fn locations(&self, ls: &[LocationView]) {
@@ -170,7 +201,7 @@ impl Out {
             return print_json(ls);
         }
         if ls.is_empty() {
-            println!("No locations yet. Add one: keyward locations add --name NAME");
+            outln!("No locations yet. Add one: keyward locations add --name NAME");
             return;
         }
         let rows: Vec<Vec<String>> = ls
@@ -185,19 +216,19 @@ impl Out {
             return print_json(k);
         }
         let v = &k.view;
-        println!(
+        outln!(
             "{label} API key '{}' ({}) for {} — {}",
             v.name,
             v.id,
             v.owner.email,
             scope_text(&v.scope)
         );
-        println!();
-        println!("    {}", k.key.expose());
-        println!();
-        println!("Copy this key now and store it securely (a password manager, a secrets vault).");
+        outln!();
+        outln!("    {}", k.key.expose());
+        outln!();
+        outln!("Copy this key now and store it securely (a password manager, a secrets vault).");
         if let Some(until) = &v.grace_until {
-            println!("The old key and its tokens keep working until {until}.");
+            outln!("The old key and its tokens keep working until {until}.");
         }
     }
 
@@ -207,7 +238,7 @@ impl Out {
                 &serde_json::json!({"id": v.id, "name": v.name, "key": secret.expose()}),
             );
         }
-        println!("{}", secret.expose());
+        outln!("{}", secret.expose());
     }
 
     pub fn keys(&self, keys: &[KeyView]) {
@@ -215,7 +246,7 @@ impl Out {
             return print_json(keys);
         }
         if keys.is_empty() {
-            println!("No API keys match.");
+            outln!("No API keys match.");
             return;
         }
         let rows: Vec<Vec<String>> = keys
@@ -254,36 +285,36 @@ impl Out {
             ],
             &rows,
         );
-        println!("{} key(s)", keys.len());
+        outln!("{} key(s)", keys.len());
     }
 
     pub fn key(&self, k: &KeyView, tokens: &[TokenView]) {
         if self.json {
             return print_json(k);
         }
-        println!("  id            {}", k.id);
-        println!("  name          {}", k.name);
-        println!("  key           {}", k.masked_key);
-        println!("  owner         {} <{}>", k.owner.name, k.owner.email);
-        println!("  scope         {}", scope_text(&k.scope));
-        println!("  status        {}", status_text(k.status));
-        println!("  created       {}", k.created_at);
-        println!("  last used     {}", self.when(k.last_used_at.as_ref()));
-        println!("  in use        {}", yes_no(k.in_use));
+        outln!("  id            {}", k.id);
+        outln!("  name          {}", k.name);
+        outln!("  key           {}", k.masked_key);
+        outln!("  owner         {} <{}>", k.owner.name, k.owner.email);
+        outln!("  scope         {}", scope_text(&k.scope));
+        outln!("  status        {}", status_text(k.status));
+        outln!("  created       {}", k.created_at);
+        outln!("  last used     {}", self.when(k.last_used_at.as_ref()));
+        outln!("  in use        {}", yes_no(k.in_use));
         if let Some(d) = &k.deletes_at {
             let note = if k.deletion_scheduled {
                 " (reminder sent)"
             } else {
                 ""
             };
-            println!("  deletes at    {d} if unused{note}");
+            outln!("  deletes at    {d} if unused{note}");
         }
         if let Some(g) = &k.grace_until {
-            println!("  old key until {g}");
+            outln!("  old key until {g}");
         }
-        println!("  live tokens   {}", k.live_tokens);
+        outln!("  live tokens   {}", k.live_tokens);
         if !tokens.is_empty() {
-            println!();
+            outln!();
             self.token_rows(tokens);
         }
     }
@@ -292,7 +323,7 @@ impl Out {
         if self.json {
             return print_json(k);
         }
-        println!(
+        outln!(
             "{label} API key '{}' ({}) — status {}",
             k.name,
             k.id,
@@ -300,7 +331,7 @@ impl Out {
         );
         if label == "Kept" {
             if let Some(d) = &k.deletes_at {
-                println!("It will not be deleted for inactivity before {d}.");
+                outln!("It will not be deleted for inactivity before {d}.");
             }
         }
     }
@@ -309,9 +340,11 @@ impl Out {
         if self.json {
             return print_json(d);
         }
-        println!(
+        outln!(
             "Deleted API key '{}' ({}) and {} token(s).",
-            d.name, d.id, d.tokens_deleted
+            d.name,
+            d.id,
+            d.tokens_deleted
         );
     }
 
@@ -319,14 +352,16 @@ impl Out {
         if self.json {
             return print_json(t);
         }
-        println!(
+        outln!(
             "Generated token {} for API key {} (expires {})",
-            t.id, t.key_id, t.expires_at
+            t.id,
+            t.key_id,
+            t.expires_at
         );
-        println!();
-        println!("    {}", t.token.expose());
-        println!();
-        println!("This token is shown only once: copy it now.");
+        outln!();
+        outln!("    {}", t.token.expose());
+        outln!();
+        outln!("This token is shown only once: copy it now.");
     }
 
     fn token_rows(&self, tokens: &[TokenView]) {
@@ -363,7 +398,7 @@ impl Out {
             return print_json(tokens);
         }
         if tokens.is_empty() {
-            println!("No tokens.");
+            outln!("No tokens.");
             return;
         }
         self.token_rows(tokens);
@@ -373,7 +408,7 @@ impl Out {
         if self.json {
             return print_json(t);
         }
-        println!("{label} token {} of API key '{}'", t.id, t.key_name);
+        outln!("{label} token {} of API key '{}'", t.id, t.key_name);
     }
 
     pub fn verdict(&self, v: &Verdict) {
@@ -386,7 +421,7 @@ impl Out {
                     keyward_core::CredentialKind::ApiKey => "API key",
                     keyward_core::CredentialKind::Token => "token",
                 };
-                println!(
+                outln!(
                     "valid {kind} — key {} of {} <{}>, scope {}",
                     i.key_id,
                     i.owner.name,
@@ -394,11 +429,11 @@ impl Out {
                     scope_text(&i.scope)
                 );
                 if let Some(e) = &i.expires_at {
-                    println!("expires {e}");
+                    outln!("expires {e}");
                 }
             }
-            (None, Some(code)) => println!("invalid: {} — {}", code.as_str(), code.message()),
-            (None, None) => println!("invalid"),
+            (None, Some(code)) => outln!("invalid: {} — {}", code.as_str(), code.message()),
+            (None, None) => outln!("invalid"),
         }
     }
 
@@ -407,7 +442,7 @@ impl Out {
             return print_json(r);
         }
         let verb = if r.dry_run { "would" } else { "did" };
-        println!(
+        outln!(
             "Checked {} key(s) and {} token(s) at {}{}",
             r.keys_checked,
             r.tokens_checked,
@@ -419,13 +454,13 @@ impl Out {
             }
         );
         if r.reminders.is_empty() && r.deleted.is_empty() {
-            println!("Nothing due.");
+            outln!("Nothing due.");
         }
         for rem in &r.reminders {
-            println!("reminder ({verb} raise): {}", rem.message);
+            outln!("reminder ({verb} raise): {}", rem.message);
         }
         for d in &r.deleted {
-            println!("deleted ({verb} delete): {}", d.message);
+            outln!("deleted ({verb} delete): {}", d.message);
         }
     }
 
@@ -434,7 +469,7 @@ impl Out {
             return print_json(events);
         }
         if events.is_empty() {
-            println!("The audit log is empty.");
+            outln!("The audit log is empty.");
             return;
         }
         let rows: Vec<Vec<String>> = events
@@ -456,15 +491,15 @@ impl Out {
             return print_json(s);
         }
         let join = |d: &[u32]| d.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        println!("inactivity_days          {}", s.inactivity_days);
-        println!("reminder_days            {}", join(&s.reminder_days));
-        println!("token_lifetime_days      {}", s.token_lifetime_days);
-        println!("token_reminder_days      {}", join(&s.token_reminder_days));
-        println!("clipboard_clear_seconds  {}", s.clipboard_clear_seconds);
-        println!("local_api_enabled        {}", s.local_api_enabled);
-        println!("local_api_port           {}", s.local_api_port);
-        println!("launch_at_login          {}", s.launch_at_login);
-        println!("close_to_tray            {}", s.close_to_tray);
-        println!("notifications            {}", s.notifications);
+        outln!("inactivity_days          {}", s.inactivity_days);
+        outln!("reminder_days            {}", join(&s.reminder_days));
+        outln!("token_lifetime_days      {}", s.token_lifetime_days);
+        outln!("token_reminder_days      {}", join(&s.token_reminder_days));
+        outln!("clipboard_clear_seconds  {}", s.clipboard_clear_seconds);
+        outln!("local_api_enabled        {}", s.local_api_enabled);
+        outln!("local_api_port           {}", s.local_api_port);
+        outln!("launch_at_login          {}", s.launch_at_login);
+        outln!("close_to_tray            {}", s.close_to_tray);
+        outln!("notifications            {}", s.notifications);
     }
 }

@@ -98,6 +98,9 @@ impl Store {
         let limit = filter.limit.unwrap_or(usize::MAX);
         let needle = filter.search.as_ref().map(|s| s.to_lowercase());
         let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
         for r in self.tree(T::Audit).iter().values().rev() {
             let e: AuditEvent = bincode::deserialize(&r?)?;
             if let Some(o) = &filter.object_id {
