@@ -1,29 +1,50 @@
 # The targets CI runs. `make run` starts Keyward, `make test` passes the tests; both
 # install what is missing first (apt packages when run as root).
 CARGO ?= cargo
+export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test lint bench setup fmt
+.PHONY: run test test-unit test-e2e lint bench bindings ui deb setup setup-e2e fmt
 
 setup:
 	@bash scripts/setup.sh
 
-run: setup
-	$(CARGO) build -p keyward-cli
-	@echo
-	@echo "The desktop app is not built yet; here is the keyward command line."
-	@echo "Example: target/debug/keyward users add --name 'Ada Lovelace' --email ada@example.com --admin"
-	@echo
-	./target/debug/keyward --help
+setup-e2e:
+	@bash scripts/setup.sh e2e
 
-test: setup
+ui: setup
+	npm run build
+
+# The desktop app, on the platform's data directory (KEYWARD_DATA_DIR to choose another).
+run: ui
+	$(CARGO) run -p keyward-app
+
+# Everything: Rust unit and integration tests (core, CLI, desktop commands), the UI's
+# tests, then the end-to-end tests of the real app under Xvfb.
+test: test-unit test-e2e
+
+test-unit: ui
 	$(CARGO) test --workspace --locked
+	npm test
+
+test-e2e: setup-e2e ui
+	$(CARGO) build -p keyward-app -p keyward-cli --locked
+	bash tests/e2e/run.sh
 
 lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	npm run check
 
 bench: setup
 	$(CARGO) bench -p keyward-core --bench core
+
+# Rewrites ui/src/lib/bindings.ts from the Rust types.
+bindings:
+	UPDATE_BINDINGS=1 $(CARGO) test -p keyward-app --test bindings
+
+# An installable .deb under target/release/bundle/deb/.
+deb: ui
+	npx tauri build --bundles deb
 
 fmt:
 	$(CARGO) fmt --all

@@ -1,33 +1,66 @@
 #!/usr/bin/env bash
 # Installs what `make run` and `make test` need on Debian/Ubuntu, or says what to do.
 # Safe to run again: it only installs what is missing.
+#   scripts/setup.sh          build dependencies (Rust, the desktop's -dev packages, npm)
+#   scripts/setup.sh e2e      plus what the end-to-end tests drive: Xvfb, dunst, xclip,
+#                             WebKitWebDriver and tauri-driver
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-want_apt=()
+mode=${1:-build}
 need_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 if ! need_cmd cargo; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"
   else
-    echo "Keyward needs a Rust toolchain (cargo, rustc 1.80 or newer)." >&2
-    echo "Install it with your package manager (Debian: apt-get install cargo) or from rustup, then run make again." >&2
-    exit 1
-  fi
-fi
-need_cmd cc || want_apt+=(gcc)
-need_cmd pkg-config || want_apt+=(pkg-config)
-
-if [ ${#want_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && need_cmd apt-get; then
-    echo "Installing ${want_apt[*]} with apt-get…"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want_apt[@]}"
-  else
-    echo "Missing packages: ${want_apt[*]}" >&2
-    echo "Install them (Debian/Ubuntu: sudo apt-get install ${want_apt[*]}) and run make again." >&2
+    echo "Keyward needs a Rust toolchain (cargo and rustc 1.80 or newer)." >&2
+    echo "Install it (Debian: apt-get install cargo, or rustup) and run make again." >&2
     exit 1
   fi
 fi
 
-cargo fetch --locked >/dev/null 2>&1 || cargo fetch
+pkgs=(gcc pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
+      libxdo-dev libdbus-1-dev libssl-dev)
+if [ "$mode" = e2e ]; then
+  pkgs+=(webkit2gtk-driver xvfb dbus-x11 dunst xclip)
+fi
+need_cmd node || pkgs+=(nodejs)
+need_cmd npm || pkgs+=(npm)
+
+if need_cmd dpkg-query; then
+  missing=()
+  for p in "${pkgs[@]}"; do
+    case "$p" in
+      nodejs) missing+=("$p") ;;
+      npm) missing+=("$p") ;;
+      *) have_pkg "$p" || missing+=("$p") ;;
+    esac
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && need_cmd apt-get; then
+      echo "Installing ${missing[*]} with apt-get…"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    else
+      echo "Missing packages: ${missing[*]}" >&2
+      echo "Install them with: sudo apt-get install ${missing[*]}" >&2
+      echo "then run make again." >&2
+      exit 1
+    fi
+  fi
+fi
+
+# The UI's packages, exactly as locked.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+cargo fetch --locked >/dev/null
+
+if [ "$mode" = e2e ] && ! need_cmd tauri-driver && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "Installing tauri-driver from crates.io…"
+  cargo install tauri-driver --version '^2' --locked
+fi

@@ -19,7 +19,7 @@ pub enum ErrorClass {
     NotFound,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
     Invalid(String),

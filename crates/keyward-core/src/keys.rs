@@ -2,7 +2,7 @@
 //! keep, delete. A key's id, name, owner and scope never change across regeneration;
 //! only its secret (and `generation`) does.
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use crate::clock::{ago, days_until, to_rfc3339, Millis, DAY, HOUR};
@@ -11,7 +11,7 @@ use crate::ids::new_id;
 use crate::lifecycle::{self, Reminder};
 use crate::locations::Location;
 use crate::seal;
-use crate::secret::{Secret, SecretKind};
+use crate::secret::{Secret, SecretKind, ShownSecret};
 use crate::settings::Settings;
 use crate::store::{Changes, Store, T};
 use crate::tokens::Token;
@@ -185,16 +185,8 @@ pub struct KeyView {
 pub struct CreatedKey {
     #[serde(flatten)]
     pub view: KeyView,
-    #[serde(serialize_with = "expose_secret")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
-    pub key: Secret,
-}
-
-pub(crate) fn expose_secret<S: Serializer>(
-    s: &Secret,
-    ser: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    ser.serialize_str(s.expose())
+    pub key: ShownSecret,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -223,6 +215,15 @@ pub struct DeletedKey {
     pub owner: OwnerView,
     pub tokens_deleted: usize,
     pub was_in_use: bool,
+}
+
+/// A key with its tokens and its history, for the key detail screen.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct KeyDetail {
+    pub key: KeyView,
+    pub tokens: Vec<crate::tokens::TokenView>,
+    pub events: Vec<crate::audit::AuditView>,
 }
 
 /// Why a secret was shown, for the audit log.
@@ -386,6 +387,19 @@ impl Store {
         Ok(self.key_context(&key)?.view(&key))
     }
 
+    pub fn key_detail(&self, id: &str) -> Result<KeyDetail> {
+        let key = self.key_view(id)?;
+        Ok(KeyDetail {
+            tokens: self.list_tokens(Some(&key.id))?,
+            events: self.audit(&crate::audit::AuditFilter {
+                object_id: Some(key.id.clone()),
+                limit: Some(200),
+                ..Default::default()
+            })?,
+            key,
+        })
+    }
+
     pub(crate) fn key_counts_by_owner(&self) -> Result<HashMap<String, usize>> {
         let mut counts = HashMap::new();
         for k in self.values::<ApiKey>(T::Keys) {
@@ -454,7 +468,7 @@ impl Store {
         drop(_g);
         Ok(CreatedKey {
             view: self.key_view(&key.id)?,
-            key: secret,
+            key: ShownSecret(secret),
         })
     }
 
@@ -617,7 +631,7 @@ impl Store {
         drop(_g);
         Ok(CreatedKey {
             view: self.key_view(&key.id)?,
-            key: secret,
+            key: ShownSecret(secret),
         })
     }
 

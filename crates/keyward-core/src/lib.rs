@@ -23,13 +23,15 @@ pub mod verify;
 pub use audit::{AuditFilter, AuditView};
 pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use error::{Error, ErrorClass, Result};
-pub use keys::{CreatedKey, DeletedKey, Disclosure, KeyFilter, KeyView, NewKey, ScopeView};
+pub use keys::{
+    CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeyView, NewKey, ScopeView,
+};
 pub use lifecycle::{ExpiringSoon, LifecycleReport};
 pub use locations::LocationView;
 #[cfg(feature = "keychain")]
 pub use seal::KeychainMasterKey;
 pub use seal::{FileMasterKey, MasterKey, MasterKeySource};
-pub use secret::{Secret, SecretKind};
+pub use secret::{Secret, SecretKind, ShownSecret};
 pub use settings::Settings;
 pub use store::{Store, StoreOptions};
 pub use tokens::{CreatedToken, TokenView};

@@ -71,6 +71,12 @@ impl Secret {
         Some((Secret(Zeroizing::new(presented.to_owned())), kind))
     }
 
+    /// Text that carries a secret (a command line with a key in it): kept with the same
+    /// care — wiped on drop, masked in `Debug`.
+    pub fn from_text(text: String) -> Secret {
+        Secret(Zeroizing::new(text))
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -91,6 +97,25 @@ impl Secret {
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Secret({})", self.mask())
+    }
+}
+
+/// A secret at the moment it is shown to its owner (create, regenerate, a new token): the
+/// only form that serializes, and it serializes in full.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ShownSecret(pub Secret);
+
+impl std::ops::Deref for ShownSecret {
+    type Target = Secret;
+
+    fn deref(&self) -> &Secret {
+        &self.0
+    }
+}
+
+impl serde::Serialize for ShownSecret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.expose())
     }
 }
 

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::clock::{to_rfc3339, Millis, DAY};
 use crate::error::{Error, Result};
 use crate::ids::new_id;
-use crate::keys::{expose_secret, refuse_blocked_owner, revoked, ApiKey, HashEntry};
+use crate::keys::{refuse_blocked_owner, revoked, ApiKey, HashEntry};
 use crate::lifecycle::Reminder;
-use crate::secret::{Secret, SecretKind};
+use crate::secret::{Secret, SecretKind, ShownSecret};
 use crate::store::{Changes, Store, T};
 use crate::users::User;
 
@@ -67,9 +67,8 @@ pub struct TokenView {
 #[derive(Debug, Clone, Serialize)]
 pub struct CreatedToken {
     pub id: String,
-    #[serde(serialize_with = "expose_secret")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
-    pub token: Secret,
+    pub token: ShownSecret,
     pub key_id: String,
     pub expires_at: String,
 }
@@ -134,7 +133,7 @@ impl Store {
         self.commit(ch)?;
         Ok(CreatedToken {
             id: token.id,
-            token: secret,
+            token: ShownSecret(secret),
             key_id: key.id.clone(),
             expires_at: to_rfc3339(token.expires_at),
         })

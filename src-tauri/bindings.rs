@@ -1,0 +1,61 @@
+//! The TypeScript declarations of every type that crosses IPC, generated from the Rust
+//! types. `ui/src/lib/bindings.ts` is this text, committed; a test fails on drift.
+
+use ts_rs::{Config, TS};
+
+use crate::commands::keys::{CopyReceipt, ExportReceipt, KeyQuery};
+use crate::commands::lifecycle::AuditQuery;
+use crate::commands::settings::AppStatus;
+use keyward_core::lifecycle::{
+    DeletionNotice, DueKey, DueToken, LifecycleReport, ReminderKind, ReminderNotice,
+};
+use keyward_core::users::OwnerView;
+use keyward_core::{
+    AuditView, ClearReport, CreatedKey, CreatedToken, DeletedKey, ExpiringSoon, KeyDetail,
+    KeyView, LocationView, ScopeView, Settings, TokenView, UserView,
+};
+
+pub fn typescript() -> String {
+    let cfg = Config::default();
+    let decls = [
+        OwnerView::decl(&cfg),
+        UserView::decl(&cfg),
+        ClearReport::decl(&cfg),
+        LocationView::decl(&cfg),
+        ScopeView::decl(&cfg),
+        KeyView::decl(&cfg),
+        CreatedKey::decl(&cfg),
+        DeletedKey::decl(&cfg),
+        KeyDetail::decl(&cfg),
+        TokenView::decl(&cfg),
+        CreatedToken::decl(&cfg),
+        AuditView::decl(&cfg),
+        Settings::decl(&cfg),
+        ReminderKind::decl(&cfg),
+        ReminderNotice::decl(&cfg),
+        DeletionNotice::decl(&cfg),
+        LifecycleReport::decl(&cfg),
+        DueKey::decl(&cfg),
+        DueToken::decl(&cfg),
+        ExpiringSoon::decl(&cfg),
+        KeyQuery::decl(&cfg),
+        AuditQuery::decl(&cfg),
+        CopyReceipt::decl(&cfg),
+        ExportReceipt::decl(&cfg),
+        AppStatus::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by `make bindings` (src-tauri/bindings.rs).\n\
+         // Do not edit: a test fails when this file and the Rust types disagree.\n\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(&d);
+        out.push_str("\n\n");
+    }
+    out.push_str(
+        "/** Every IPC error: branch on `code`, show `message`. */\n\
+         export type IpcError = { code: string; message: string };\n",
+    );
+    out
+}

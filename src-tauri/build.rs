@@ -1,0 +1,13 @@
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(keyward_commands::ALL)),
+    )
+    .expect("tauri-build");
+}
+
+/// Every command the UI may call; each gets an `allow-…` permission for the capability.
+mod keyward_commands {
+    include!("commands/names.rs");
+}

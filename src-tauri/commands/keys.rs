@@ -1,0 +1,173 @@
+//! The API keys page. Copy, Copy as cURL and Export for Postman read the secret in Rust
+//! and hand it to the clipboard or a file: it never enters the web view.
+
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Runtime, State};
+
+use keyward_core::keys::parse_grace;
+use keyward_core::{postman, CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeyView, NewKey};
+
+use crate::clipboard::copy_and_clear_later;
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::tray::refresh_later;
+
+/// Filters of the keys list.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+pub struct KeyQuery {
+    pub owner: Option<String>,
+    pub status: Option<String>,
+    pub search: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// What a copy did: the clipboard is cleared after this many seconds (0: never).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct CopyReceipt {
+    pub clears_in_seconds: u32,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ExportReceipt {
+    pub path: String,
+}
+
+#[tauri::command]
+pub async fn list_keys(state: State<'_, AppState>, query: KeyQuery) -> Result<Vec<KeyView>> {
+    state
+        .run(move |s| {
+            s.list_keys(&KeyFilter {
+                owner: query.owner,
+                status: query.status,
+                search: query.search,
+                scope: query.scope,
+            })
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn get_key(state: State<'_, AppState>, id: String) -> Result<KeyDetail> {
+    state.run(move |s| s.key_detail(&id)).await
+}
+
+#[tauri::command]
+pub async fn create_key<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    owner: String,
+    name: String,
+    location: Option<String>,
+) -> Result<CreatedKey> {
+    let created = state
+        .run(move |s| s.create_key(NewKey { owner, name, location }))
+        .await?;
+    refresh_later(&app);
+    Ok(created)
+}
+
+#[tauri::command]
+pub async fn rename_key(state: State<'_, AppState>, id: String, name: String) -> Result<KeyView> {
+    state.run(move |s| s.rename_key(&id, &name)).await
+}
+
+#[tauri::command]
+pub async fn regenerate_key<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+    grace: String,
+) -> Result<CreatedKey> {
+    let created = state
+        .run(move |s| s.regenerate_key(&id, parse_grace(&grace)?))
+        .await?;
+    refresh_later(&app);
+    Ok(created)
+}
+
+#[tauri::command]
+pub async fn set_key_disabled(state: State<'_, AppState>, id: String, disabled: bool) -> Result<KeyView> {
+    state.run(move |s| s.set_key_disabled(&id, disabled)).await
+}
+
+#[tauri::command]
+pub async fn keep_key<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, id: String) -> Result<KeyView> {
+    let view = state.run(move |s| s.keep_key(&id)).await?;
+    refresh_later(&app);
+    Ok(view)
+}
+
+/// A key in use is deleted only when `typed_name` is its name.
+#[tauri::command]
+pub async fn delete_key<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+    typed_name: Option<String>,
+) -> Result<DeletedKey> {
+    let deleted = state
+        .run(move |s| s.delete_key_typed(&id, typed_name.as_deref()))
+        .await?;
+    refresh_later(&app);
+    Ok(deleted)
+}
+
+#[tauri::command]
+pub async fn copy_key(state: State<'_, AppState>, id: String) -> Result<CopyReceipt> {
+    let (secret, clear) = state
+        .run(move |s| Ok((s.reveal_key(&id, Disclosure::Copy)?, s.settings()?.clipboard_clear_seconds)))
+        .await?;
+    copy_and_clear_later(state.clipboard.clone(), secret, clear)?;
+    Ok(CopyReceipt { clears_in_seconds: clear })
+}
+
+#[tauri::command]
+pub async fn copy_key_as_curl(state: State<'_, AppState>, id: String) -> Result<CopyReceipt> {
+    let (command, clear) = state
+        .run(move |s| {
+            let settings = s.settings()?;
+            let secret = s.reveal_key(&id, Disclosure::CopyAsCurl)?;
+            let cmd = postman::curl_command(&postman::base_url(settings.local_api_port), &secret);
+            Ok((keyward_core::Secret::from_text(cmd), settings.clipboard_clear_seconds))
+        })
+        .await?;
+    copy_and_clear_later(state.clipboard.clone(), command, clear)?;
+    Ok(CopyReceipt { clears_in_seconds: clear })
+}
+
+/// Writes a Postman environment (baseUrl, apiKey) to the Downloads folder.
+#[tauri::command]
+pub async fn export_postman(state: State<'_, AppState>, id: String) -> Result<ExportReceipt> {
+    let dir = dirs::download_dir()
+        .or_else(dirs::home_dir)
+        .ok_or_else(|| AppError::Io("no Downloads folder to write to".into()))?;
+    let path = state
+        .run(move |s| {
+            let key = s.key_view(&id)?;
+            let port = s.settings()?.local_api_port;
+            let secret = s.reveal_key(&id, Disclosure::ExportForPostman)?;
+            let env = postman::environment(&key.id, &key.name, &postman::base_url(port), &secret);
+            let path = dir.join(postman::environment_file_name(&key.name));
+            write_private(&path, &env)?;
+            Ok(path)
+        })
+        .await?;
+    Ok(ExportReceipt {
+        path: path.display().to_string(),
+    })
+}
+
+/// The file holds a secret: readable by its owner only.
+fn write_private(path: &std::path::Path, value: &serde_json::Value) -> keyward_core::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(serde_json::to_string_pretty(value).unwrap_or_default().as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! Activity (the audit log), the "Expiring soon" summary and reminders.
+
+use keyward_core::lifecycle::ReminderNotice;
+use keyward_core::{AuditFilter, AuditView, ExpiringSoon};
+use serde::Deserialize;
+use tauri::State;
+
+use crate::error::Result;
+use crate::state::{lock, AppState};
+
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+pub struct AuditQuery {
+    pub limit: Option<u32>,
+    pub object_id: Option<String>,
+    pub user_id: Option<String>,
+    pub entity: Option<String>,
+    pub search: Option<String>,
+}
+
+#[tauri::command]
+pub async fn list_audit(state: State<'_, AppState>, query: AuditQuery) -> Result<Vec<AuditView>> {
+    state
+        .run(move |s| {
+            s.audit(&AuditFilter {
+                limit: query.limit.map(|l| l as usize),
+                object_id: query.object_id,
+                user_id: query.user_id,
+                entity: query.entity,
+                search: query.search,
+            })
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn expiring_soon(state: State<'_, AppState>) -> Result<ExpiringSoon> {
+    state.run(|s| s.expiring_soon()).await
+}
+
+/// Reminders raised since the app started, newest first.
+#[tauri::command]
+pub fn recent_reminders(state: State<'_, AppState>) -> Vec<ReminderNotice> {
+    lock(&state.reminders).iter().rev().cloned().collect()
+}
+
+/// Runs the lifecycle now (the scheduler also runs it hourly).
+#[tauri::command]
+pub fn run_lifecycle(state: State<'_, AppState>) {
+    if let Some(s) = lock(&state.scheduler).as_ref() {
+        s.wake();
+    }
+}

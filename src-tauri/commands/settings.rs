@@ -1,0 +1,74 @@
+//! Preferences and the app's status (data directory, master key, notifications).
+
+use keyward_core::Settings;
+use serde::Serialize;
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_plugin_autostart::ManagerExt;
+
+use crate::error::Result;
+use crate::state::{lock, AppState};
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct AppStatus {
+    pub version: String,
+    pub data_dir: String,
+    /// "keychain" or "file".
+    pub master_key_source: Option<String>,
+    /// Why keys cannot be copied, if they cannot.
+    pub master_key_problem: Option<String>,
+    /// The last notification error, if the notification server did not answer.
+    pub notification_problem: Option<String>,
+    /// Why the database could not be opened, if it could not.
+    pub startup_problem: Option<String>,
+}
+
+#[tauri::command]
+pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
+    let (source, problem) = match state.store() {
+        Ok(store) => (store.master_key_source()?, store.master_key_problem()),
+        Err(_) => (None, None),
+    };
+    Ok(AppStatus {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_dir: state.data_dir.display().to_string(),
+        master_key_source: source,
+        master_key_problem: problem,
+        notification_problem: lock(&state.notification_problem).clone(),
+        startup_problem: state.startup_problem().map(|e| e.to_string()),
+    })
+}
+
+#[tauri::command]
+pub async fn get_settings(state: State<'_, AppState>) -> Result<Settings> {
+    state.run(|s| s.settings()).await
+}
+
+#[tauri::command]
+pub async fn update_settings<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    settings: Settings,
+) -> Result<Settings> {
+    let saved = state.run(move |s| s.update_settings(settings)).await?;
+    sync_autostart(&app, saved.launch_at_login);
+    crate::tray::refresh_later(&app);
+    Ok(saved)
+}
+
+/// Makes "launch at login" true of the system; a failure is logged, not fatal.
+fn sync_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) {
+    let Some(launcher) = app.try_state::<tauri_plugin_autostart::AutoLaunchManager>() else {
+        return;
+    };
+    drop(launcher);
+    let al = app.autolaunch();
+    let now = al.is_enabled().unwrap_or(false);
+    let result = match (on, now) {
+        (true, false) => al.enable(),
+        (false, true) => al.disable(),
+        _ => Ok(()),
+    };
+    if let Err(e) = result {
+        log::warn!("launch at login not changed: {e}");
+    }
+}

@@ -1,0 +1,36 @@
+//! The app's errors: the core's, plus what the desktop itself can fail at. Across IPC
+//! every error is `{ "code": "…", "message": "…" }`.
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Core(#[from] keyward_core::Error),
+    #[error("the clipboard is not available: {0}")]
+    Clipboard(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl AppError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Core(e) => e.code(),
+            AppError::Clipboard(_) => "CLIPBOARD_UNAVAILABLE",
+            AppError::Io(_) => "IO_ERROR",
+        }
+    }
+}
+
+impl Serialize for AppError {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("AppError", 2)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.end()
+    }
+}

@@ -1,0 +1,84 @@
+//! Keyward's desktop shell: the builder. Screens call the commands in `commands/`; the
+//! tray, notifications and the lifecycle scheduler live in their own modules.
+
+pub mod bindings;
+pub mod clipboard;
+pub mod commands;
+pub mod error;
+pub mod notify;
+pub mod scheduler;
+pub mod state;
+pub mod tray;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tauri::{AppHandle, Manager, Runtime, WindowEvent};
+
+use crate::clipboard::SystemClipboard;
+use crate::notify::DesktopNotifier;
+use crate::state::{lock, AppState};
+
+pub fn run() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            show_main_window(app);
+        }))
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .invoke_handler(commands::handler())
+        .setup(|app| {
+            let dir = data_dir(app.handle())?;
+            let state = AppState::open(
+                &dir,
+                Arc::new(SystemClipboard(app.handle().clone())),
+                Arc::new(DesktopNotifier),
+                std::env::var("KEYWARD_KEYCHAIN").map_or(true, |v| v != "off"),
+            );
+            app.manage(state);
+            if let Err(e) = tray::build(app.handle()) {
+                log::warn!("no tray icon: {e}");
+            }
+            let handle = scheduler::start(app.handle().clone());
+            *lock(&app.state::<AppState>().scheduler) = Some(handle);
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if close_to_tray(window.app_handle()) {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .run(tauri::generate_context!())
+        .expect("the Keyward window could not start");
+}
+
+/// `KEYWARD_DATA_DIR`, or the platform's app-data directory (the CLI's default too).
+fn data_dir<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<PathBuf> {
+    match std::env::var_os("KEYWARD_DATA_DIR").filter(|d| !d.is_empty()) {
+        Some(d) => Ok(PathBuf::from(d)),
+        None => app.path().app_data_dir(),
+    }
+}
+
+fn close_to_tray<R: Runtime>(app: &AppHandle<R>) -> bool {
+    let state = app.state::<AppState>();
+    state
+        .store()
+        .ok()
+        .and_then(|s| s.settings().ok())
+        .is_some_and(|s| s.close_to_tray)
+}
+
+pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}

@@ -1,0 +1,121 @@
+//! The background lifecycle: runs at start, hourly, on wake from sleep, and when asked.
+//! Owned by a `SchedulerHandle` whose drop cancels the task.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use keyward_core::LifecycleReport;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::notify;
+use crate::state::{lock, AppState};
+
+const PERIOD: Duration = Duration::from_secs(3600);
+const TICK: Duration = Duration::from_secs(60);
+/// A tick that took this much longer than it should have means the machine slept.
+const RESUME_SLACK: Duration = Duration::from_secs(120);
+
+pub struct SchedulerHandle {
+    cancel: CancellationToken,
+    wake: Arc<Notify>,
+}
+
+impl SchedulerHandle {
+    /// Runs the lifecycle now instead of waiting for the next hour.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+impl Drop for SchedulerHandle {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+pub fn start<R: Runtime>(app: AppHandle<R>) -> SchedulerHandle {
+    let cancel = CancellationToken::new();
+    let wake = Arc::new(Notify::new());
+    let (c, w) = (cancel.clone(), wake.clone());
+    tauri::async_runtime::spawn(async move {
+        loop {
+            run_once(&app).await;
+            if !wait(&c, &w).await {
+                break;
+            }
+        }
+    });
+    SchedulerHandle { cancel, wake }
+}
+
+/// Waits for the next run; `false` when cancelled.
+async fn wait(cancel: &CancellationToken, wake: &Notify) -> bool {
+    let started = Instant::now();
+    let mut wall = SystemTime::now();
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return false,
+            _ = wake.notified() => return true,
+            _ = tokio::time::sleep(TICK) => {
+                let now = SystemTime::now();
+                let gap = now.duration_since(wall).unwrap_or_default();
+                wall = now;
+                if started.elapsed() >= PERIOD || gap > TICK + RESUME_SLACK {
+                    return true;
+                }
+            }
+        }
+    }
+}
+
+/// One lifecycle pass: raise reminders as notifications, refresh the tray, tell the UI.
+pub async fn run_once<R: Runtime>(app: &AppHandle<R>) -> Option<LifecycleReport> {
+    let state = app.state::<AppState>();
+    let report = match state.run(|s| s.run_lifecycle(false)).await {
+        Ok(r) => r,
+        Err(e) => {
+            log::error!("lifecycle run failed: {e}");
+            return None;
+        }
+    };
+    let notifications = state
+        .run(|s| s.settings())
+        .await
+        .map(|s| s.notifications)
+        .unwrap_or(true);
+    let app2 = app.clone();
+    let r2 = report.clone();
+    let _ = tauri::async_runtime::spawn_blocking(move || {
+        deliver(&app2.state::<AppState>(), &r2, notifications)
+    })
+    .await;
+    crate::tray::refresh(app).await;
+    let _ = app.emit("lifecycle", &report);
+    Some(report)
+}
+
+/// Keeps each reminder for the app and the tray, and shows it (and each deletion) as a
+/// native notification when notifications are on. A missing notification server is
+/// logged and shown in Preferences, never fatal.
+pub fn deliver(state: &AppState, report: &LifecycleReport, notifications: bool) {
+    lock(&state.reminders).extend(report.reminders.iter().cloned());
+    if !notifications {
+        return;
+    }
+    let texts = report
+        .reminders
+        .iter()
+        .map(notify::reminder_text)
+        .chain(report.deleted.iter().map(notify::deletion_text));
+    for (summary, body) in texts {
+        match state.notifier.notify(&summary, &body) {
+            Ok(()) => *lock(&state.notification_problem) = None,
+            Err(e) => {
+                log::warn!("notification not shown ({e}); the reminder stays in the app and tray");
+                *lock(&state.notification_problem) = Some(e);
+            }
+        }
+    }
+}

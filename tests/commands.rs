@@ -1,0 +1,404 @@
+//! Every IPC command through Tauri's mock runtime: the real invoke handler, state and
+//! store (sled in a temporary directory), with in-memory clipboard and notifications.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+use keyward_app::clipboard::{ClipboardPort, MemoryClipboard};
+use keyward_app::notify::MemoryNotifier;
+use keyward_app::state::AppState;
+use keyward_core::{FileMasterKey, ManualClock, Store, StoreOptions};
+
+const T0: i64 = 1_780_000_000_000;
+const DAY: i64 = 86_400_000;
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    app: App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+    clipboard: Arc<MemoryClipboard>,
+    clock: Arc<ManualClock>,
+}
+
+fn harness_with(notifier: MemoryNotifier) -> (Harness, Arc<MemoryNotifier>) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let store = Store::open(
+        dir.path(),
+        clock.clone(),
+        &FileMasterKey::new(dir.path().join("master.key")),
+        StoreOptions::default(),
+    )
+    .unwrap();
+    let clipboard = Arc::new(MemoryClipboard::default());
+    let notifier = Arc::new(notifier);
+    let state = AppState::with_store(
+        Ok(Arc::new(store)),
+        dir.path(),
+        clipboard.clone(),
+        notifier.clone(),
+    );
+    let (app, webview) = mock_app(state);
+    (
+        Harness {
+            _dir: dir,
+            app,
+            webview,
+            clipboard,
+            clock,
+        },
+        notifier,
+    )
+}
+
+/// The app's real context (its config, capability and ACL) on the mock runtime, so these
+/// tests also prove the main window may call every command.
+fn mock_app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = mock_builder()
+        .manage(state)
+        .invoke_handler(keyward_app::commands::handler())
+        .build(tauri::generate_context!(test = true, assets = noop_assets()))
+        .unwrap();
+    let webview = match app.get_webview_window("main") {
+        Some(w) => w,
+        None => WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap(),
+    };
+    (app, webview)
+}
+
+fn harness() -> Harness {
+    harness_with(MemoryNotifier::default()).0
+}
+
+impl Harness {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args.clone())
+            .unwrap_or_else(|e| panic!("{cmd} {args} failed: {e}"))
+    }
+
+    fn err(&self, cmd: &str, args: Value) -> Value {
+        match self.call(cmd, args.clone()) {
+            Ok(v) => panic!("{cmd} {args} should fail, gave {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn admin(&self) -> String {
+        let u = self.ok("add_user", json!({"name": "Ada Lovelace", "email": "ada@example.com", "admin": true}));
+        u["id"].as_str().unwrap().to_owned()
+    }
+
+    fn key(&self, owner: &str, name: &str) -> Value {
+        self.ok("create_key", json!({"owner": owner, "name": name, "location": null}))
+    }
+
+    fn store(&self) -> Arc<Store> {
+        self.app.state::<AppState>().store().unwrap()
+    }
+}
+
+fn no_filter() -> Value {
+    json!({"query": {"owner": null, "status": null, "search": null, "scope": null}})
+}
+
+#[test]
+fn every_declared_command_is_registered() {
+    let h = harness();
+    for cmd in keyward_app::commands::names::ALL {
+        if let Err(e) = h.call(cmd, json!({})) {
+            assert!(
+                !e.to_string().contains("not found"),
+                "{cmd} is declared but not handled: {e}"
+            );
+        }
+    }
+    assert!(h.call("nope", json!({})).unwrap_err().to_string().contains("not found"));
+}
+
+#[test]
+fn users_and_locations_round_trip() {
+    let h = harness();
+    let ada = h.admin();
+    let bob = h.ok("add_user", json!({"name": "Bob", "email": "bob@example.com", "admin": false}));
+    assert_eq!(bob["api_access"], false);
+    let e = h.err("add_user", json!({"name": "Ada 2", "email": "ADA@example.com", "admin": false}));
+    assert_eq!(e["code"], "EMAIL_TAKEN");
+    let edited = h.ok("edit_user", json!({"id": ada, "name": "Ada King", "email": null}));
+    assert_eq!(edited["name"], "Ada King");
+    let bob_id = bob["id"].as_str().unwrap();
+    assert_eq!(h.ok("set_api_access", json!({"id": bob_id, "on": true}))["api_access"], true);
+    assert_eq!(h.ok("set_user_active", json!({"id": bob_id, "active": false}))["active"], false);
+    assert_eq!(h.ok("list_users", json!({})).as_array().unwrap().len(), 2);
+
+    let loc = h.ok("add_location", json!({"name": "Downtown"}));
+    let renamed = h.ok("rename_location", json!({"id": loc["id"], "name": "Uptown"}));
+    assert_eq!(renamed["name"], "Uptown");
+    assert_eq!(h.ok("list_locations", json!({}))[0]["name"], "Uptown");
+}
+
+#[test]
+fn create_key_shows_it_once_and_lists_it_masked() {
+    let h = harness();
+    let ada = h.admin();
+    let loc = h.ok("add_location", json!({"name": "Downtown"}));
+    let created = h.ok("create_key", json!({"owner": ada, "name": "Zapier", "location": loc["id"]}));
+    let secret = created["key"].as_str().unwrap();
+    assert!(secret.starts_with("kwl_"));
+    assert_eq!(created["scope"]["type"], "location");
+    let list = h.ok("list_keys", no_filter());
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(!list.to_string().contains(secret));
+    assert_eq!(list[0]["masked_key"], created["masked_key"]);
+    let detail = h.ok("get_key", json!({"id": created["id"]}));
+    assert_eq!(detail["key"]["name"], "Zapier");
+    assert!(detail["events"].as_array().unwrap().iter().any(|e| e["action"] == "api_key.created"));
+    assert!(!detail.to_string().contains(secret));
+}
+
+#[test]
+fn create_key_for_blocked_owner_is_refused_with_a_code() {
+    let h = harness();
+    let bob = h.ok("add_user", json!({"name": "Bob", "email": "bob@example.com", "admin": false}));
+    let e = h.err("create_key", json!({"owner": bob["id"], "name": "x", "location": null}));
+    assert_eq!(e["code"], "API_ACCESS_OFF");
+    assert!(e["message"].as_str().unwrap().contains("bob@example.com"));
+    let e = h.err("create_key", json!({"owner": "usr_nope", "name": "x", "location": null}));
+    assert_eq!(e["code"], "NOT_FOUND");
+}
+
+#[test]
+fn copy_puts_the_secret_on_the_clipboard_and_clears_it_later() {
+    let h = harness();
+    let ada = h.admin();
+    let created = h.key(&ada, "Copy me");
+    let secret = created["key"].as_str().unwrap().to_owned();
+    let mut settings = h.ok("get_settings", json!({}));
+    settings["clipboard_clear_seconds"] = json!(1);
+    h.ok("update_settings", json!({"settings": settings}));
+    let receipt = h.ok("copy_key", json!({"id": created["id"]}));
+    assert_eq!(receipt["clears_in_seconds"], 1);
+    assert_eq!(h.clipboard.read().unwrap(), secret);
+    // The answer to the web view never carries the secret.
+    assert!(!receipt.to_string().contains(&secret));
+    std::thread::sleep(Duration::from_millis(1600));
+    assert_eq!(h.clipboard.read().unwrap(), "");
+    let events = h.ok("list_audit", json!({"query": {"limit": 10, "object_id": null, "user_id": null, "entity": null, "search": null}}));
+    assert!(events.as_array().unwrap().iter().any(|e| e["action"] == "api_key.copied"));
+}
+
+#[test]
+fn copy_does_not_clear_what_the_user_copied_since() {
+    let h = harness();
+    let ada = h.admin();
+    let created = h.key(&ada, "Copy me");
+    let mut settings = h.ok("get_settings", json!({}));
+    settings["clipboard_clear_seconds"] = json!(1);
+    h.ok("update_settings", json!({"settings": settings}));
+    h.ok("copy_key", json!({"id": created["id"]}));
+    h.clipboard.write("my own text").unwrap();
+    std::thread::sleep(Duration::from_millis(1600));
+    assert_eq!(h.clipboard.read().unwrap(), "my own text");
+}
+
+#[test]
+fn copy_as_curl_and_export_for_postman_carry_the_key() {
+    let h = harness();
+    let ada = h.admin();
+    let created = h.key(&ada, "Postman");
+    let secret = created["key"].as_str().unwrap().to_owned();
+    h.ok("copy_key_as_curl", json!({"id": created["id"]}));
+    let curl = h.clipboard.read().unwrap();
+    assert!(curl.starts_with("curl -X POST http://127.0.0.1:7420/v1/tokens"));
+    assert!(curl.contains(&secret));
+
+    let downloads = tempfile::tempdir().unwrap();
+    std::env::set_var("XDG_DOWNLOAD_DIR", downloads.path());
+    std::env::set_var("HOME", downloads.path());
+    let receipt = h.ok("export_postman", json!({"id": created["id"]}));
+    let path = receipt["path"].as_str().unwrap();
+    assert!(!receipt.to_string().contains(&secret));
+    let env: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(env["values"][1]["value"], secret.as_str());
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn regenerate_returns_a_new_key_and_the_old_one_stops() {
+    let h = harness();
+    let ada = h.admin();
+    let created = h.key(&ada, "Rotate me");
+    let old = created["key"].as_str().unwrap().to_owned();
+    let token = h.ok("create_token", json!({"keyId": created["id"]}));
+    let key_after = h.ok("get_key", json!({"id": created["id"]}));
+    assert_eq!(key_after["key"]["live_tokens"], 1);
+    let e = h.err("regenerate_key", json!({"id": created["id"], "grace": "2h"}));
+    assert_eq!(e["code"], "INVALID_INPUT");
+    let new = h.ok("regenerate_key", json!({"id": created["id"], "grace": "0"}));
+    assert_eq!(new["id"], created["id"]);
+    assert_ne!(new["key"], created["key"]);
+    let store = h.store();
+    assert_eq!(store.verify(&old).unwrap().code.unwrap().as_str(), "REVOKED");
+    assert_eq!(
+        store.verify(token["token"].as_str().unwrap()).unwrap().code.unwrap().as_str(),
+        "REVOKED"
+    );
+    assert!(store.verify(new["key"].as_str().unwrap()).unwrap().valid);
+}
+
+#[test]
+fn delete_in_use_needs_the_typed_name() {
+    let h = harness();
+    let ada = h.admin();
+    let created = h.key(&ada, "Marketing Automation");
+    assert!(h.store().verify(created["key"].as_str().unwrap()).unwrap().valid);
+    let e = h.err("delete_key", json!({"id": created["id"], "typedName": null}));
+    assert_eq!(e["code"], "KEY_IN_USE");
+    assert!(e["message"].as_str().unwrap().contains("used"));
+    let e = h.err("delete_key", json!({"id": created["id"], "typedName": "marketing"}));
+    assert_eq!(e["code"], "KEY_IN_USE");
+    let deleted = h.ok("delete_key", json!({"id": created["id"], "typedName": "Marketing Automation"}));
+    assert_eq!(deleted["was_in_use"], true);
+    assert_eq!(h.err("get_key", json!({"id": created["id"]}))["code"], "NOT_FOUND");
+}
+
+#[test]
+fn disable_keep_rename_and_tokens() {
+    let h = harness();
+    let ada = h.admin();
+    let created = h.key(&ada, "Key");
+    let id = created["id"].clone();
+    assert_eq!(h.ok("set_key_disabled", json!({"id": id, "disabled": true}))["status"], "disabled");
+    assert_eq!(h.err("create_token", json!({"keyId": id}))["code"], "DISABLED");
+    assert_eq!(h.ok("set_key_disabled", json!({"id": id, "disabled": false}))["status"], "active");
+    assert_eq!(h.ok("rename_key", json!({"id": id, "name": "Renamed"}))["name"], "Renamed");
+    h.clock.advance(50 * DAY);
+    let kept = h.ok("keep_key", json!({"id": id}));
+    assert_eq!(kept["deletes_in_days"], 90);
+
+    let token = h.ok("create_token", json!({"keyId": id}));
+    assert!(token["token"].as_str().unwrap().starts_with("kwt_"));
+    h.ok("copy_token", json!({"id": token["id"]}));
+    assert_eq!(h.clipboard.read().unwrap(), token["token"].as_str().unwrap());
+    assert_eq!(h.ok("list_tokens", json!({"keyId": id})).as_array().unwrap().len(), 1);
+    assert_eq!(h.ok("revoke_token", json!({"id": token["id"]}))["status"], "revoked");
+    assert_eq!(h.err("copy_token", json!({"id": token["id"]}))["code"], "INVALID_INPUT");
+}
+
+#[test]
+fn clear_user_keys_revokes_everything() {
+    let h = harness();
+    let ada = h.admin();
+    h.key(&ada, "One");
+    h.key(&ada, "Two");
+    let report = h.ok("clear_user_keys", json!({"id": ada}));
+    assert_eq!(report["keys_revoked"], 2);
+    assert_eq!(report["user"]["api_access"], false);
+}
+
+#[test]
+fn settings_are_validated() {
+    let h = harness();
+    let mut s = h.ok("get_settings", json!({}));
+    assert_eq!(s["inactivity_days"], 90);
+    s["reminder_days"] = json!([0]);
+    assert_eq!(h.err("update_settings", json!({"settings": s}))["code"], "INVALID_INPUT");
+}
+
+#[test]
+fn expiring_soon_and_status() {
+    let h = harness();
+    let ada = h.admin();
+    h.key(&ada, "Old");
+    h.clock.advance(80 * DAY);
+    let soon = h.ok("expiring_soon", json!({}));
+    assert_eq!(soon["keys"][0]["name"], "Old");
+    assert_eq!(soon["keys"][0]["days_left"], 10);
+    let status = h.ok("app_status", json!({}));
+    assert_eq!(status["master_key_source"], "file");
+    assert!(status["master_key_problem"].is_null());
+    assert!(status["startup_problem"].is_null());
+}
+
+#[test]
+fn reminders_are_notified_and_kept_even_without_a_notification_server() {
+    let (h, notifier) = harness_with(MemoryNotifier {
+        fail_with: Some("org.freedesktop.DBus.Error.ServiceUnknown".into()),
+        ..Default::default()
+    });
+    let ada = h.admin();
+    h.key(&ada, "Marketing Automation");
+    h.clock.advance(83 * DAY);
+    let state = h.app.state::<AppState>();
+    let report = h.store().run_lifecycle(false).unwrap();
+    keyward_app::scheduler::deliver(&state, &report, true);
+    assert!(notifier.shown.lock().unwrap().is_empty());
+    let reminders = h.ok("recent_reminders", json!({}));
+    assert_eq!(reminders.as_array().unwrap().len(), 1);
+    assert!(reminders[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("API key 'Marketing Automation' will be deleted in 7 days"));
+    let status = h.ok("app_status", json!({}));
+    assert!(status["notification_problem"].as_str().unwrap().contains("ServiceUnknown"));
+}
+
+#[test]
+fn reminders_become_notifications() {
+    let (h, notifier) = harness_with(MemoryNotifier::default());
+    let ada = h.admin();
+    h.key(&ada, "Marketing Automation");
+    h.clock.advance(83 * DAY);
+    let state = h.app.state::<AppState>();
+    let report = h.store().run_lifecycle(false).unwrap();
+    keyward_app::scheduler::deliver(&state, &report, true);
+    let shown = notifier.shown.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1);
+    assert!(shown[0].0.contains("will be deleted in 7 days"));
+}
+
+#[test]
+fn a_locked_database_is_reported_by_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let _holder = Store::open_default(dir.path(), StoreOptions::default()).unwrap();
+    let state = AppState::open(
+        dir.path(),
+        Arc::new(MemoryClipboard::default()),
+        Arc::new(MemoryNotifier::default()),
+        false,
+    );
+    let (app, webview) = mock_app(state);
+    let h = Harness {
+        _dir: tempfile::tempdir().unwrap(),
+        app,
+        webview,
+        clipboard: Arc::new(MemoryClipboard::default()),
+        clock: Arc::new(ManualClock::new(T0)),
+    };
+    assert_eq!(h.err("list_keys", no_filter())["code"], "DATABASE_LOCKED");
+    let status = h.ok("app_status", json!({}));
+    assert!(status["startup_problem"].as_str().unwrap().contains("another Keyward process"));
+}

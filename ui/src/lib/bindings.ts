@@ -1,0 +1,135 @@
+// Generated from the Rust types by `make bindings` (src-tauri/bindings.rs).
+// Do not edit: a test fails when this file and the Rust types disagree.
+
+export type OwnerView = { id: string, name: string, email: string, };
+
+export type UserView = { id: string, name: string, email: string, role: "admin" | "manager", active: boolean, api_access: boolean, created_at: string, 
+/**
+ * Keys that are not revoked.
+ */
+keys: number, };
+
+export type ClearReport = { user: UserView, keys_revoked: number, tokens_revoked: number, };
+
+export type LocationView = { id: string, name: string, created_at: string, };
+
+export type ScopeView = { "type": "agency" } | { "type": "location", location_id: string, name: string | null, };
+
+export type KeyView = { id: string, name: string, masked_key: string, owner: OwnerView, scope: ScopeView, status: "active" | "disabled" | "revoked" | "owner_deactivated" | "access_off", created_at: string, last_used_at: string | null, 
+/**
+ * When inactivity deletion is due (moved later if a reminder came late).
+ */
+deletes_at: string | null, deletes_in_days: number | null, 
+/**
+ * A deletion reminder has been raised for the current deadline.
+ */
+deletion_scheduled: boolean, in_use: boolean, live_tokens: number, 
+/**
+ * While the previous secret still works after a regeneration.
+ */
+grace_until: string | null, };
+
+export type CreatedKey = { key: string, id: string, name: string, masked_key: string, owner: OwnerView, scope: ScopeView, status: "active" | "disabled" | "revoked" | "owner_deactivated" | "access_off", created_at: string, last_used_at: string | null, 
+/**
+ * When inactivity deletion is due (moved later if a reminder came late).
+ */
+deletes_at: string | null, deletes_in_days: number | null, 
+/**
+ * A deletion reminder has been raised for the current deadline.
+ */
+deletion_scheduled: boolean, in_use: boolean, live_tokens: number, 
+/**
+ * While the previous secret still works after a regeneration.
+ */
+grace_until: string | null, };
+
+export type DeletedKey = { id: string, name: string, owner: OwnerView, tokens_deleted: number, was_in_use: boolean, };
+
+export type KeyDetail = { key: KeyView, tokens: Array<TokenView>, events: Array<AuditView>, };
+
+export type TokenView = { id: string, key_id: string, key_name: string, masked_token: string, status: "active" | "revoked" | "expired", created_at: string, expires_at: string, last_used_at: string | null, };
+
+export type CreatedToken = { id: string, token: string, key_id: string, expires_at: string, };
+
+export type AuditView = { id: string, at: string, actor: string, action: string, entity: string, operation: string, object_id: string, object_name: string, user_id: string | null, summary: string, };
+
+export type Settings = { 
+/**
+ * A key unused for this many days is deleted.
+ */
+inactivity_days: number, 
+/**
+ * Reminders before inactivity deletion, in days before the deadline.
+ */
+reminder_days: Array<number>, 
+/**
+ * Tokens expire this many days after they are created.
+ */
+token_lifetime_days: number, 
+/**
+ * Reminders before a token expires, in days before expiry.
+ */
+token_reminder_days: Array<number>, 
+/**
+ * Clear the clipboard this many seconds after a copy (0 = never).
+ */
+clipboard_clear_seconds: number, local_api_enabled: boolean, local_api_port: number, launch_at_login: boolean, close_to_tray: boolean, notifications: boolean, };
+
+export type ReminderKind = "key_deletion" | "token_expiry";
+
+export type ReminderNotice = { kind: ReminderKind, 
+/**
+ * The key's id, or the token's.
+ */
+id: string, key_id: string, key_name: string, owner: OwnerView, days_before: number, days_left: number, 
+/**
+ * When the key will be deleted, or the token expires.
+ */
+due_at: string, last_used_at: string | null, message: string, };
+
+export type DeletionNotice = { id: string, name: string, owner: OwnerView, last_used_at: string | null, tokens_deleted: number, message: string, };
+
+export type LifecycleReport = { ran_at: string, dry_run: boolean, keys_checked: number, tokens_checked: number, reminders: Array<ReminderNotice>, deleted: Array<DeletionNotice>, };
+
+export type DueKey = { id: string, name: string, owner: OwnerView, deletes_at: string, days_left: number, last_used_at: string | null, 
+/**
+ * A reminder has been raised for this deadline.
+ */
+reminded: boolean, };
+
+export type DueToken = { id: string, key_id: string, key_name: string, expires_at: string, days_left: number, };
+
+export type ExpiringSoon = { keys: Array<DueKey>, tokens: Array<DueToken>, 
+/**
+ * Keys due within a day: the tray shows its attention icon.
+ */
+urgent: number, };
+
+export type KeyQuery = { owner: string | null, status: string | null, search: string | null, scope: string | null, };
+
+export type AuditQuery = { limit: number | null, object_id: string | null, user_id: string | null, entity: string | null, search: string | null, };
+
+export type CopyReceipt = { clears_in_seconds: number, };
+
+export type ExportReceipt = { path: string, };
+
+export type AppStatus = { version: string, data_dir: string, 
+/**
+ * "keychain" or "file".
+ */
+master_key_source: string | null, 
+/**
+ * Why keys cannot be copied, if they cannot.
+ */
+master_key_problem: string | null, 
+/**
+ * The last notification error, if the notification server did not answer.
+ */
+notification_problem: string | null, 
+/**
+ * Why the database could not be opened, if it could not.
+ */
+startup_problem: string | null, };
+
+/** Every IPC error: branch on `code`, show `message`. */
+export type IpcError = { code: string; message: string };

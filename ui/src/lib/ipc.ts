@@ -1,0 +1,102 @@
+// The one door between the UI and Rust: every command, typed with the generated
+// bindings. UI tests swap the transport with @tauri-apps/api/mocks' mockIPC.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  AppStatus,
+  AuditQuery,
+  AuditView,
+  ClearReport,
+  CopyReceipt,
+  CreatedKey,
+  CreatedToken,
+  DeletedKey,
+  ExpiringSoon,
+  ExportReceipt,
+  IpcError,
+  KeyDetail,
+  KeyQuery,
+  KeyView,
+  LifecycleReport,
+  LocationView,
+  ReminderNotice,
+  Settings,
+  TokenView,
+  UserView,
+} from "./bindings";
+
+export type * from "./bindings";
+
+/** Grace periods offered when regenerating a key. */
+export type Grace = "0" | "1h" | "24h" | "7d";
+
+/** Turns whatever a rejected invoke carried into `{code, message}`. */
+export function toIpcError(e: unknown): IpcError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) {
+    return { code: String((e as IpcError).code), message: String((e as IpcError).message) };
+  }
+  return { code: "INTERNAL", message: String(e) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+export const ipc = {
+  appStatus: () => call<AppStatus>("app_status"),
+
+  listUsers: () => call<UserView[]>("list_users"),
+  addUser: (name: string, email: string, admin: boolean) =>
+    call<UserView>("add_user", { name, email, admin }),
+  editUser: (id: string, name: string | null, email: string | null) =>
+    call<UserView>("edit_user", { id, name, email }),
+  setUserActive: (id: string, active: boolean) => call<UserView>("set_user_active", { id, active }),
+  setApiAccess: (id: string, on: boolean) => call<UserView>("set_api_access", { id, on }),
+  clearUserKeys: (id: string) => call<ClearReport>("clear_user_keys", { id }),
+
+  listLocations: () => call<LocationView[]>("list_locations"),
+  addLocation: (name: string) => call<LocationView>("add_location", { name }),
+  renameLocation: (id: string, name: string) => call<LocationView>("rename_location", { id, name }),
+
+  listKeys: (query: KeyQuery = { owner: null, status: null, search: null, scope: null }) =>
+    call<KeyView[]>("list_keys", { query }),
+  getKey: (id: string) => call<KeyDetail>("get_key", { id }),
+  createKey: (owner: string, name: string, location: string | null) =>
+    call<CreatedKey>("create_key", { owner, name, location }),
+  renameKey: (id: string, name: string) => call<KeyView>("rename_key", { id, name }),
+  regenerateKey: (id: string, grace: Grace) => call<CreatedKey>("regenerate_key", { id, grace }),
+  setKeyDisabled: (id: string, disabled: boolean) =>
+    call<KeyView>("set_key_disabled", { id, disabled }),
+  keepKey: (id: string) => call<KeyView>("keep_key", { id }),
+  deleteKey: (id: string, typedName: string | null) =>
+    call<DeletedKey>("delete_key", { id, typedName }),
+  copyKey: (id: string) => call<CopyReceipt>("copy_key", { id }),
+  copyKeyAsCurl: (id: string) => call<CopyReceipt>("copy_key_as_curl", { id }),
+  exportPostman: (id: string) => call<ExportReceipt>("export_postman", { id }),
+
+  createToken: (keyId: string) => call<CreatedToken>("create_token", { keyId }),
+  copyToken: (id: string) => call<CopyReceipt>("copy_token", { id }),
+  listTokens: (keyId: string | null) => call<TokenView[]>("list_tokens", { keyId }),
+  revokeToken: (id: string) => call<TokenView>("revoke_token", { id }),
+
+  listAudit: (query: AuditQuery) => call<AuditView[]>("list_audit", { query }),
+
+  getSettings: () => call<Settings>("get_settings"),
+  updateSettings: (settings: Settings) => call<Settings>("update_settings", { settings }),
+
+  expiringSoon: () => call<ExpiringSoon>("expiring_soon"),
+  recentReminders: () => call<ReminderNotice[]>("recent_reminders"),
+  runLifecycle: () => call<void>("run_lifecycle"),
+};
+
+/** Events Rust sends: a lifecycle pass finished; the tray asked to open a key. */
+export const events = {
+  onLifecycle: (f: (r: LifecycleReport) => void): Promise<UnlistenFn> =>
+    listen<LifecycleReport>("lifecycle", (e) => f(e.payload)),
+  onOpenKey: (f: (keyId: string) => void): Promise<UnlistenFn> =>
+    listen<string>("open-key", (e) => f(e.payload)),
+};
