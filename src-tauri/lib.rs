@@ -58,11 +58,42 @@ pub fn run() {
         .expect("the Keyward window could not start");
 }
 
-/// `KEYWARD_DATA_DIR`, or the platform's app-data directory (the CLI's default too).
+/// `--data-dir DIR`, else `KEYWARD_DATA_DIR`, else the platform's app-data directory
+/// (the CLI's default too).
 fn data_dir<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<PathBuf> {
+    if let Some(d) = data_dir_arg(std::env::args()) {
+        return Ok(d);
+    }
     match std::env::var_os("KEYWARD_DATA_DIR").filter(|d| !d.is_empty()) {
         Some(d) => Ok(PathBuf::from(d)),
         None => app.path().app_data_dir(),
+    }
+}
+
+fn data_dir_arg(args: impl Iterator<Item = String>) -> Option<PathBuf> {
+    let mut args = args.skip(1);
+    while let Some(a) = args.next() {
+        if a == "--data-dir" {
+            return args.next().filter(|d| !d.is_empty()).map(PathBuf::from);
+        }
+        if let Some(d) = a.strip_prefix("--data-dir=") {
+            return Some(PathBuf::from(d));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_dir_comes_from_the_command_line_in_either_spelling() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter();
+        assert_eq!(data_dir_arg(args(&["app", "--data-dir", "/d"])), Some("/d".into()));
+        assert_eq!(data_dir_arg(args(&["app", "--data-dir=/e"])), Some("/e".into()));
+        assert_eq!(data_dir_arg(args(&["app"])), None);
+        assert_eq!(data_dir_arg(args(&["app", "--data-dir"])), None);
     }
 }
 
