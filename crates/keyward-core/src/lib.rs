@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod ids;
+mod index;
 pub mod integrity;
 pub mod keys;
 pub mod lifecycle;

@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::keys::{remove_key, ApiKey};
 use crate::store::{Changes, Store, T};
 use crate::tokens::Token;
-use crate::users::{OwnerView, User};
+use crate::users::OwnerView;
 
 /// A reminder raised for one deadline at one threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,43 +198,83 @@ impl Store {
         let _g = self.write_guard();
         let now = self.now();
         let settings = self.settings()?;
-        let users = self.all_users()?;
-        let last_used = self.all_last_used()?;
-        let mut tokens_by_key: HashMap<String, Vec<Token>> = HashMap::new();
-        let mut tokens_checked = 0;
-        for t in self.values::<Token>(T::Tokens) {
-            let t = t?;
-            tokens_checked += 1;
-            tokens_by_key.entry(t.key_id.clone()).or_default().push(t);
-        }
+
+        // Plan every key and token from the in-memory index; gather what the keys that
+        // need an action (and only those) will be acted on with.
+        let plan = self.with_index(|ix| {
+            let mut due: std::collections::BTreeSet<String> = Default::default();
+            for key in ix.keys.values() {
+                // Revoked keys work for nobody: no reminders about them, no deadline.
+                if key.revoked_at.is_some() {
+                    continue;
+                }
+                let used = self.last_used_in(ix, &key.id);
+                let p = plan_key(
+                    key.last_activity(used),
+                    &key.reminders,
+                    settings.inactivity_days,
+                    &settings.reminder_days,
+                    now,
+                );
+                if p.action != KeyAction::Nothing {
+                    due.insert(key.id.clone());
+                }
+            }
+            for t in ix.tokens.values() {
+                let Some(key) = ix.keys.get(&t.key_id) else {
+                    continue;
+                };
+                if t.is_live(key, now)
+                    && plan_token(t.expires_at, &t.reminders, &settings.token_reminder_days, now)
+                        .is_some()
+                {
+                    due.insert(key.id.clone());
+                }
+            }
+            let mut tokens_by_key: HashMap<String, Vec<Token>> = HashMap::new();
+            let mut used_of: HashMap<String, Millis> = HashMap::new();
+            for t in ix.tokens.values().filter(|t| due.contains(&t.key_id)) {
+                tokens_by_key.entry(t.key_id.clone()).or_default().push(t.clone());
+                if let Some(u) = self.last_used_in(ix, &t.id) {
+                    used_of.insert(t.id.clone(), u);
+                }
+            }
+            let mut owners: HashMap<String, OwnerView> = HashMap::new();
+            for id in &due {
+                if let Some(u) = self.last_used_in(ix, id) {
+                    used_of.insert(id.clone(), u);
+                }
+                if let Some(k) = ix.keys.get(id) {
+                    if let Some(o) = ix.users.get(&k.owner) {
+                        owners.insert(o.id.clone(), o.owner_view());
+                    }
+                }
+            }
+            (due, tokens_by_key, used_of, owners, ix.keys.len(), ix.tokens.len())
+        })?;
+        let (due, tokens_by_key, last_used, owners, keys_checked, tokens_checked) = plan;
         let owner_of = |id: &str| -> OwnerView {
-            users
-                .get(id)
-                .map(User::owner_view)
-                .unwrap_or_else(|| OwnerView {
-                    id: id.to_owned(),
-                    name: String::new(),
-                    email: String::new(),
-                })
+            owners.get(id).cloned().unwrap_or_else(|| OwnerView {
+                id: id.to_owned(),
+                name: String::new(),
+                email: String::new(),
+            })
         };
 
         let mut report = LifecycleReport {
             ran_at: to_rfc3339(now),
             dry_run,
-            keys_checked: 0,
+            keys_checked,
             tokens_checked,
             reminders: Vec::new(),
             deleted: Vec::new(),
         };
         let mut ch = Changes::default();
         let mut pending = 0;
-        for key in self.values::<ApiKey>(T::Keys) {
-            let mut key = key?;
-            report.keys_checked += 1;
-            // Revoked keys work for nobody: no reminders about them, no deadline.
-            if key.revoked_at.is_some() {
+        for id in &due {
+            let Some(mut key) = self.get::<ApiKey>(T::Keys, id)? else {
                 continue;
-            }
+            };
             let used = last_used.get(&key.id).copied();
             let plan = plan_key(
                 key.last_activity(used),
@@ -245,7 +285,7 @@ impl Store {
             );
             let no_tokens = Vec::new();
             let tokens = tokens_by_key.get(&key.id).unwrap_or(&no_tokens);
-            let since = match used {
+            let since = || match used {
                 Some(u) => format!("unused since {}", short_date(now, u)),
                 None => format!(
                     "never used since it was created on {}",
@@ -257,9 +297,10 @@ impl Store {
                 KeyAction::Remind { days_before } => {
                     let days_left = days_until(now, plan.deletes_at);
                     let message = format!(
-                        "API key '{}' will be deleted in {days_left} day{} — {since}",
+                        "API key '{}' will be deleted in {days_left} day{} — {}",
                         key.name,
-                        if days_left == 1 { "" } else { "s" }
+                        if days_left == 1 { "" } else { "s" },
+                        since()
                     );
                     key.reminders.retain(|r| r.deadline == plan.deadline);
                     key.reminders.push(Reminder {
@@ -290,8 +331,10 @@ impl Store {
                 KeyAction::Delete => {
                     let tokens_deleted = remove_key(&mut ch, &key, tokens);
                     let message = format!(
-                        "API key '{}' was deleted after {} days of inactivity — {since}",
-                        key.name, settings.inactivity_days
+                        "API key '{}' was deleted after {} days of inactivity — {}",
+                        key.name,
+                        settings.inactivity_days,
+                        since()
                     );
                     ch.audit(&self.audit_event(
                         "api_key",

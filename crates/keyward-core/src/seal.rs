@@ -105,7 +105,18 @@ impl MasterKeySource for FileMasterKey {
 
     fn store(&self, key: &MasterKey) -> Result<()> {
         use base64::Engine;
-        let text = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(key.as_bytes()));
+        let text =
+            Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(key.as_bytes()));
+        let cannot = |e: std::io::Error| {
+            Error::MasterKeyUnavailable(format!(
+                "cannot create the master key file {}: {e}",
+                self.path.display()
+            ))
+        };
+        // Written whole to a temporary file, then linked into place: a crash never
+        // leaves a half-written key file, and an existing one is never replaced.
+        let tmp = self.path.with_extension(format!("tmp-{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
@@ -113,15 +124,15 @@ impl MasterKeySource for FileMasterKey {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts.open(&self.path).map_err(|e| {
-            Error::MasterKeyUnavailable(format!(
-                "cannot create the master key file {}: {e}",
-                self.path.display()
-            ))
-        })?;
-        f.write_all(text.as_bytes())?;
-        f.write_all(b"\n")?;
-        f.sync_all()?;
+        let written = (|| {
+            let mut f = opts.open(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.write_all(b"\n")?;
+            f.sync_all()?;
+            std::fs::hard_link(&tmp, &self.path)
+        })();
+        let _ = std::fs::remove_file(&tmp);
+        written.map_err(cannot)?;
         if let Some(dir) = self.path.parent() {
             if let Ok(d) = std::fs::File::open(dir) {
                 let _ = d.sync_all();

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::audit::AuditEvent;
+use crate::index::Index;
 use crate::clock::{Clock, Millis, SystemClock, MINUTE};
 use crate::error::{Error, Result};
 use crate::seal::{self, FileMasterKey, MasterKey, MasterKeySource};
@@ -130,6 +131,8 @@ pub struct Store {
     master: std::result::Result<MasterKey, String>,
     write_lock: Mutex<()>,
     usage: Mutex<Usage>,
+    /// Built on first use (a one-shot CLI command that never verifies never pays for it).
+    index: std::sync::RwLock<Option<Index>>,
     opts: StoreOptions,
 }
 
@@ -200,6 +203,7 @@ impl Store {
             master: Err(String::new()),
             write_lock: Mutex::new(()),
             usage: Mutex::new(Usage::default()),
+            index: std::sync::RwLock::new(None),
             opts,
         };
         store.check_schema()?;
@@ -392,6 +396,14 @@ impl Store {
             }
             Ok::<_, sled::transaction::ConflictableTransactionError<Error>>(())
         })?;
+        {
+            let mut ix = self.index.write().unwrap_or_else(|p| p.into_inner());
+            if let Some(ix) = ix.as_mut() {
+                for (t, k, v) in &changes.ops {
+                    ix.apply(*t, k, v.as_deref())?;
+                }
+            }
+        }
         if self.opts.durable {
             self.db.flush()?;
         }
@@ -503,6 +515,33 @@ impl Store {
         let mut ch = Changes::default();
         ch.audit(&evt)?;
         self.commit(ch)
+    }
+
+    /// Runs `f` on the in-memory index, building it first if needed.
+    pub(crate) fn with_index<R>(&self, f: impl FnOnce(&Index) -> R) -> Result<R> {
+        {
+            let ix = self.index.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(ix) = ix.as_ref() {
+                return Ok(f(ix));
+            }
+        }
+        let mut ix = self.index.write().unwrap_or_else(|p| p.into_inner());
+        if ix.is_none() {
+            *ix = Some(Index::load(self)?);
+        }
+        Ok(f(ix.as_ref().expect("index just built")))
+    }
+
+    /// The newest of a persisted and an in-memory "last used" time.
+    pub(crate) fn last_used_in(&self, ix: &Index, id: &str) -> Option<Millis> {
+        let mem = self
+            .usage
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .seen
+            .get(id)
+            .map(|e| e.0);
+        ix.last_used.get(id).copied().max(mem)
     }
 
     /// When a key or token was last used, from memory or disk, whichever is newer.

@@ -6,11 +6,11 @@ use serde::Serialize;
 
 use crate::clock::to_rfc3339;
 use crate::error::Result;
-use crate::keys::{ApiKey, HashEntry, Scope, ScopeView};
+use crate::keys::{Scope, ScopeView};
 use crate::secret::{check_format, hash_secret};
-use crate::store::{Store, T};
-use crate::tokens::{CreatedToken, Token};
-use crate::users::{OwnerView, User};
+use crate::store::Store;
+use crate::tokens::CreatedToken;
+use crate::users::OwnerView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -96,7 +96,7 @@ impl Store {
     /// Verifies an API key or token and, if valid, records its use.
     pub fn verify(&self, presented: &str) -> Result<Verdict> {
         let verdict = match self.check(presented)? {
-            Ok((identity, _)) => {
+            Ok(identity) => {
                 match &identity.token_id {
                     Some(t) => self.record_use(&[&identity.key_id, t]),
                     None => self.record_use(&[&identity.key_id]),
@@ -122,7 +122,8 @@ impl Store {
     ) -> Result<std::result::Result<CreatedToken, VerifyCode>> {
         let guard = self.write_guard();
         let code = match self.check(presented)? {
-            Ok((identity, key)) if identity.kind == CredentialKind::ApiKey => {
+            Ok(identity) if identity.kind == CredentialKind::ApiKey => {
+                let key = self.api_key(&identity.key_id)?;
                 let created = self.mint_token(&key)?;
                 self.record_use(&[&key.id]);
                 return Ok(Ok(created));
@@ -137,76 +138,68 @@ impl Store {
         Ok(Err(code))
     }
 
-    fn check(
-        &self,
-        presented: &str,
-    ) -> Result<std::result::Result<(Identity, ApiKey), VerifyCode>> {
+    /// The verdict for a presented secret, from the in-memory index: format, hash, then a
+    /// few map lookups. Unknown and revoked secrets take the same path up to the lookup.
+    fn check(&self, presented: &str) -> Result<std::result::Result<Identity, VerifyCode>> {
         use VerifyCode::*;
         let Some(kind) = check_format(presented) else {
             return Ok(Err(Malformed));
         };
         let hash = hash_secret(presented);
-        let Some(entry) = self.get::<HashEntry>(T::Hashes, hash)? else {
-            return Ok(Err(NotFound));
-        };
         let now = self.now();
-        let (key, token) = if entry.token {
-            let Some(token) = self.get::<Token>(T::Tokens, &entry.id)? else {
-                return Ok(Err(NotFound));
+        self.with_index(|ix| {
+            let Some(entry) = ix.hashes.get(&hash) else {
+                return Err(NotFound);
             };
-            let Some(key) = self.get::<ApiKey>(T::Keys, &token.key_id)? else {
-                return Ok(Err(NotFound));
-            };
-            if token.revoked_at.is_some()
-                || key.revoked_at.is_some()
-                || !key.generation_valid(token.generation, now)
-            {
-                return Ok(Err(Revoked));
-            }
-            if now >= token.expires_at {
-                return Ok(Err(Expired));
-            }
-            (key, Some(token))
-        } else {
-            let Some(key) = self.get::<ApiKey>(T::Keys, &entry.id)? else {
-                return Ok(Err(NotFound));
-            };
-            if key.revoked_at.is_some() || !key.generation_valid(entry.generation, now) {
-                return Ok(Err(Revoked));
-            }
-            (key, None)
-        };
-        if key.disabled {
-            return Ok(Err(Disabled));
-        }
-        let Some(owner) = self.get::<User>(T::Users, &key.owner)? else {
-            return Ok(Err(NotFound));
-        };
-        if !owner.active {
-            return Ok(Err(UserDeactivated));
-        }
-        if !owner.api_access {
-            return Ok(Err(ApiAccessOff));
-        }
-        debug_assert_eq!(kind.is_api_key(), token.is_none());
-        let identity = Identity {
-            kind: if token.is_some() {
-                CredentialKind::Token
+            let (key, token) = if entry.token {
+                let token = ix.tokens.get(&entry.id).ok_or(NotFound)?;
+                let key = ix.keys.get(&token.key_id).ok_or(NotFound)?;
+                if token.revoked_at.is_some()
+                    || key.revoked_at.is_some()
+                    || !key.generation_valid(token.generation, now)
+                {
+                    return Err(Revoked);
+                }
+                if now >= token.expires_at {
+                    return Err(Expired);
+                }
+                (key, Some(token))
             } else {
-                CredentialKind::ApiKey
-            },
-            key_id: key.id.clone(),
-            token_id: token.as_ref().map(|t| t.id.clone()),
-            owner: owner.owner_view(),
-            scope: match &key.scope {
-                Scope::Agency => ScopeView::Agency,
-                Scope::Location(l) => ScopeView::Location {
-                    location_id: l.clone(),
-                    name: None,
+                let key = ix.keys.get(&entry.id).ok_or(NotFound)?;
+                if key.revoked_at.is_some() || !key.generation_valid(entry.generation, now) {
+                    return Err(Revoked);
+                }
+                (key, None)
+            };
+            if key.disabled {
+                return Err(Disabled);
+            }
+            let owner = ix.users.get(&key.owner).ok_or(NotFound)?;
+            if !owner.active {
+                return Err(UserDeactivated);
+            }
+            if !owner.api_access {
+                return Err(ApiAccessOff);
+            }
+            debug_assert_eq!(kind.is_api_key(), token.is_none());
+            Ok(Identity {
+                kind: if token.is_some() {
+                    CredentialKind::Token
+                } else {
+                    CredentialKind::ApiKey
                 },
-            },
-            expires_at: token.as_ref().map(|t| to_rfc3339(t.expires_at)),
-        };
-        Ok(Ok((identity, key)))
+                key_id: key.id.clone(),
+                token_id: token.map(|t| t.id.clone()),
+                owner: owner.owner_view(),
+                scope: match &key.scope {
+                    Scope::Agency => ScopeView::Agency,
+                    Scope::Location(l) => ScopeView::Location {
+                        location_id: l.clone(),
+                        name: None,
+                    },
+                },
+                expires_at: token.map(|t| to_rfc3339(t.expires_at)),
+            })
+        })
     }
 }
