@@ -11,8 +11,8 @@ use keyward_core::lifecycle::{
 };
 use keyward_core::users::OwnerView;
 use keyward_core::{
-    AuditView, ClearReport, CreatedKey, CreatedToken, DeletedKey, ExpiringSoon, KeyDetail,
-    KeyView, LocationView, ScopeView, Settings, TokenView, UserView,
+    AuditView, ClearReport, CreatedKey, CreatedToken, DeletedKey, ExpiringSoon, KeyDetail, KeyView,
+    LocationView, ScopeView, Settings, TokenView, UserView,
 };
 
 pub fn typescript() -> String {

@@ -37,7 +37,11 @@ impl<R: Runtime> ClipboardPort for SystemClipboard<R> {
 
 /// Puts `text` on the clipboard; after `clear_after` (0 = never), empties the clipboard
 /// if it still holds exactly `text`.
-pub fn copy_and_clear_later(port: Arc<dyn ClipboardPort>, text: Secret, clear_after: u32) -> Result<()> {
+pub fn copy_and_clear_later(
+    port: Arc<dyn ClipboardPort>,
+    text: Secret,
+    clear_after: u32,
+) -> Result<()> {
     port.write(text.expose())?;
     if clear_after > 0 {
         tauri::async_runtime::spawn(async move {

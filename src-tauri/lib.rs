@@ -83,20 +83,6 @@ fn data_dir_arg(args: impl Iterator<Item = String>) -> Option<PathBuf> {
     None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn data_dir_comes_from_the_command_line_in_either_spelling() {
-        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter();
-        assert_eq!(data_dir_arg(args(&["app", "--data-dir", "/d"])), Some("/d".into()));
-        assert_eq!(data_dir_arg(args(&["app", "--data-dir=/e"])), Some("/e".into()));
-        assert_eq!(data_dir_arg(args(&["app"])), None);
-        assert_eq!(data_dir_arg(args(&["app", "--data-dir"])), None);
-    }
-}
-
 fn close_to_tray<R: Runtime>(app: &AppHandle<R>) -> bool {
     let state = app.state::<AppState>();
     state
@@ -111,5 +97,30 @@ pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
         let _ = w.show();
         let _ = w.unminimize();
         let _ = w.set_focus();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_dir_comes_from_the_command_line_in_either_spelling() {
+        let args = |v: &[&str]| {
+            v.iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        assert_eq!(
+            data_dir_arg(args(&["app", "--data-dir", "/d"])),
+            Some("/d".into())
+        );
+        assert_eq!(
+            data_dir_arg(args(&["app", "--data-dir=/e"])),
+            Some("/e".into())
+        );
+        assert_eq!(data_dir_arg(args(&["app"])), None);
+        assert_eq!(data_dir_arg(args(&["app", "--data-dir"])), None);
     }
 }

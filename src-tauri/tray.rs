@@ -52,7 +52,13 @@ pub fn model(summary: &ExpiringSoon) -> TrayModel {
 
 fn menu<R: Runtime>(app: &AppHandle<R>, m: &TrayModel) -> tauri::Result<Menu<R>> {
     let menu = Menu::new(app)?;
-    menu.append(&MenuItem::with_id(app, "open", "Open Keyward", true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        "open",
+        "Open Keyward",
+        true,
+        None::<&str>,
+    )?)?;
     if !m.keys.is_empty() {
         menu.append(&PredefinedMenuItem::separator(app)?)?;
         for (id, label) in &m.keys {
@@ -60,7 +66,13 @@ fn menu<R: Runtime>(app: &AppHandle<R>, m: &TrayModel) -> tauri::Result<Menu<R>>
         }
     }
     menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(app, "quit", "Quit Keyward", true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        "quit",
+        "Quit Keyward",
+        true,
+        None::<&str>,
+    )?)?;
     Ok(menu)
 }
 
@@ -151,9 +163,15 @@ mod tests {
         s.urgent = 1;
         let m = model(&s);
         assert_eq!(m.keys.len(), 5);
-        assert_eq!(m.keys[0], ("key:key_k0".to_owned(), "k0 — deleted in 1 day".to_owned()));
+        assert_eq!(
+            m.keys[0],
+            ("key:key_k0".to_owned(), "k0 — deleted in 1 day".to_owned())
+        );
         assert_eq!(m.keys[2].1, "k2 — deleted in 7 days");
-        assert_eq!(m.tooltip, "Keyward — 7 keys due for deletion within 15 days");
+        assert_eq!(
+            m.tooltip,
+            "Keyward — 7 keys due for deletion within 15 days"
+        );
         assert!(m.attention);
     }
 
@@ -169,6 +187,9 @@ mod tests {
     fn marketing_automation_reads_like_the_spec() {
         let mut s = ExpiringSoon::default();
         s.keys.push(due("Marketing Automation", 7));
-        assert_eq!(model(&s).keys[0].1, "Marketing Automation — deleted in 7 days");
+        assert_eq!(
+            model(&s).keys[0].1,
+            "Marketing Automation — deleted in 7 days"
+        );
     }
 }

@@ -63,7 +63,10 @@ fn mock_app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let app = mock_builder()
         .manage(state)
         .invoke_handler(keyward_app::commands::handler())
-        .build(tauri::generate_context!(test = true, assets = noop_assets()))
+        .build(tauri::generate_context!(
+            test = true,
+            assets = noop_assets()
+        ))
         .unwrap();
     let webview = match app.get_webview_window("main") {
         Some(w) => w,
@@ -108,12 +111,18 @@ impl Harness {
     }
 
     fn admin(&self) -> String {
-        let u = self.ok("add_user", json!({"name": "Ada Lovelace", "email": "ada@example.com", "admin": true}));
+        let u = self.ok(
+            "add_user",
+            json!({"name": "Ada Lovelace", "email": "ada@example.com", "admin": true}),
+        );
         u["id"].as_str().unwrap().to_owned()
     }
 
     fn key(&self, owner: &str, name: &str) -> Value {
-        self.ok("create_key", json!({"owner": owner, "name": name, "location": null}))
+        self.ok(
+            "create_key",
+            json!({"owner": owner, "name": name, "location": null}),
+        )
     }
 
     fn store(&self) -> Arc<Store> {
@@ -136,26 +145,48 @@ fn every_declared_command_is_registered() {
             );
         }
     }
-    assert!(h.call("nope", json!({})).unwrap_err().to_string().contains("not found"));
+    assert!(h
+        .call("nope", json!({}))
+        .unwrap_err()
+        .to_string()
+        .contains("not found"));
 }
 
 #[test]
 fn users_and_locations_round_trip() {
     let h = harness();
     let ada = h.admin();
-    let bob = h.ok("add_user", json!({"name": "Bob", "email": "bob@example.com", "admin": false}));
+    let bob = h.ok(
+        "add_user",
+        json!({"name": "Bob", "email": "bob@example.com", "admin": false}),
+    );
     assert_eq!(bob["api_access"], false);
-    let e = h.err("add_user", json!({"name": "Ada 2", "email": "ADA@example.com", "admin": false}));
+    let e = h.err(
+        "add_user",
+        json!({"name": "Ada 2", "email": "ADA@example.com", "admin": false}),
+    );
     assert_eq!(e["code"], "EMAIL_TAKEN");
-    let edited = h.ok("edit_user", json!({"id": ada, "name": "Ada King", "email": null}));
+    let edited = h.ok(
+        "edit_user",
+        json!({"id": ada, "name": "Ada King", "email": null}),
+    );
     assert_eq!(edited["name"], "Ada King");
     let bob_id = bob["id"].as_str().unwrap();
-    assert_eq!(h.ok("set_api_access", json!({"id": bob_id, "on": true}))["api_access"], true);
-    assert_eq!(h.ok("set_user_active", json!({"id": bob_id, "active": false}))["active"], false);
+    assert_eq!(
+        h.ok("set_api_access", json!({"id": bob_id, "on": true}))["api_access"],
+        true
+    );
+    assert_eq!(
+        h.ok("set_user_active", json!({"id": bob_id, "active": false}))["active"],
+        false
+    );
     assert_eq!(h.ok("list_users", json!({})).as_array().unwrap().len(), 2);
 
     let loc = h.ok("add_location", json!({"name": "Downtown"}));
-    let renamed = h.ok("rename_location", json!({"id": loc["id"], "name": "Uptown"}));
+    let renamed = h.ok(
+        "rename_location",
+        json!({"id": loc["id"], "name": "Uptown"}),
+    );
     assert_eq!(renamed["name"], "Uptown");
     assert_eq!(h.ok("list_locations", json!({}))[0]["name"], "Uptown");
 }
@@ -165,7 +196,10 @@ fn create_key_shows_it_once_and_lists_it_masked() {
     let h = harness();
     let ada = h.admin();
     let loc = h.ok("add_location", json!({"name": "Downtown"}));
-    let created = h.ok("create_key", json!({"owner": ada, "name": "Zapier", "location": loc["id"]}));
+    let created = h.ok(
+        "create_key",
+        json!({"owner": ada, "name": "Zapier", "location": loc["id"]}),
+    );
     let secret = created["key"].as_str().unwrap();
     assert!(secret.starts_with("kwl_"));
     assert_eq!(created["scope"]["type"], "location");
@@ -175,18 +209,31 @@ fn create_key_shows_it_once_and_lists_it_masked() {
     assert_eq!(list[0]["masked_key"], created["masked_key"]);
     let detail = h.ok("get_key", json!({"id": created["id"]}));
     assert_eq!(detail["key"]["name"], "Zapier");
-    assert!(detail["events"].as_array().unwrap().iter().any(|e| e["action"] == "api_key.created"));
+    assert!(detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "api_key.created"));
     assert!(!detail.to_string().contains(secret));
 }
 
 #[test]
 fn create_key_for_blocked_owner_is_refused_with_a_code() {
     let h = harness();
-    let bob = h.ok("add_user", json!({"name": "Bob", "email": "bob@example.com", "admin": false}));
-    let e = h.err("create_key", json!({"owner": bob["id"], "name": "x", "location": null}));
+    let bob = h.ok(
+        "add_user",
+        json!({"name": "Bob", "email": "bob@example.com", "admin": false}),
+    );
+    let e = h.err(
+        "create_key",
+        json!({"owner": bob["id"], "name": "x", "location": null}),
+    );
     assert_eq!(e["code"], "API_ACCESS_OFF");
     assert!(e["message"].as_str().unwrap().contains("bob@example.com"));
-    let e = h.err("create_key", json!({"owner": "usr_nope", "name": "x", "location": null}));
+    let e = h.err(
+        "create_key",
+        json!({"owner": "usr_nope", "name": "x", "location": null}),
+    );
     assert_eq!(e["code"], "NOT_FOUND");
 }
 
@@ -207,7 +254,11 @@ fn copy_puts_the_secret_on_the_clipboard_and_clears_it_later() {
     std::thread::sleep(Duration::from_millis(1600));
     assert_eq!(h.clipboard.read().unwrap(), "");
     let events = h.ok("list_audit", json!({"query": {"limit": 10, "object_id": null, "user_id": null, "entity": null, "search": null}}));
-    assert!(events.as_array().unwrap().iter().any(|e| e["action"] == "api_key.copied"));
+    assert!(events
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "api_key.copied"));
 }
 
 #[test]
@@ -255,15 +306,26 @@ fn regenerate_returns_a_new_key_and_the_old_one_stops() {
     let token = h.ok("create_token", json!({"keyId": created["id"]}));
     let key_after = h.ok("get_key", json!({"id": created["id"]}));
     assert_eq!(key_after["key"]["live_tokens"], 1);
-    let e = h.err("regenerate_key", json!({"id": created["id"], "grace": "2h"}));
+    let e = h.err(
+        "regenerate_key",
+        json!({"id": created["id"], "grace": "2h"}),
+    );
     assert_eq!(e["code"], "INVALID_INPUT");
     let new = h.ok("regenerate_key", json!({"id": created["id"], "grace": "0"}));
     assert_eq!(new["id"], created["id"]);
     assert_ne!(new["key"], created["key"]);
     let store = h.store();
-    assert_eq!(store.verify(&old).unwrap().code.unwrap().as_str(), "REVOKED");
     assert_eq!(
-        store.verify(token["token"].as_str().unwrap()).unwrap().code.unwrap().as_str(),
+        store.verify(&old).unwrap().code.unwrap().as_str(),
+        "REVOKED"
+    );
+    assert_eq!(
+        store
+            .verify(token["token"].as_str().unwrap())
+            .unwrap()
+            .code
+            .unwrap()
+            .as_str(),
         "REVOKED"
     );
     assert!(store.verify(new["key"].as_str().unwrap()).unwrap().valid);
@@ -274,15 +336,32 @@ fn delete_in_use_needs_the_typed_name() {
     let h = harness();
     let ada = h.admin();
     let created = h.key(&ada, "Marketing Automation");
-    assert!(h.store().verify(created["key"].as_str().unwrap()).unwrap().valid);
-    let e = h.err("delete_key", json!({"id": created["id"], "typedName": null}));
+    assert!(
+        h.store()
+            .verify(created["key"].as_str().unwrap())
+            .unwrap()
+            .valid
+    );
+    let e = h.err(
+        "delete_key",
+        json!({"id": created["id"], "typedName": null}),
+    );
     assert_eq!(e["code"], "KEY_IN_USE");
     assert!(e["message"].as_str().unwrap().contains("used"));
-    let e = h.err("delete_key", json!({"id": created["id"], "typedName": "marketing"}));
+    let e = h.err(
+        "delete_key",
+        json!({"id": created["id"], "typedName": "marketing"}),
+    );
     assert_eq!(e["code"], "KEY_IN_USE");
-    let deleted = h.ok("delete_key", json!({"id": created["id"], "typedName": "Marketing Automation"}));
+    let deleted = h.ok(
+        "delete_key",
+        json!({"id": created["id"], "typedName": "Marketing Automation"}),
+    );
     assert_eq!(deleted["was_in_use"], true);
-    assert_eq!(h.err("get_key", json!({"id": created["id"]}))["code"], "NOT_FOUND");
+    assert_eq!(
+        h.err("get_key", json!({"id": created["id"]}))["code"],
+        "NOT_FOUND"
+    );
 }
 
 #[test]
@@ -291,10 +370,22 @@ fn disable_keep_rename_and_tokens() {
     let ada = h.admin();
     let created = h.key(&ada, "Key");
     let id = created["id"].clone();
-    assert_eq!(h.ok("set_key_disabled", json!({"id": id, "disabled": true}))["status"], "disabled");
-    assert_eq!(h.err("create_token", json!({"keyId": id}))["code"], "DISABLED");
-    assert_eq!(h.ok("set_key_disabled", json!({"id": id, "disabled": false}))["status"], "active");
-    assert_eq!(h.ok("rename_key", json!({"id": id, "name": "Renamed"}))["name"], "Renamed");
+    assert_eq!(
+        h.ok("set_key_disabled", json!({"id": id, "disabled": true}))["status"],
+        "disabled"
+    );
+    assert_eq!(
+        h.err("create_token", json!({"keyId": id}))["code"],
+        "DISABLED"
+    );
+    assert_eq!(
+        h.ok("set_key_disabled", json!({"id": id, "disabled": false}))["status"],
+        "active"
+    );
+    assert_eq!(
+        h.ok("rename_key", json!({"id": id, "name": "Renamed"}))["name"],
+        "Renamed"
+    );
     h.clock.advance(50 * DAY);
     let kept = h.ok("keep_key", json!({"id": id}));
     assert_eq!(kept["deletes_in_days"], 90);
@@ -302,10 +393,25 @@ fn disable_keep_rename_and_tokens() {
     let token = h.ok("create_token", json!({"keyId": id}));
     assert!(token["token"].as_str().unwrap().starts_with("kwt_"));
     h.ok("copy_token", json!({"id": token["id"]}));
-    assert_eq!(h.clipboard.read().unwrap(), token["token"].as_str().unwrap());
-    assert_eq!(h.ok("list_tokens", json!({"keyId": id})).as_array().unwrap().len(), 1);
-    assert_eq!(h.ok("revoke_token", json!({"id": token["id"]}))["status"], "revoked");
-    assert_eq!(h.err("copy_token", json!({"id": token["id"]}))["code"], "INVALID_INPUT");
+    assert_eq!(
+        h.clipboard.read().unwrap(),
+        token["token"].as_str().unwrap()
+    );
+    assert_eq!(
+        h.ok("list_tokens", json!({"keyId": id}))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        h.ok("revoke_token", json!({"id": token["id"]}))["status"],
+        "revoked"
+    );
+    assert_eq!(
+        h.err("copy_token", json!({"id": token["id"]}))["code"],
+        "INVALID_INPUT"
+    );
 }
 
 #[test]
@@ -325,7 +431,10 @@ fn settings_are_validated() {
     let mut s = h.ok("get_settings", json!({}));
     assert_eq!(s["inactivity_days"], 90);
     s["reminder_days"] = json!([0]);
-    assert_eq!(h.err("update_settings", json!({"settings": s}))["code"], "INVALID_INPUT");
+    assert_eq!(
+        h.err("update_settings", json!({"settings": s}))["code"],
+        "INVALID_INPUT"
+    );
 }
 
 #[test]
@@ -363,7 +472,10 @@ fn reminders_are_notified_and_kept_even_without_a_notification_server() {
         .unwrap()
         .starts_with("API key 'Marketing Automation' will be deleted in 7 days"));
     let status = h.ok("app_status", json!({}));
-    assert!(status["notification_problem"].as_str().unwrap().contains("ServiceUnknown"));
+    assert!(status["notification_problem"]
+        .as_str()
+        .unwrap()
+        .contains("ServiceUnknown"));
 }
 
 #[test]
@@ -400,5 +512,8 @@ fn a_locked_database_is_reported_by_every_command() {
     };
     assert_eq!(h.err("list_keys", no_filter())["code"], "DATABASE_LOCKED");
     let status = h.ok("app_status", json!({}));
-    assert!(status["startup_problem"].as_str().unwrap().contains("another Keyward process"));
+    assert!(status["startup_problem"]
+        .as_str()
+        .unwrap()
+        .contains("another Keyward process"));
 }

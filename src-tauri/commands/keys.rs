@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime, State};
 
 use keyward_core::keys::parse_grace;
-use keyward_core::{postman, CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeyView, NewKey};
+use keyward_core::{
+    postman, CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeyView, NewKey,
+};
 
 use crate::clipboard::copy_and_clear_later;
 use crate::error::{AppError, Result};
@@ -60,7 +62,13 @@ pub async fn create_key<R: Runtime>(
     location: Option<String>,
 ) -> Result<CreatedKey> {
     let created = state
-        .run(move |s| s.create_key(NewKey { owner, name, location }))
+        .run(move |s| {
+            s.create_key(NewKey {
+                owner,
+                name,
+                location,
+            })
+        })
         .await?;
     refresh_later(&app);
     Ok(created)
@@ -86,12 +94,20 @@ pub async fn regenerate_key<R: Runtime>(
 }
 
 #[tauri::command]
-pub async fn set_key_disabled(state: State<'_, AppState>, id: String, disabled: bool) -> Result<KeyView> {
+pub async fn set_key_disabled(
+    state: State<'_, AppState>,
+    id: String,
+    disabled: bool,
+) -> Result<KeyView> {
     state.run(move |s| s.set_key_disabled(&id, disabled)).await
 }
 
 #[tauri::command]
-pub async fn keep_key<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, id: String) -> Result<KeyView> {
+pub async fn keep_key<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<KeyView> {
     let view = state.run(move |s| s.keep_key(&id)).await?;
     refresh_later(&app);
     Ok(view)
@@ -115,10 +131,17 @@ pub async fn delete_key<R: Runtime>(
 #[tauri::command]
 pub async fn copy_key(state: State<'_, AppState>, id: String) -> Result<CopyReceipt> {
     let (secret, clear) = state
-        .run(move |s| Ok((s.reveal_key(&id, Disclosure::Copy)?, s.settings()?.clipboard_clear_seconds)))
+        .run(move |s| {
+            Ok((
+                s.reveal_key(&id, Disclosure::Copy)?,
+                s.settings()?.clipboard_clear_seconds,
+            ))
+        })
         .await?;
     copy_and_clear_later(state.clipboard.clone(), secret, clear)?;
-    Ok(CopyReceipt { clears_in_seconds: clear })
+    Ok(CopyReceipt {
+        clears_in_seconds: clear,
+    })
 }
 
 #[tauri::command]
@@ -128,11 +151,16 @@ pub async fn copy_key_as_curl(state: State<'_, AppState>, id: String) -> Result<
             let settings = s.settings()?;
             let secret = s.reveal_key(&id, Disclosure::CopyAsCurl)?;
             let cmd = postman::curl_command(&postman::base_url(settings.local_api_port), &secret);
-            Ok((keyward_core::Secret::from_text(cmd), settings.clipboard_clear_seconds))
+            Ok((
+                keyward_core::Secret::from_text(cmd),
+                settings.clipboard_clear_seconds,
+            ))
         })
         .await?;
     copy_and_clear_later(state.clipboard.clone(), command, clear)?;
-    Ok(CopyReceipt { clears_in_seconds: clear })
+    Ok(CopyReceipt {
+        clears_in_seconds: clear,
+    })
 }
 
 /// Writes a Postman environment (baseUrl, apiKey) to the Downloads folder.
@@ -168,6 +196,10 @@ fn write_private(path: &std::path::Path, value: &serde_json::Value) -> keyward_c
         opts.mode(0o600);
     }
     let mut f = opts.open(path)?;
-    f.write_all(serde_json::to_string_pretty(value).unwrap_or_default().as_bytes())?;
+    f.write_all(
+        serde_json::to_string_pretty(value)
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
     Ok(())
 }

@@ -20,16 +20,22 @@ pub async fn create_token(state: State<'_, AppState>, key_id: String) -> Result<
 pub async fn copy_token(state: State<'_, AppState>, id: String) -> Result<CopyReceipt> {
     let token = lock(&state.fresh_tokens).get(&id).cloned().ok_or_else(|| {
         AppError::Core(keyward_core::Error::Invalid(
-            "tokens are shown only once: this one can no longer be copied — generate a new one".into(),
+            "tokens are shown only once: this one can no longer be copied — generate a new one"
+                .into(),
         ))
     })?;
     let clear = state.run(|s| s.settings()).await?.clipboard_clear_seconds;
     copy_and_clear_later(state.clipboard.clone(), token, clear)?;
-    Ok(CopyReceipt { clears_in_seconds: clear })
+    Ok(CopyReceipt {
+        clears_in_seconds: clear,
+    })
 }
 
 #[tauri::command]
-pub async fn list_tokens(state: State<'_, AppState>, key_id: Option<String>) -> Result<Vec<TokenView>> {
+pub async fn list_tokens(
+    state: State<'_, AppState>,
+    key_id: Option<String>,
+) -> Result<Vec<TokenView>> {
     state.run(move |s| s.list_tokens(key_id.as_deref())).await
 }
 

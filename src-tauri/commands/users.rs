@@ -18,7 +18,9 @@ pub async fn add_user(
     email: String,
     admin: bool,
 ) -> Result<UserView> {
-    state.run(move |s| s.add_user(NewUser { name, email, admin })).await
+    state
+        .run(move |s| s.add_user(NewUser { name, email, admin }))
+        .await
 }
 
 #[tauri::command]
@@ -28,11 +30,17 @@ pub async fn edit_user(
     name: Option<String>,
     email: Option<String>,
 ) -> Result<UserView> {
-    state.run(move |s| s.edit_user(&id, UserEdit { name, email })).await
+    state
+        .run(move |s| s.edit_user(&id, UserEdit { name, email }))
+        .await
 }
 
 #[tauri::command]
-pub async fn set_user_active(state: State<'_, AppState>, id: String, active: bool) -> Result<UserView> {
+pub async fn set_user_active(
+    state: State<'_, AppState>,
+    id: String,
+    active: bool,
+) -> Result<UserView> {
     state.run(move |s| s.set_user_active(&id, active)).await
 }
 

@@ -54,8 +54,10 @@ impl Index {
         for r in store.tree(T::LastUsed).iter() {
             let (k, v) = r?;
             if let Ok(b) = v.as_ref().try_into() {
-                ix.last_used
-                    .insert(String::from_utf8_lossy(&k).into_owned(), i64::from_be_bytes(b));
+                ix.last_used.insert(
+                    String::from_utf8_lossy(&k).into_owned(),
+                    i64::from_be_bytes(b),
+                );
             }
         }
         Ok(ix)

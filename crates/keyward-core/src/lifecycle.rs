@@ -225,8 +225,13 @@ impl Store {
                     continue;
                 };
                 if t.is_live(key, now)
-                    && plan_token(t.expires_at, &t.reminders, &settings.token_reminder_days, now)
-                        .is_some()
+                    && plan_token(
+                        t.expires_at,
+                        &t.reminders,
+                        &settings.token_reminder_days,
+                        now,
+                    )
+                    .is_some()
                 {
                     due.insert(key.id.clone());
                 }
@@ -234,7 +239,10 @@ impl Store {
             let mut tokens_by_key: HashMap<String, Vec<Token>> = HashMap::new();
             let mut used_of: HashMap<String, Millis> = HashMap::new();
             for t in ix.tokens.values().filter(|t| due.contains(&t.key_id)) {
-                tokens_by_key.entry(t.key_id.clone()).or_default().push(t.clone());
+                tokens_by_key
+                    .entry(t.key_id.clone())
+                    .or_default()
+                    .push(t.clone());
                 if let Some(u) = self.last_used_in(ix, &t.id) {
                     used_of.insert(t.id.clone(), u);
                 }
@@ -250,7 +258,14 @@ impl Store {
                     }
                 }
             }
-            (due, tokens_by_key, used_of, owners, ix.keys.len(), ix.tokens.len())
+            (
+                due,
+                tokens_by_key,
+                used_of,
+                owners,
+                ix.keys.len(),
+                ix.tokens.len(),
+            )
         })?;
         let (due, tokens_by_key, last_used, owners, keys_checked, tokens_checked) = plan;
         let owner_of = |id: &str| -> OwnerView {

@@ -105,8 +105,7 @@ impl MasterKeySource for FileMasterKey {
 
     fn store(&self, key: &MasterKey) -> Result<()> {
         use base64::Engine;
-        let text =
-            Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(key.as_bytes()));
+        let text = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(key.as_bytes()));
         let cannot = |e: std::io::Error| {
             Error::MasterKeyUnavailable(format!(
                 "cannot create the master key file {}: {e}",
@@ -115,7 +114,9 @@ impl MasterKeySource for FileMasterKey {
         };
         // Written whole to a temporary file, then linked into place: a crash never
         // leaves a half-written key file, and an existing one is never replaced.
-        let tmp = self.path.with_extension(format!("tmp-{}", std::process::id()));
+        let tmp = self
+            .path
+            .with_extension(format!("tmp-{}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::audit::AuditEvent;
-use crate::index::Index;
 use crate::clock::{Clock, Millis, SystemClock, MINUTE};
 use crate::error::{Error, Result};
+use crate::index::Index;
 use crate::seal::{self, FileMasterKey, MasterKey, MasterKeySource};
 use sled::Transactional;
 

@@ -1,0 +1,100 @@
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import App from "./App.svelte";
+import { installBrowserShims, settle } from "./lib/test-setup";
+import { app } from "./lib/state.svelte";
+
+beforeAll(installBrowserShims);
+
+let component: ReturnType<typeof mount> | null = null;
+afterEach(() => {
+  if (component) unmount(component);
+  component = null;
+  document.body.innerHTML = "";
+  app.screen = "keys";
+  app.startupProblem = null;
+  clearMocks();
+});
+
+const status = (startup_problem: string | null) => ({
+  version: "0.1.0",
+  data_dir: "/home/ada/.local/share/com.keyward.desktop",
+  master_key_source: startup_problem ? null : "file",
+  master_key_problem: null,
+  notification_problem: null,
+  startup_problem,
+});
+
+describe("the shell", () => {
+  test("a database that cannot be opened is said on every screen", async () => {
+    const problem = "the database is in use by another Keyward process (pid 4242)";
+    mockIPC((cmd) => {
+      if (cmd === "app_status") return status(problem);
+      throw { code: "DATABASE_LOCKED", message: problem };
+    });
+    component = mount(App, { target: document.body });
+    flushSync();
+    await settle();
+    flushSync();
+    for (const nav of ["nav-keys", "nav-users", "nav-activity", "nav-preferences", "nav-docs"]) {
+      (document.querySelector(`[data-testid="${nav}"]`) as HTMLButtonElement).click();
+      flushSync();
+      await settle();
+      const shown = document.querySelector('[data-testid="startup-problem"]');
+      expect(shown?.textContent, nav).toContain(problem);
+    }
+    expect(document.querySelector('[data-testid="key-row"]')).toBeNull();
+  });
+
+  test("the sidebar switches screens; Preferences shows the key-file notice", async () => {
+    mockIPC((cmd) => {
+      switch (cmd) {
+        case "app_status":
+          return status(null);
+        case "list_keys":
+        case "list_users":
+        case "list_locations":
+        case "list_audit":
+          return [];
+        case "expiring_soon":
+          return { keys: [], tokens: [], urgent: 0 };
+        case "get_settings":
+          return {
+            inactivity_days: 90,
+            reminder_days: [15, 7, 1],
+            token_lifetime_days: 365,
+            token_reminder_days: [30, 7, 1],
+            clipboard_clear_seconds: 30,
+            local_api_enabled: true,
+            local_api_port: 7420,
+            launch_at_login: false,
+            close_to_tray: true,
+            notifications: true,
+          };
+        default:
+          return null;
+      }
+    });
+    component = mount(App, { target: document.body });
+    flushSync();
+    await settle();
+    expect(document.querySelector('[data-testid="create-key"]')).not.toBeNull();
+    expect(document.title).toBe("Settings › API Keys");
+
+    (document.querySelector('[data-testid="nav-preferences"]') as HTMLButtonElement).click();
+    flushSync();
+    await settle();
+    expect(document.querySelector('[data-testid="master-key-notice"]')?.textContent).toContain(
+      "No OS keychain was available",
+    );
+    expect(document.querySelector('[data-testid="prefs-save"]')).not.toBeNull();
+
+    (document.querySelector('[data-testid="nav-docs"]') as HTMLButtonElement).click();
+    flushSync();
+    await settle();
+    expect(document.body.textContent).toContain("http://127.0.0.1:7420/v1/health");
+    expect(document.body.textContent).toContain("$KEYWARD_API_KEY");
+    expect(document.body.textContent).toContain("API_ACCESS_OFF");
+  });
+});

@@ -1,0 +1,39 @@
+// Actions shared by the keys table and the key detail: each reports in a toast.
+import { ipc } from "./ipc";
+import { copiedText } from "./rules";
+import { toast, toastError } from "./state.svelte";
+
+export async function copyKey(id: string): Promise<void> {
+  try {
+    toast(copiedText(await ipc.copyKey(id)));
+  } catch (e) {
+    toastError(e);
+  }
+}
+
+export async function copyKeyAsCurl(id: string): Promise<void> {
+  try {
+    toast(copiedText(await ipc.copyKeyAsCurl(id), "cURL command copied"));
+  } catch (e) {
+    toastError(e);
+  }
+}
+
+export async function exportPostman(id: string): Promise<string | null> {
+  try {
+    const { path } = await ipc.exportPostman(id);
+    toast(`Postman environment saved to ${path}`, "info", 10000);
+    return path;
+  } catch (e) {
+    toastError(e);
+    return null;
+  }
+}
+
+export async function copyToken(id: string): Promise<void> {
+  try {
+    toast(copiedText(await ipc.copyToken(id), "Token copied"));
+  } catch (e) {
+    toastError(e);
+  }
+}

@@ -1,0 +1,138 @@
+// The IPC layer: each ipc.* call sends the command name and argument names Rust expects,
+// and a rejection surfaces as {code, message}.
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { ipc, toIpcError, type Settings } from "./ipc";
+
+beforeAll(() => {
+  // jsdom has no Web Crypto on window; the mocks use it for callback ids.
+  if (!window.crypto?.getRandomValues) {
+    Object.defineProperty(window, "crypto", { value: globalThis.crypto, configurable: true });
+  }
+});
+
+afterEach(() => clearMocks());
+
+type Call = { cmd: string; args: Record<string, unknown> | undefined };
+
+function record(answer: unknown = null): Call[] {
+  const calls: Call[] = [];
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args: args as Record<string, unknown> | undefined });
+    return answer;
+  });
+  return calls;
+}
+
+const settings: Settings = {
+  inactivity_days: 90,
+  reminder_days: [15, 7, 1],
+  token_lifetime_days: 365,
+  token_reminder_days: [30, 7, 1],
+  clipboard_clear_seconds: 30,
+  local_api_enabled: true,
+  local_api_port: 7420,
+  launch_at_login: false,
+  close_to_tray: true,
+  notifications: true,
+};
+
+const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][] = [
+  ["appStatus", () => ipc.appStatus(), "app_status", {}],
+  ["listUsers", () => ipc.listUsers(), "list_users", {}],
+  ["addUser", () => ipc.addUser("Ada", "ada@example.org", true), "add_user", { name: "Ada", email: "ada@example.org", admin: true }],
+  ["editUser", () => ipc.editUser("usr_1", null, "a@b.org"), "edit_user", { id: "usr_1", name: null, email: "a@b.org" }],
+  ["setUserActive", () => ipc.setUserActive("usr_1", false), "set_user_active", { id: "usr_1", active: false }],
+  ["setApiAccess", () => ipc.setApiAccess("usr_1", true), "set_api_access", { id: "usr_1", on: true }],
+  ["clearUserKeys", () => ipc.clearUserKeys("usr_1"), "clear_user_keys", { id: "usr_1" }],
+  ["listLocations", () => ipc.listLocations(), "list_locations", {}],
+  ["addLocation", () => ipc.addLocation("Downtown"), "add_location", { name: "Downtown" }],
+  ["renameLocation", () => ipc.renameLocation("loc_1", "Uptown"), "rename_location", { id: "loc_1", name: "Uptown" }],
+  [
+    "listKeys (default query)",
+    () => ipc.listKeys(),
+    "list_keys",
+    { query: { owner: null, status: null, search: null, scope: null } },
+  ],
+  [
+    "listKeys (query)",
+    () => ipc.listKeys({ owner: "usr_1", status: "in_use", search: "zap", scope: "agency" }),
+    "list_keys",
+    { query: { owner: "usr_1", status: "in_use", search: "zap", scope: "agency" } },
+  ],
+  ["getKey", () => ipc.getKey("key_1"), "get_key", { id: "key_1" }],
+  [
+    "createKey",
+    () => ipc.createKey("usr_1", "Zapier – weekly volunteer export", null),
+    "create_key",
+    { owner: "usr_1", name: "Zapier – weekly volunteer export", location: null },
+  ],
+  ["renameKey", () => ipc.renameKey("key_1", "New"), "rename_key", { id: "key_1", name: "New" }],
+  ["regenerateKey", () => ipc.regenerateKey("key_1", "24h"), "regenerate_key", { id: "key_1", grace: "24h" }],
+  ["setKeyDisabled", () => ipc.setKeyDisabled("key_1", true), "set_key_disabled", { id: "key_1", disabled: true }],
+  ["keepKey", () => ipc.keepKey("key_1"), "keep_key", { id: "key_1" }],
+  ["deleteKey (typed)", () => ipc.deleteKey("key_1", "Marketing Automation"), "delete_key", { id: "key_1", typedName: "Marketing Automation" }],
+  ["deleteKey (not in use)", () => ipc.deleteKey("key_1", null), "delete_key", { id: "key_1", typedName: null }],
+  ["copyKey", () => ipc.copyKey("key_1"), "copy_key", { id: "key_1" }],
+  ["copyKeyAsCurl", () => ipc.copyKeyAsCurl("key_1"), "copy_key_as_curl", { id: "key_1" }],
+  ["exportPostman", () => ipc.exportPostman("key_1"), "export_postman", { id: "key_1" }],
+  ["createToken", () => ipc.createToken("key_1"), "create_token", { keyId: "key_1" }],
+  ["copyToken", () => ipc.copyToken("tok_1"), "copy_token", { id: "tok_1" }],
+  ["listTokens", () => ipc.listTokens("key_1"), "list_tokens", { keyId: "key_1" }],
+  ["revokeToken", () => ipc.revokeToken("tok_1"), "revoke_token", { id: "tok_1" }],
+  [
+    "listAudit",
+    () => ipc.listAudit({ limit: 500, object_id: null, user_id: null, entity: "api_key", search: "zap" }),
+    "list_audit",
+    { query: { limit: 500, object_id: null, user_id: null, entity: "api_key", search: "zap" } },
+  ],
+  ["getSettings", () => ipc.getSettings(), "get_settings", {}],
+  ["updateSettings", () => ipc.updateSettings(settings), "update_settings", { settings }],
+  ["expiringSoon", () => ipc.expiringSoon(), "expiring_soon", {}],
+  ["recentReminders", () => ipc.recentReminders(), "recent_reminders", {}],
+  ["runLifecycle", () => ipc.runLifecycle(), "run_lifecycle", {}],
+];
+
+describe("ipc sends each command with Rust's argument names", () => {
+  test.each(cases)("%s", async (_name, run, cmd, args) => {
+    const calls = record();
+    await run();
+    expect(calls).toHaveLength(1);
+    expect(calls[0].cmd).toBe(cmd);
+    expect(calls[0].args ?? {}).toEqual(args);
+  });
+
+  test("every command of the Rust handler is covered", () => {
+    expect(new Set(cases.map((c) => c[2])).size).toBe(Object.keys(ipc).length);
+  });
+
+  test("answers come back as sent", async () => {
+    mockIPC(() => ({ clears_in_seconds: 30 }));
+    await expect(ipc.copyKey("key_1")).resolves.toEqual({ clears_in_seconds: 30 });
+  });
+});
+
+describe("errors", () => {
+  test("a rejected call surfaces as {code, message}", async () => {
+    mockIPC(() => {
+      throw { code: "KEY_IN_USE", message: "'Marketing Automation' is in use — type its name to delete it" };
+    });
+    await expect(ipc.deleteKey("key_1", null)).rejects.toEqual({
+      code: "KEY_IN_USE",
+      message: "'Marketing Automation' is in use — type its name to delete it",
+    });
+  });
+
+  test("a rejection with a bare string becomes INTERNAL", async () => {
+    mockIPC(() => Promise.reject("boom"));
+    await expect(ipc.listKeys()).rejects.toEqual({ code: "INTERNAL", message: "boom" });
+  });
+
+  test("toIpcError keeps only code and message", () => {
+    expect(toIpcError({ code: "NOT_FOUND", message: "no such key", extra: 1 })).toEqual({
+      code: "NOT_FOUND",
+      message: "no such key",
+    });
+    expect(toIpcError(new Error("x"))).toEqual({ code: "INTERNAL", message: "Error: x" });
+  });
+});

@@ -1,0 +1,259 @@
+import { describe, expect, test } from "vitest";
+import { hoursAgo, makeKey, makeUser, NOW } from "./fixtures";
+import {
+  copiedText,
+  deleteConfirmation,
+  deleteWarning,
+  filterKeys,
+  formToSettings,
+  NO_FILTERS,
+  ownerEligibility,
+  parseDayList,
+  regenImpact,
+  settingsFieldOf,
+  settingsToForm,
+  sortKeys,
+  statusBadge,
+  timeAgo,
+  validateCreate,
+  virtualWindow,
+} from "./rules";
+
+describe("delete confirmation", () => {
+  const inUse = makeKey({ in_use: true, last_used_at: hoursAgo(2), live_tokens: 3 });
+
+  test("a key not in use needs nothing typed", () => {
+    expect(deleteConfirmation(makeKey(), "")).toEqual({ needsName: false, ok: true });
+  });
+
+  test("a key in use needs its exact name", () => {
+    expect(deleteConfirmation(inUse, "")).toEqual({ needsName: true, ok: false });
+    expect(deleteConfirmation(inUse, "marketing automation").ok).toBe(false);
+    expect(deleteConfirmation(inUse, "Marketing")).toEqual({ needsName: true, ok: false });
+    expect(deleteConfirmation(inUse, "Marketing Automation")).toEqual({ needsName: true, ok: true });
+  });
+
+  test("surrounding spaces of the typed name are ignored", () => {
+    expect(deleteConfirmation(inUse, "  Marketing Automation ").ok).toBe(true);
+  });
+
+  test("the warning names the last use and the live tokens", () => {
+    expect(deleteWarning(inUse, NOW)).toBe(
+      "Marketing Automation was used 2 hours ago and has 3 live tokens — deleting it will break live connections.",
+    );
+    expect(deleteWarning(makeKey({ in_use: true, live_tokens: 1 }), NOW)).toBe(
+      "Marketing Automation has 1 live token — deleting it will break live connections.",
+    );
+    expect(deleteWarning(makeKey({ in_use: true, last_used_at: hoursAgo(30) }), NOW)).toBe(
+      "Marketing Automation was used 1 day ago — deleting it will break live connections.",
+    );
+    expect(deleteWarning(makeKey(), NOW)).toBeNull();
+  });
+});
+
+describe("regenerate impact", () => {
+  test("no tokens", () => {
+    expect(regenImpact(0, "0")).toBe("The current key will stop working immediately.");
+  });
+  test("one token", () => {
+    expect(regenImpact(1, "0")).toBe("The current key and its 1 live token will stop working immediately.");
+  });
+  test("several tokens, with a grace period", () => {
+    expect(regenImpact(3, "1h")).toBe("The current key and its 3 live tokens will stop working after 1 hour.");
+    expect(regenImpact(3, "24h")).toBe("The current key and its 3 live tokens will stop working after 24 hours.");
+    expect(regenImpact(2, "7d")).toBe("The current key and its 2 live tokens will stop working after 7 days.");
+  });
+});
+
+describe("status badge", () => {
+  test("plain statuses", () => {
+    expect(statusBadge(makeKey()).text).toBe("Active");
+    expect(statusBadge(makeKey({ status: "disabled" })).text).toBe("Disabled");
+    expect(statusBadge(makeKey({ status: "access_off" })).text).toBe("Access off");
+    expect(statusBadge(makeKey({ status: "owner_deactivated" })).text).toBe("Owner deactivated");
+    expect(statusBadge(makeKey({ status: "revoked" })).text).toBe("Revoked");
+  });
+
+  test("a deletion within 15 days shows 'Deletes in N days'", () => {
+    expect(statusBadge(makeKey({ deletes_in_days: 7 })).text).toBe("Deletes in 7 days");
+    expect(statusBadge(makeKey({ deletes_in_days: 15 })).text).toBe("Deletes in 15 days");
+    expect(statusBadge(makeKey({ deletes_in_days: 1 }))).toMatchObject({ text: "Deletes in 1 day", tone: "danger" });
+    expect(statusBadge(makeKey({ deletes_in_days: 0 })).text).toBe("Deletes today");
+  });
+
+  test("a far deletion is not shown, unless a reminder scheduled it", () => {
+    expect(statusBadge(makeKey({ deletes_in_days: 40 })).text).toBe("Active");
+    expect(statusBadge(makeKey({ deletes_in_days: 20, deletion_scheduled: true })).text).toBe("Deletes in 20 days");
+  });
+
+  test("a disabled key due soon says both; a revoked key only Revoked", () => {
+    expect(statusBadge(makeKey({ status: "disabled", deletes_in_days: 5 }))).toMatchObject({
+      text: "Deletes in 5 days",
+      detail: "Disabled",
+    });
+    expect(statusBadge(makeKey({ status: "revoked", deletes_in_days: 5, deletion_scheduled: true })).text).toBe("Revoked");
+  });
+});
+
+describe("create form", () => {
+  const users = [
+    makeUser({ id: "usr_ok" }),
+    makeUser({ id: "usr_off", name: "Bob", api_access: false }),
+    makeUser({ id: "usr_gone", name: "Cy", active: false }),
+  ];
+
+  test("owners without API access or deactivated are not selectable", () => {
+    expect(ownerEligibility(users[0])).toEqual({ selectable: true, reason: null });
+    expect(ownerEligibility(users[1])).toEqual({ selectable: false, reason: "API access off" });
+    expect(ownerEligibility(users[2])).toEqual({ selectable: false, reason: "deactivated" });
+    expect(ownerEligibility({ active: false, api_access: false }).reason).toBe("deactivated");
+  });
+
+  test("the owner is required and must be eligible", () => {
+    expect(validateCreate({ owner: "", name: "Zapier" }, users).owner).toMatch(/Choose the site manager/);
+    expect(validateCreate({ owner: "usr_unknown", name: "Zapier" }, users).owner).toBeDefined();
+    expect(validateCreate({ owner: "usr_off", name: "Zapier" }, users).owner).toMatch(/API access off/);
+    expect(validateCreate({ owner: "usr_gone", name: "Zapier" }, users).owner).toMatch(/deactivated/);
+  });
+
+  test("the name is required and at most 100 characters", () => {
+    expect(validateCreate({ owner: "usr_ok", name: "   " }, users).name).toBeDefined();
+    expect(validateCreate({ owner: "usr_ok", name: "x".repeat(101) }, users).name).toMatch(/101 characters/);
+    expect(validateCreate({ owner: "usr_ok", name: "x".repeat(100) }, users)).toEqual({});
+    expect(validateCreate({ owner: "usr_ok", name: "  Zapier – weekly volunteer export " }, users)).toEqual({});
+    expect(validateCreate({ owner: "usr_ok", name: "tab\there" }, users).name).toMatch(/control/);
+  });
+
+  test("the length counts characters, not UTF-16 units", () => {
+    expect(validateCreate({ owner: "usr_ok", name: "🔑".repeat(100) }, users)).toEqual({});
+  });
+});
+
+describe("time ago", () => {
+  test("never, just now, minutes, hours, days, months, years", () => {
+    expect(timeAgo(null, NOW)).toBe("Never");
+    expect(timeAgo(new Date(NOW - 20_000).toISOString(), NOW)).toBe("just now");
+    expect(timeAgo(new Date(NOW - 60_000).toISOString(), NOW)).toBe("1 minute ago");
+    expect(timeAgo(new Date(NOW - 5 * 60_000).toISOString(), NOW)).toBe("5 minutes ago");
+    expect(timeAgo(hoursAgo(1), NOW)).toBe("1 hour ago");
+    expect(timeAgo(hoursAgo(3), NOW)).toBe("3 hours ago");
+    expect(timeAgo(hoursAgo(3.9), NOW)).toBe("3 hours ago");
+    expect(timeAgo(hoursAgo(48), NOW)).toBe("2 days ago");
+    expect(timeAgo(hoursAgo(24 * 75), NOW)).toBe("2 months ago");
+    expect(timeAgo(hoursAgo(24 * 800), NOW)).toBe("2 years ago");
+  });
+
+  test("a stamp slightly ahead of the local clock reads as just now", () => {
+    expect(timeAgo(new Date(NOW + 10_000).toISOString(), NOW)).toBe("just now");
+  });
+});
+
+describe("virtual list window", () => {
+  test("renders the visible rows plus the overscan", () => {
+    // 600 px viewport, 50 px rows: 12 visible (+1 partial) at the top.
+    expect(virtualWindow(0, 600, 50, 10_000, 5)).toEqual({ start: 0, end: 18, total: 500_000 });
+    // Scrolled to row 100.
+    expect(virtualWindow(5_000, 600, 50, 10_000, 5)).toEqual({ start: 95, end: 118, total: 500_000 });
+  });
+
+  test("never renders more than a screenful plus overscan, whatever the count", () => {
+    const w = virtualWindow(123_456, 800, 52, 10_000);
+    expect(w.end - w.start).toBeLessThanOrEqual(Math.ceil(800 / 52) + 1 + 16);
+    expect(w.start).toBeGreaterThan(0);
+  });
+
+  test("clamps at the end and for short lists", () => {
+    expect(virtualWindow(10_000_000, 600, 50, 10_000, 5)).toEqual({ start: 9_983, end: 10_000, total: 500_000 });
+    expect(virtualWindow(0, 600, 50, 3, 5)).toEqual({ start: 0, end: 3, total: 150 });
+    expect(virtualWindow(0, 600, 50, 0)).toEqual({ start: 0, end: 0, total: 0 });
+  });
+});
+
+describe("filters and sort", () => {
+  const keys = [
+    makeKey({ id: "key_1", name: "Zapier – weekly volunteer export", created_at: "2025-01-01T00:00:00Z" }),
+    makeKey({
+      id: "key_2",
+      name: "Marketing Automation",
+      scope: { type: "location", location_id: "loc_1", name: "Downtown" },
+      in_use: true,
+      live_tokens: 3,
+      created_at: "2025-02-01T00:00:00Z",
+    }),
+    makeKey({
+      id: "key_3",
+      name: "Old sync",
+      owner: { id: "usr_2", name: "Bob", email: "bob@example.org" },
+      status: "disabled",
+      deletes_in_days: 6,
+      created_at: "2025-03-01T00:00:00Z",
+    }),
+  ];
+  const ids = (ks: { id: string }[]) => ks.map((k) => k.id);
+
+  test("search covers name, owner and location", () => {
+    expect(ids(filterKeys(keys, { ...NO_FILTERS, search: "zapier" }))).toEqual(["key_1"]);
+    expect(ids(filterKeys(keys, { ...NO_FILTERS, search: "bob@" }))).toEqual(["key_3"]);
+    expect(ids(filterKeys(keys, { ...NO_FILTERS, search: "downtown" }))).toEqual(["key_2"]);
+  });
+
+  test("owner, scope and status", () => {
+    expect(ids(filterKeys(keys, { ...NO_FILTERS, owner: "usr_2" }))).toEqual(["key_3"]);
+    expect(ids(filterKeys(keys, { ...NO_FILTERS, scope: "agency" }))).toEqual(["key_1", "key_3"]);
+    expect(ids(filterKeys(keys, { ...NO_FILTERS, scope: "loc_1" }))).toEqual(["key_2"]);
+    expect(ids(filterKeys(keys, { ...NO_FILTERS, status: "disabled" }))).toEqual(["key_3"]);
+    expect(ids(filterKeys(keys, { ...NO_FILTERS, status: "expiring" }))).toEqual(["key_3"]);
+    expect(ids(filterKeys(keys, { ...NO_FILTERS, status: "in_use" }))).toEqual(["key_2"]);
+  });
+
+  test("sorting", () => {
+    expect(ids(sortKeys(keys, { column: "created", dir: "desc" }))).toEqual(["key_3", "key_2", "key_1"]);
+    expect(ids(sortKeys(keys, { column: "name", dir: "asc" }))).toEqual(["key_2", "key_3", "key_1"]);
+    expect(ids(sortKeys(keys, { column: "live_tokens", dir: "desc" }))[0]).toBe("key_2");
+  });
+});
+
+describe("small texts", () => {
+  test("copy receipt", () => {
+    expect(copiedText({ clears_in_seconds: 30 })).toBe("Copied — the clipboard clears in 30 s");
+    expect(copiedText({ clears_in_seconds: 0 })).toBe("Copied to the clipboard");
+  });
+});
+
+describe("preferences form", () => {
+  const settings = {
+    inactivity_days: 90,
+    reminder_days: [15, 7, 1],
+    token_lifetime_days: 365,
+    token_reminder_days: [30, 7, 1],
+    clipboard_clear_seconds: 30,
+    local_api_enabled: true,
+    local_api_port: 7420,
+    launch_at_login: false,
+    close_to_tray: true,
+    notifications: true,
+  };
+
+  test("round-trips", () => {
+    const form = settingsToForm(settings);
+    expect(form.reminder_days).toBe("15, 7, 1");
+    expect(formToSettings(form)).toEqual({ settings, errors: null });
+  });
+
+  test("reminder days parse as a comma list", () => {
+    expect(parseDayList("1,7, 15")).toEqual({ days: [15, 7, 1] });
+    expect(parseDayList("7, x")).toEqual({ error: "'x' is not a whole number of days." });
+  });
+
+  test("bad fields are reported by name", () => {
+    const r = formToSettings({ ...settingsToForm(settings), local_api_port: 80, reminder_days: "100" });
+    expect(r.settings).toBeNull();
+    expect(Object.keys(r.errors ?? {}).sort()).toEqual(["local_api_port", "reminder_days"]);
+  });
+
+  test("a core message is mapped to its field", () => {
+    expect(settingsFieldOf("local_api_port must be between 1024 and 65535")).toBe("local_api_port");
+    expect(settingsFieldOf("token_reminder_days: at most 5 reminders")).toBe("token_reminder_days");
+    expect(settingsFieldOf("something else")).toBeNull();
+  });
+});

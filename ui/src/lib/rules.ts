@@ -1,0 +1,440 @@
+// The UI's rules as pure functions: what a dialog allows, what a badge says, which rows
+// the virtual list renders. Components only wire these to the DOM, so they are tested here.
+import type { Grace, KeyView, ScopeView, Settings, UserView, CopyReceipt } from "./ipc";
+
+/** Keys due for deletion within this many days show "Deletes in N days". */
+export const SOON_DAYS = 15;
+export const NAME_MAX = 100;
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+// ---------------------------------------------------------------------------- time
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "Never", "just now", "5 minutes ago", "3 hours ago", "2 days ago", "4 months ago". */
+export function timeAgo(iso: string | null | undefined, now: number | Date): string {
+  if (!iso) return "Never";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "Never";
+  const nowMs = typeof now === "number" ? now : now.getTime();
+  const d = nowMs - t;
+  if (d < 0) {
+    // A clock a little behind the one that stamped the event.
+    return d > -MINUTE ? "just now" : `in ${timeSpan(-d)}`;
+  }
+  if (d < MINUTE) return "just now";
+  return `${timeSpan(d)} ago`;
+}
+
+function timeSpan(ms: number): string {
+  if (ms < HOUR) return plural(Math.max(1, Math.floor(ms / MINUTE)), "minute");
+  if (ms < DAY) return plural(Math.floor(ms / HOUR), "hour");
+  if (ms < 30 * DAY) return plural(Math.floor(ms / DAY), "day");
+  if (ms < 365 * DAY) return plural(Math.floor(ms / (30 * DAY)), "month");
+  return plural(Math.floor(ms / (365 * DAY)), "year");
+}
+
+/** "12 Aug 2025" in the user's time zone. */
+export function shortDate(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "—";
+  return new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric" }).format(t);
+}
+
+/** "12 Aug 2025, 14:05" in the user's time zone. */
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "—";
+  return new Intl.DateTimeFormat("en-GB", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  }).format(t);
+}
+
+// ---------------------------------------------------------------------------- status
+
+export type KeyStatus = KeyView["status"];
+export type Tone = "ok" | "muted" | "warn" | "danger";
+
+export const STATUS_LABELS: Record<KeyStatus, string> = {
+  active: "Active",
+  disabled: "Disabled",
+  access_off: "Access off",
+  owner_deactivated: "Owner deactivated",
+  revoked: "Revoked",
+};
+
+const STATUS_TONES: Record<KeyStatus, Tone> = {
+  active: "ok",
+  disabled: "muted",
+  access_off: "warn",
+  owner_deactivated: "warn",
+  revoked: "danger",
+};
+
+/** The status filter's choices: the key statuses plus two derived ones. */
+export const STATUS_FILTERS: { value: string; label: string }[] = [
+  { value: "active", label: "Active" },
+  { value: "disabled", label: "Disabled" },
+  { value: "access_off", label: "Access off" },
+  { value: "owner_deactivated", label: "Owner deactivated" },
+  { value: "revoked", label: "Revoked" },
+  { value: "expiring", label: "Expiring soon" },
+  { value: "in_use", label: "In use" },
+];
+
+export function deletesInText(days: number): string {
+  if (days <= 0) return "Deletes today";
+  return `Deletes in ${plural(days, "day")}`;
+}
+
+/** Whether the inactivity deletion of a key is near enough to show. */
+export function deletionNear(
+  key: Pick<KeyView, "status" | "deletes_in_days" | "deletion_scheduled">,
+  soonDays = SOON_DAYS,
+): boolean {
+  if (key.status === "revoked" || key.deletes_in_days === null) return false;
+  return key.deletion_scheduled || key.deletes_in_days <= soonDays;
+}
+
+/**
+ * The badge of a key: a near deletion outranks every status but Revoked, because it is
+ * what the site manager must act on (Keep) before the key is gone.
+ */
+export function statusBadge(
+  key: Pick<KeyView, "status" | "deletes_in_days" | "deletion_scheduled">,
+  soonDays = SOON_DAYS,
+): { text: string; tone: Tone; detail: string | null } {
+  if (deletionNear(key, soonDays)) {
+    return {
+      text: deletesInText(key.deletes_in_days ?? 0),
+      tone: (key.deletes_in_days ?? 0) <= 1 ? "danger" : "warn",
+      detail: key.status === "active" ? null : STATUS_LABELS[key.status],
+    };
+  }
+  return { text: STATUS_LABELS[key.status] ?? key.status, tone: STATUS_TONES[key.status] ?? "muted", detail: null };
+}
+
+export function scopeLabel(scope: ScopeView): string {
+  if (scope.type === "agency") return "Agency";
+  return scope.name ?? scope.location_id;
+}
+
+export function scopeValue(scope: ScopeView): string {
+  return scope.type === "agency" ? "agency" : scope.location_id;
+}
+
+// ---------------------------------------------------------------------------- copy
+
+export function copiedText(receipt: CopyReceipt, what = "Copied"): string {
+  if (receipt.clears_in_seconds > 0) return `${what} — the clipboard clears in ${receipt.clears_in_seconds} s`;
+  return `${what} to the clipboard`;
+}
+
+// ---------------------------------------------------------------------------- create
+
+export type Eligibility = { selectable: boolean; reason: string | null };
+
+/** Only an active site manager with API access can own a new key. */
+export function ownerEligibility(user: Pick<UserView, "active" | "api_access">): Eligibility {
+  if (!user.active) return { selectable: false, reason: "deactivated" };
+  if (!user.api_access) return { selectable: false, reason: "API access off" };
+  return { selectable: true, reason: null };
+}
+
+/** The problem with a descriptive name, or null. Mirrors the core's rule. */
+export function nameProblem(name: string, max = NAME_MAX): string | null {
+  const t = name.trim();
+  if (t.length === 0) return "Give the key a descriptive name.";
+  const len = [...t].length;
+  if (len > max) return `The name is ${len} characters long — keep it to ${max}.`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(t)) return "The name contains control characters — use plain text.";
+  return null;
+}
+
+export type CreateInput = { owner: string; name: string };
+export type CreateErrors = { owner?: string; name?: string };
+
+export function validateCreate(
+  input: CreateInput,
+  users: Pick<UserView, "id" | "active" | "api_access" | "name">[],
+): CreateErrors {
+  const errors: CreateErrors = {};
+  const owner = users.find((u) => u.id === input.owner);
+  if (!input.owner || !owner) {
+    errors.owner = "Choose the site manager who owns the key.";
+  } else {
+    const e = ownerEligibility(owner);
+    if (!e.selectable) errors.owner = `${owner.name} cannot own keys: ${e.reason}.`;
+  }
+  const n = nameProblem(input.name);
+  if (n) errors.name = n;
+  return errors;
+}
+
+export function hasErrors(errors: object): boolean {
+  return Object.values(errors).some((v) => v !== undefined && v !== null && v !== "");
+}
+
+// ---------------------------------------------------------------------------- regenerate
+
+export const GRACE_OPTIONS: { value: Grace; label: string; after: string }[] = [
+  { value: "0", label: "Immediately", after: "immediately" },
+  { value: "1h", label: "After 1 hour", after: "after 1 hour" },
+  { value: "24h", label: "After 24 hours", after: "after 24 hours" },
+  { value: "7d", label: "After 7 days", after: "after 7 days" },
+];
+
+/** "The current key and its 3 live tokens will stop working after 24 hours." */
+export function regenImpact(liveTokens: number, grace: Grace): string {
+  const when = GRACE_OPTIONS.find((g) => g.value === grace)?.after ?? "immediately";
+  const what =
+    liveTokens > 0
+      ? `The current key and its ${plural(liveTokens, "live token")} will`
+      : "The current key will";
+  return `${what} stop working ${when}.`;
+}
+
+// ---------------------------------------------------------------------------- delete
+
+type DeleteFacts = Pick<KeyView, "name" | "in_use" | "last_used_at" | "live_tokens">;
+
+/**
+ * The red warning of the delete dialog for a key in use, or null:
+ * "Marketing Automation was used 2 hours ago and has 3 live tokens — deleting it will
+ * break live connections."
+ */
+export function deleteWarning(key: DeleteFacts, now: number | Date): string | null {
+  if (!key.in_use) return null;
+  const facts: string[] = [];
+  if (key.last_used_at) facts.push(`was used ${timeAgo(key.last_used_at, now)}`);
+  if (key.live_tokens > 0) facts.push(`has ${plural(key.live_tokens, "live token")}`);
+  const what = facts.length > 0 ? `${key.name} ${facts.join(" and ")}` : `${key.name} is in use`;
+  return `${what} — deleting it will break live connections.`;
+}
+
+/** A key in use is deleted only once its exact name is typed; any other, at once. */
+export function deleteConfirmation(
+  key: Pick<KeyView, "name" | "in_use">,
+  typed: string,
+): { needsName: boolean; ok: boolean } {
+  if (!key.in_use) return { needsName: false, ok: true };
+  return { needsName: true, ok: typed.trim() === key.name.trim() && typed.trim() !== "" };
+}
+
+// ---------------------------------------------------------------------------- list
+
+export type KeyFilters = {
+  search: string;
+  owner: string; // "" = everyone
+  scope: string; // "" = every scope, "agency", or a location id
+  status: string; // "" = any, a status, "expiring" or "in_use"
+};
+
+export const NO_FILTERS: KeyFilters = { search: "", owner: "", scope: "", status: "" };
+
+// Lower-cased search text per key, built once per loaded list (views are replaced, not
+// mutated, so a WeakMap keyed by the view stays correct).
+const haystacks = new WeakMap<KeyView, string>();
+function haystack(k: KeyView): string {
+  let h = haystacks.get(k);
+  if (h === undefined) {
+    h = `${k.name} ${k.id} ${k.masked_key} ${k.owner.name} ${k.owner.email} ${scopeLabel(k.scope)}`.toLowerCase();
+    haystacks.set(k, h);
+  }
+  return h;
+}
+
+/** The same filters as the core's list_keys, applied to the loaded list. */
+export function filterKeys(keys: KeyView[], f: KeyFilters, soonDays = SOON_DAYS): KeyView[] {
+  const needle = f.search.trim().toLowerCase();
+  if (!needle && !f.owner && !f.scope && !f.status) return keys;
+  return keys.filter((k) => {
+    if (f.owner && k.owner.id !== f.owner) return false;
+    if (f.scope && scopeValue(k.scope) !== f.scope) return false;
+    if (f.status) {
+      if (f.status === "expiring") {
+        if (k.status === "revoked" || k.deletes_in_days === null || k.deletes_in_days > soonDays) return false;
+      } else if (f.status === "in_use") {
+        if (!k.in_use) return false;
+      } else if (k.status !== f.status) return false;
+    }
+    if (needle && !haystack(k).includes(needle)) return false;
+    return true;
+  });
+}
+
+export type RowAction = "copy" | "curl" | "postman" | "token" | "regenerate" | "toggle" | "keep" | "delete";
+
+export type SortColumn = "name" | "owner" | "scope" | "status" | "created" | "last_used" | "live_tokens";
+export type Sort = { column: SortColumn; dir: "asc" | "desc" };
+export const DEFAULT_SORT: Sort = { column: "created", dir: "desc" };
+
+const collator = new Intl.Collator("en", { sensitivity: "base", numeric: true });
+
+export function sortKeys(keys: KeyView[], sort: Sort): KeyView[] {
+  const sign = sort.dir === "asc" ? 1 : -1;
+  const by = (a: KeyView, b: KeyView): number => {
+    switch (sort.column) {
+      case "name":
+        return collator.compare(a.name, b.name);
+      case "owner":
+        return collator.compare(a.owner.name, b.owner.name);
+      case "scope":
+        return collator.compare(scopeLabel(a.scope), scopeLabel(b.scope));
+      case "status":
+        return collator.compare(statusBadge(a).text, statusBadge(b).text);
+      case "created":
+        return cmp(a.created_at, b.created_at);
+      case "last_used":
+        return cmp(a.last_used_at ?? "", b.last_used_at ?? "");
+      case "live_tokens":
+        return a.live_tokens - b.live_tokens;
+    }
+  };
+  // Ids are sortable and unique: a stable tie-break.
+  return [...keys].sort((a, b) => sign * (by(a, b) || cmp(a.id, b.id)));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export type VirtualWindow = {
+  /** First row to render. */
+  start: number;
+  /** One past the last row to render. */
+  end: number;
+  /** Height of the whole list, so the scrollbar is right. */
+  total: number;
+};
+
+/** The rows to render for a scroll offset: the visible ones plus `overscan` each side. */
+export function virtualWindow(
+  scrollTop: number,
+  viewportHeight: number,
+  rowHeight: number,
+  count: number,
+  overscan = 8,
+): VirtualWindow {
+  const total = count * rowHeight;
+  if (count === 0 || rowHeight <= 0) return { start: 0, end: 0, total };
+  const top = Math.max(0, Math.min(scrollTop, Math.max(0, total - viewportHeight)));
+  const first = Math.floor(top / rowHeight);
+  const visible = Math.ceil(Math.max(viewportHeight, rowHeight) / rowHeight) + 1;
+  const start = Math.max(0, first - overscan);
+  const end = Math.min(count, first + visible + overscan);
+  return { start, end, total };
+}
+
+// ---------------------------------------------------------------------------- settings
+
+/** "15, 7, 1" → [15, 7, 1]; a problem as text otherwise. */
+export function parseDayList(text: string): { days: number[] } | { error: string } {
+  const parts = text
+    .split(/[,\s]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  const days: number[] = [];
+  for (const p of parts) {
+    if (!/^\d+$/.test(p)) return { error: `'${p}' is not a whole number of days.` };
+    days.push(Number(p));
+  }
+  return { days: [...new Set(days)].sort((a, b) => b - a) };
+}
+
+export type SettingsForm = {
+  inactivity_days: number | null;
+  reminder_days: string;
+  token_lifetime_days: number | null;
+  token_reminder_days: string;
+  clipboard_clear_seconds: number | null;
+  local_api_enabled: boolean;
+  local_api_port: number | null;
+  launch_at_login: boolean;
+  close_to_tray: boolean;
+  notifications: boolean;
+};
+
+export function settingsToForm(s: Settings): SettingsForm {
+  return {
+    ...s,
+    reminder_days: s.reminder_days.join(", "),
+    token_reminder_days: s.token_reminder_days.join(", "),
+  };
+}
+
+/** The form as Settings, or the problem of each field the user must fix. */
+export function formToSettings(
+  f: SettingsForm,
+): { settings: Settings; errors: null } | { settings: null; errors: Partial<Record<keyof Settings, string>> } {
+  const errors: Partial<Record<keyof Settings, string>> = {};
+  const whole = (v: number | null, key: keyof Settings, min: number, max: number): number => {
+    if (v === null || !Number.isInteger(v) || v < min || v > max) {
+      errors[key] = `Enter a whole number from ${min} to ${max}.`;
+      return 0;
+    }
+    return v;
+  };
+  const inactivity = whole(f.inactivity_days, "inactivity_days", 1, 3650);
+  const lifetime = whole(f.token_lifetime_days, "token_lifetime_days", 1, 3650);
+  const clear = whole(f.clipboard_clear_seconds, "clipboard_clear_seconds", 0, 3600);
+  const port = whole(f.local_api_port, "local_api_port", 1024, 65535);
+  const days = (text: string, key: keyof Settings, limit: number): number[] => {
+    const r = parseDayList(text);
+    if ("error" in r) {
+      errors[key] = r.error;
+      return [];
+    }
+    if (r.days.length > 5) errors[key] = "At most 5 reminders.";
+    else if (limit > 0 && r.days.some((d) => d < 1 || d >= limit))
+      errors[key] = `Each reminder must be at least 1 day and less than ${limit} days before.`;
+    return r.days;
+  };
+  const reminder = days(f.reminder_days, "reminder_days", inactivity);
+  const tokenReminder = days(f.token_reminder_days, "token_reminder_days", lifetime);
+  if (hasErrors(errors)) return { settings: null, errors };
+  return {
+    settings: {
+      inactivity_days: inactivity,
+      reminder_days: reminder,
+      token_lifetime_days: lifetime,
+      token_reminder_days: tokenReminder,
+      clipboard_clear_seconds: clear,
+      local_api_enabled: f.local_api_enabled,
+      local_api_port: port,
+      launch_at_login: f.launch_at_login,
+      close_to_tray: f.close_to_tray,
+      notifications: f.notifications,
+    },
+    errors: null,
+  };
+}
+
+/** Which field a core validation message is about ("local_api_port must be …"), if any. */
+export function settingsFieldOf(message: string): keyof Settings | null {
+  const fields: (keyof Settings)[] = [
+    "token_reminder_days",
+    "reminder_days",
+    "inactivity_days",
+    "token_lifetime_days",
+    "clipboard_clear_seconds",
+    "local_api_port",
+    "local_api_enabled",
+    "launch_at_login",
+    "close_to_tray",
+    "notifications",
+  ];
+  return fields.find((f) => message.startsWith(f)) ?? null;
+}

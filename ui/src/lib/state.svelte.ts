@@ -1,0 +1,48 @@
+// State shared by the shell and the screens: the current section, the startup problem,
+// the toasts, and requests that arrive as Rust events (refresh, open a key).
+import type { IpcError } from "./ipc";
+
+export type Screen = "keys" | "users" | "activity" | "preferences" | "docs";
+
+export const SCREENS: { id: Screen; label: string; title: string }[] = [
+  { id: "keys", label: "API keys", title: "API Keys" },
+  { id: "users", label: "Site managers & access", title: "Site managers & access" },
+  { id: "activity", label: "Activity", title: "Activity" },
+  { id: "preferences", label: "Preferences", title: "Preferences" },
+  { id: "docs", label: "API documentation", title: "API documentation" },
+];
+
+export const app = $state({
+  screen: "keys" as Screen,
+  /** Why the database could not be opened; every screen shows it. */
+  startupProblem: null as string | null,
+  /** Bumped when a lifecycle pass ran: the keys page reloads. */
+  refreshTick: 0,
+  /** A key the tray asked to open. */
+  openKeyId: null as string | null,
+  openKeySeq: 0,
+  /** The clock "3 hours ago" is measured against; ticks every 30 s. */
+  now: Date.now(),
+  /** Keys due within a day, for the sidebar's attention dot. */
+  urgent: 0,
+});
+
+export type Toast = { id: number; text: string; kind: "info" | "error" };
+
+let nextToast = 1;
+export const toasts = $state({ list: [] as Toast[] });
+
+export function toast(text: string, kind: Toast["kind"] = "info", ms = kind === "error" ? 7000 : 4000): void {
+  const id = nextToast++;
+  toasts.list = [...toasts.list.slice(-3), { id, text, kind }];
+  setTimeout(() => dismissToast(id), ms);
+}
+
+export function toastError(e: unknown): void {
+  const err = e as IpcError;
+  toast(err && typeof err === "object" && "message" in err ? err.message : String(e), "error");
+}
+
+export function dismissToast(id: number): void {
+  toasts.list = toasts.list.filter((t) => t.id !== id);
+}

@@ -1,0 +1,157 @@
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import KeysPage from "./KeysPage.svelte";
+import { makeKey, makeUser } from "../lib/fixtures";
+import { installBrowserShims, settle } from "../lib/test-setup";
+import type { KeyView } from "../lib/ipc";
+
+beforeAll(installBrowserShims);
+
+let component: ReturnType<typeof mount> | null = null;
+afterEach(() => {
+  if (component) unmount(component);
+  component = null;
+  document.body.innerHTML = "";
+  clearMocks();
+});
+
+const SECRET = "kwa_0123456789abcdefghijABCDEFGHIJKLMN0a1b2c";
+
+function many(n: number): KeyView[] {
+  return Array.from({ length: n }, (_, i) =>
+    makeKey({
+      id: `key_${String(n - i).padStart(6, "0")}`,
+      name: `Key ${n - i}`,
+      created_at: new Date(Date.UTC(2025, 0, 1) + (n - i) * 60_000).toISOString(),
+    }),
+  );
+}
+
+function mockBackend(keys: KeyView[], calls: { cmd: string; args: unknown }[] = []) {
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    switch (cmd) {
+      case "list_keys":
+        return keys;
+      case "expiring_soon":
+        return { keys: [], tokens: [], urgent: 0 };
+      case "list_users":
+        return [
+          makeUser({ id: "usr_ok" }),
+          makeUser({ id: "usr_off", name: "Bob", email: "bob@example.org", api_access: false }),
+        ];
+      case "list_locations":
+        return [{ id: "loc_1", name: "Downtown", created_at: "2025-01-01T00:00:00Z" }];
+      case "get_settings":
+        return { reminder_days: [15, 7, 1] };
+      case "create_key": {
+        const a = args as { owner: string; name: string; location: string | null };
+        return { ...makeKey({ id: "key_new", name: a.name }), key: SECRET };
+      }
+      case "copy_key":
+        return { clears_in_seconds: 30 };
+      default:
+        throw { code: "UNEXPECTED", message: cmd };
+    }
+  });
+}
+
+const all = (id: string) => document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`);
+const one = <T extends HTMLElement = HTMLElement>(id: string) => document.querySelector<T>(`[data-testid="${id}"]`)!;
+
+describe("keys page", () => {
+  test("10,000 keys render as a short window of rows", async () => {
+    mockBackend(many(10_000));
+    component = mount(KeysPage, { target: document.body });
+    flushSync();
+    await settle();
+    flushSync();
+    const rows = all("key-row");
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(60);
+    expect(rows[0].dataset.keyId).toBe("key_010000");
+    expect(rows[0].dataset.keyName).toBe("Key 10000");
+    expect(rows[0].querySelector('[data-testid="key-status"]')!.textContent).toBe("Active");
+    expect(rows[0].querySelector('[data-testid="key-last-used"]')!.textContent!.trim()).toBe("Never");
+    expect(one("expiring-soon").textContent).toContain("Nothing expiring soon");
+  });
+
+  test("search filters the loaded list", async () => {
+    mockBackend(many(300));
+    component = mount(KeysPage, { target: document.body });
+    flushSync();
+    await settle();
+    const search = one<HTMLInputElement>("key-search");
+    search.value = "Key 42";
+    search.dispatchEvent(new Event("input", { bubbles: true }));
+    flushSync();
+    expect([...all("key-row")].map((r) => r.dataset.keyName)).toEqual(["Key 42"]);
+  });
+
+  test("row actions appear after clicking the menu toggle", async () => {
+    mockBackend(many(3));
+    component = mount(KeysPage, { target: document.body });
+    flushSync();
+    await settle();
+    const row = all("key-row")[0];
+    expect(row.querySelector('[data-testid="action-delete"]')).toBeNull();
+    (row.querySelector('[data-testid="row-actions"]') as HTMLButtonElement).click();
+    flushSync();
+    for (const id of [
+      "action-copy-curl",
+      "action-export-postman",
+      "action-generate-token",
+      "action-regenerate",
+      "action-toggle-disabled",
+      "action-keep",
+      "action-delete",
+    ]) {
+      expect(row.querySelector(`[data-testid="${id}"]`), id).not.toBeNull();
+    }
+    (row.querySelector('[data-testid="action-delete"]') as HTMLButtonElement).click();
+    flushSync();
+    await settle();
+    expect(one("delete-submit")).not.toBeNull();
+  });
+
+  test("create: ineligible owners are disabled, the key is shown once in full", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockBackend(many(2), calls);
+    component = mount(KeysPage, { target: document.body });
+    flushSync();
+    await settle();
+    one("create-key").click();
+    flushSync();
+    await settle();
+
+    const owner = one<HTMLSelectElement>("create-owner");
+    const off = [...owner.options].find((o) => o.value === "usr_off")!;
+    expect(off.disabled).toBe(true);
+    expect(off.textContent).toContain("API access off");
+
+    one("create-submit").click();
+    flushSync();
+    expect(one("dialog-error").textContent).toContain("Choose the site manager");
+
+    owner.value = "usr_ok";
+    owner.dispatchEvent(new Event("change", { bubbles: true }));
+    const name = one<HTMLInputElement>("create-name");
+    name.value = "Zapier – weekly volunteer export";
+    name.dispatchEvent(new Event("input", { bubbles: true }));
+    flushSync();
+    one("create-submit").click();
+    await settle();
+    flushSync();
+
+    expect(calls.find((c) => c.cmd === "create_key")?.args).toEqual({
+      owner: "usr_ok",
+      name: "Zapier – weekly volunteer export",
+      location: null,
+    });
+    expect(one("created-key").textContent).toBe(SECRET);
+    one("created-copy").click();
+    await settle();
+    expect(calls.find((c) => c.cmd === "copy_key")?.args).toEqual({ id: "key_new" });
+  });
+});
