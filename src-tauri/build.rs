@@ -1,4 +1,6 @@
 fn main() {
+    // The built UI is embedded in the binary: rebuild when it changes.
+    println!("cargo:rerun-if-changed=ui/dist");
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .capabilities_path_pattern("./src-tauri/capabilities/**/*")
