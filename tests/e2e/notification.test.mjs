@@ -1,0 +1,62 @@
+// A due reminder becomes a native notification: a key created 83.5 days ago and never
+// used is 6.5 days from deletion, so the 7-day reminder is due; the app's lifecycle pass
+// at start raises it through notify-rust, and dunst (the session's notification server)
+// receives it.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { cli, dataDir, daysAgo, dunstLastId, dunstNotifications, openKeysPage, withApp } from "./helpers.mjs";
+import { tid, waitUntil } from "./webdriver.mjs";
+
+test("a due reminder is raised as a native notification and shown in Expiring soon", { timeout: 90_000 }, async () => {
+  const dir = await dataDir("reminder");
+  const then = daysAgo(83.5);
+  await cli(dir, ["users", "add", "--name", "Ada Lovelace", "--email", "ada@example.com", "--admin"], { now: then });
+  const key = await cli(dir, ["keys", "create", "--owner", "ada@example.com", "--name", "Marketing Automation"], {
+    now: then,
+  });
+  // The CLI agrees the reminder is due now (a dry run changes nothing).
+  const dry = await cli(dir, ["lifecycle", "--dry-run"]);
+  assert.ok(
+    dry.reminders.some((r) => r.key_id === key.id && r.days_before === 7),
+    `the CLI should see the 7-day reminder as due: ${JSON.stringify(dry.reminders)}`,
+  );
+
+  const before = await dunstLastId();
+  await withApp(
+    dir,
+    async (s) => {
+      const ours = await waitUntil(
+        async () => {
+          const found = (await dunstNotifications()).filter(
+            (n) =>
+              Number(n.id) > before &&
+              `${n.summary} ${n.body}`.includes("Marketing Automation") &&
+              `${n.summary} ${n.body}`.includes("will be deleted in 7 days"),
+          );
+          return found.length ? found : null;
+        },
+        { timeoutMs: 20_000, intervalMs: 250, message: "dunst to receive the reminder notification" },
+      );
+      assert.equal(ours.length, 1, `one notification per reminder: ${JSON.stringify(ours)}`);
+      assert.match(ours[0].summary, /API key 'Marketing Automation' will be deleted in 7 days/);
+
+      // The same reminder in the window: the "Expiring soon" summary names the key.
+      await openKeysPage(s);
+      const soon = await s.waitFor(tid("expiring-soon"), { timeoutMs: 10_000 });
+      await waitUntil(async () => (await soon.textContent()).includes("Marketing Automation"), {
+        timeoutMs: 10_000,
+        message: "expiring-soon to name Marketing Automation",
+      });
+    },
+    { label: "reminder" },
+  );
+
+  // Raised once and persisted: the CLI no longer sees it as due.
+  const after = await cli(dir, ["lifecycle", "--dry-run"]);
+  assert.ok(
+    !after.reminders.some((r) => r.key_id === key.id && r.days_before === 7),
+    "the reminder was recorded as raised",
+  );
+});
