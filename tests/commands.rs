@@ -408,6 +408,9 @@ fn disable_keep_rename_and_tokens() {
         h.ok("revoke_token", json!({"id": token["id"]}))["status"],
         "revoked"
     );
+    let detail = h.ok("get_key", json!({"id": id}));
+    assert_eq!(detail["tokens"][0]["status"], "revoked", "revoked tokens stay listed");
+    assert_eq!(detail["key"]["live_tokens"], 0);
     assert_eq!(
         h.err("copy_token", json!({"id": token["id"]}))["code"],
         "INVALID_INPUT"
