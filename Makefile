@@ -44,7 +44,7 @@ bindings:
 
 # An installable .deb under target/release/bundle/deb/.
 deb: ui
-	npx tauri build --bundles deb
+	npx --yes @tauri-apps/cli@2.12.5 build --bundles deb
 
 fmt:
 	$(CARGO) fmt --all

@@ -1,6 +1,6 @@
 """Draws Keyward's icon (a key on a rounded square) as PNG files, with no dependencies.
 
-source.png (1024 px) is the one source image `npx tauri icon icons/source.png` turns into
+source.png (1024 px) is the one source image `npx @tauri-apps/cli@2.12.5 icon icons/source.png -o icons` turns into
 the app icons; tray.png and tray-attention.png are the tray's two states.
 """
 import math
