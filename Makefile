@@ -3,7 +3,7 @@
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test test-unit test-e2e lint bench bindings ui deb setup setup-e2e fmt
+.PHONY: run test test-unit test-e2e lint bench measure-desktop bindings ui deb setup setup-e2e fmt
 
 setup:
 	@bash scripts/setup.sh
@@ -37,6 +37,16 @@ lint: setup
 
 bench: setup
 	$(CARGO) bench -p keyward-core --bench core
+
+# POST /v1/verify over loopback, 64 connections, 100,000 keys (SPEC §7); needs wrk.
+.PHONY: bench-http
+bench-http:
+	bash scripts/bench-http.sh
+
+# Cold start and memory of the desktop app with 10,000 keys (figures, not a test).
+measure-desktop: setup-e2e ui
+	$(CARGO) build -p keyward-app -p keyward-cli
+	bash scripts/measure-desktop.sh 10000
 
 # Rewrites ui/src/lib/bindings.ts from the Rust types.
 bindings:

@@ -1,0 +1,61 @@
+// Measures (does not assert a time): cold start of the real app to an interactive list of
+// many keys, and the main process's memory. Skipped unless E2E_MEASURE_DIR names a data
+// directory prepared with many keys — `scripts/measure-desktop.sh` does all of it.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+
+import { APP, appPids } from "./helpers.mjs";
+import { Session, tid, waitUntil } from "./webdriver.mjs";
+
+const DIR = process.env.E2E_MEASURE_DIR;
+
+async function uptimeSeconds() {
+  return Number((await readFile("/proc/uptime", "utf8")).split(" ")[0]);
+}
+
+async function processStartSeconds(pid) {
+  // Field 22 of /proc/PID/stat: start time in clock ticks after boot (USER_HZ = 100 on Linux).
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[19]) / 100;
+}
+
+async function rssMiB(pid) {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
+  return kb / 1024;
+}
+
+test("cold start to an interactive key list, and main-process memory", { skip: !DIR }, async () => {
+  const session = await Session.start({ application: APP, args: ["--data-dir", DIR] });
+  try {
+    await waitUntil(async () => (await session.findAll(tid("key-row"))).length > 0, {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+      message: "the first key rows",
+    });
+    const interactiveAt = await uptimeSeconds();
+    const [pid] = await appPids(DIR);
+    assert.ok(pid, "the app process");
+    const startup = interactiveAt - (await processStartSeconds(pid));
+    const total = await session.execute(
+      "return document.querySelector('[data-testid=\"key-search\"]') && document.body.textContent.match(/([\\d,]+) keys/)?.[1];",
+    );
+    const rowsInDom = (await session.findAll(tid("key-row"))).length;
+    // Let the store and the web view settle, then read the main process's resident memory.
+    await new Promise((r) => setTimeout(r, 3000));
+    const rss = await rssMiB(pid);
+    const report = {
+      keys: total,
+      cold_start_to_interactive_list_s: Number(startup.toFixed(2)),
+      rows_in_dom: rowsInDom,
+      main_process_rss_mib: Number(rss.toFixed(1)),
+    };
+    console.log(`# measure: ${JSON.stringify(report)}`);
+    assert.ok(rowsInDom < 100, "the list is virtualized");
+  } finally {
+    await session.close();
+  }
+});
