@@ -6,6 +6,7 @@ use ts_rs::{Config, TS};
 use crate::commands::keys::{CopyReceipt, ExportReceipt, KeyQuery};
 use crate::commands::lifecycle::AuditQuery;
 use crate::commands::settings::AppStatus;
+use crate::local_api::LocalApiStatus;
 use keyward_core::lifecycle::{
     DeletionNotice, DueKey, DueToken, LifecycleReport, ReminderKind, ReminderNotice,
 };
@@ -42,6 +43,7 @@ pub fn typescript() -> String {
         AuditQuery::decl(&cfg),
         CopyReceipt::decl(&cfg),
         ExportReceipt::decl(&cfg),
+        LocalApiStatus::decl(&cfg),
         AppStatus::decl(&cfg),
     ];
     let mut out = String::from(

@@ -5,6 +5,7 @@ pub mod bindings;
 pub mod clipboard;
 pub mod commands;
 pub mod error;
+pub mod local_api;
 pub mod notify;
 pub mod scheduler;
 pub mod state;
@@ -43,7 +44,9 @@ pub fn run() {
                 log::warn!("no tray icon: {e}");
             }
             let handle = scheduler::start(app.handle().clone());
-            *lock(&app.state::<AppState>().scheduler) = Some(handle);
+            let state = app.state::<AppState>();
+            *lock(&state.scheduler) = Some(handle);
+            state.apply_local_api();
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -54,8 +57,15 @@ pub fn run() {
                 }
             }
         })
-        .run(tauri::generate_context!())
-        .expect("the Keyward window could not start");
+        .build(tauri::generate_context!())
+        .expect("the Keyward window could not start")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                if let Some(state) = app.try_state::<AppState>() {
+                    state.shutdown();
+                }
+            }
+        });
 }
 
 /// `--data-dir DIR`, else `KEYWARD_DATA_DIR`, else the platform's app-data directory

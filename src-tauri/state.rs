@@ -10,6 +10,7 @@ use keyward_core::{FileMasterKey, KeychainMasterKey, Secret, Store, StoreOptions
 
 use crate::clipboard::ClipboardPort;
 use crate::error::{AppError, Result};
+use crate::local_api::LocalApi;
 use crate::notify::Notifier;
 use crate::scheduler::SchedulerHandle;
 
@@ -28,6 +29,7 @@ pub struct AppState {
     /// Tokens created in this session, so "Copy" works while the token is still shown.
     pub fresh_tokens: Mutex<HashMap<String, Secret>>,
     pub scheduler: Mutex<Option<SchedulerHandle>>,
+    pub local_api: LocalApi,
 }
 
 impl AppState {
@@ -72,11 +74,34 @@ impl AppState {
             notification_problem: Mutex::new(None),
             fresh_tokens: Mutex::new(HashMap::new()),
             scheduler: Mutex::new(None),
+            local_api: LocalApi::default(),
         }
     }
 
     pub fn store(&self) -> Result<Arc<Store>> {
         self.store.clone().map_err(AppError::Core)
+    }
+
+    /// Starts, restarts or stops the loopback API to match the stored settings.
+    pub fn apply_local_api(&self) {
+        if let Ok(store) = self.store() {
+            match store.settings() {
+                Ok(settings) => self.local_api.apply(&store, &settings),
+                Err(e) => log::warn!("local API settings unreadable: {e}"),
+            }
+        }
+    }
+
+    /// What quitting must not lose: stop the API (in-flight requests finish), stop the
+    /// scheduler, write pending "last used" times.
+    pub fn shutdown(&self) {
+        self.local_api.shutdown();
+        lock(&self.scheduler).take();
+        if let Ok(store) = self.store() {
+            if let Err(e) = store.flush() {
+                log::error!("could not save pending last-used times: {e}");
+            }
+        }
     }
 
     pub fn startup_problem(&self) -> Option<&keyward_core::Error> {

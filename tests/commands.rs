@@ -36,6 +36,13 @@ fn harness_with(notifier: MemoryNotifier) -> (Harness, Arc<MemoryNotifier>) {
         StoreOptions::default(),
     )
     .unwrap();
+    // The loopback API is exercised by its own test on a free port, not on 7420 here.
+    store
+        .update_settings(keyward_core::Settings {
+            local_api_enabled: false,
+            ..Default::default()
+        })
+        .unwrap();
     let clipboard = Arc::new(MemoryClipboard::default());
     let notifier = Arc::new(notifier);
     let state = AppState::with_store(
@@ -409,7 +416,10 @@ fn disable_keep_rename_and_tokens() {
         "revoked"
     );
     let detail = h.ok("get_key", json!({"id": id}));
-    assert_eq!(detail["tokens"][0]["status"], "revoked", "revoked tokens stay listed");
+    assert_eq!(
+        detail["tokens"][0]["status"], "revoked",
+        "revoked tokens stay listed"
+    );
     assert_eq!(detail["key"]["live_tokens"], 0);
     assert_eq!(
         h.err("copy_token", json!({"id": token["id"]}))["code"],
@@ -519,4 +529,64 @@ fn a_locked_database_is_reported_by_every_command() {
         .as_str()
         .unwrap()
         .contains("another Keyward process"));
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_local_api(h: &Harness, want: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..100 {
+        let status = h.ok("app_status", json!({}))["local_api"].clone();
+        if want(&status) {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the local API never reached the expected state");
+}
+
+#[test]
+fn local_api_follows_the_settings_and_reports_a_taken_port() {
+    let h = harness();
+    assert_eq!(h.ok("app_status", json!({}))["local_api"]["enabled"], false);
+
+    let port = free_port();
+    let mut s = h.ok("get_settings", json!({}));
+    s["local_api_enabled"] = json!(true);
+    s["local_api_port"] = json!(port);
+    h.ok("update_settings", json!({"settings": s.clone()}));
+    let status = wait_for_local_api(&h, |st| !st["listening"].is_null());
+    assert_eq!(status["listening"], format!("127.0.0.1:{port}"));
+    // It really answers.
+    use std::io::{Read, Write};
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        c,
+        "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    c.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // Another program holds the next port: the error is reported, the app keeps working.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    s["local_api_port"] = json!(taken.local_addr().unwrap().port());
+    h.ok("update_settings", json!({"settings": s.clone()}));
+    let status = wait_for_local_api(&h, |st| !st["error"].is_null());
+    assert!(
+        status["error"].as_str().unwrap().contains("in use"),
+        "{status}"
+    );
+    assert!(h.ok("list_keys", no_filter()).is_array());
+
+    s["local_api_enabled"] = json!(false);
+    h.ok("update_settings", json!({"settings": s}));
+    let status = wait_for_local_api(&h, |st| st["enabled"] == false);
+    assert!(status["listening"].is_null());
 }

@@ -20,6 +20,8 @@ pub struct AppStatus {
     pub notification_problem: Option<String>,
     /// Why the database could not be opened, if it could not.
     pub startup_problem: Option<String>,
+    /// The loopback HTTP API: listening where, or why not.
+    pub local_api: crate::local_api::LocalApiStatus,
 }
 
 #[tauri::command]
@@ -35,6 +37,7 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
         master_key_problem: problem,
         notification_problem: lock(&state.notification_problem).clone(),
         startup_problem: state.startup_problem().map(|e| e.to_string()),
+        local_api: state.local_api.status(),
     })
 }
 
@@ -51,6 +54,7 @@ pub async fn update_settings<R: Runtime>(
 ) -> Result<Settings> {
     let saved = state.run(move |s| s.update_settings(settings)).await?;
     sync_autostart(&app, saved.launch_at_login);
+    state.apply_local_api();
     crate::tray::refresh_later(&app);
     Ok(saved)
 }

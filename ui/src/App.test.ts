@@ -1,3 +1,4 @@
+import type { AppStatus } from "./lib/ipc";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { flushSync, mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
@@ -17,13 +18,14 @@ afterEach(() => {
   clearMocks();
 });
 
-const status = (startup_problem: string | null) => ({
+const status = (startup_problem: string | null): AppStatus => ({
   version: "0.1.0",
   data_dir: "/home/ada/.local/share/com.keyward.desktop",
   master_key_source: startup_problem ? null : "file",
   master_key_problem: null,
   notification_problem: null,
   startup_problem,
+  local_api: { enabled: true, listening: "127.0.0.1:7420", error: null },
 });
 
 describe("the shell", () => {

@@ -65,6 +65,20 @@ pub enum Command {
     /// Preferences stored in the database.
     #[command(subcommand)]
     Settings(SettingsCmd),
+    /// Serve the loopback HTTP API (token exchange, verification) on 127.0.0.1 until
+    /// Ctrl-C or SIGTERM; last-used times are saved on the way out.
+    #[command(
+        long_about = "Serve the loopback HTTP API on 127.0.0.1 (never another interface) \
+                      for Postman and local services: GET /v1/health, POST /v1/tokens, \
+                      POST /v1/verify, GET /v1/me, GET /openapi.json. Runs until Ctrl-C or \
+                      SIGTERM, then lets in-flight requests finish and saves last-used times.\n\n\
+                      Exits 3 if the port is in use."
+    )]
+    Serve {
+        /// Port to listen on (default: the local_api_port setting, 7420; 0 picks a free one).
+        #[arg(long)]
+        port: Option<u16>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,6 +181,27 @@ pub enum KeysCmd {
     /// Reset the inactivity clock.
     Keep {
         key: String,
+    },
+    /// Write a Postman collection of the local API and an environment holding the key.
+    #[command(
+        long_about = "Write a Postman collection (v2.1) of the local API's routes, with tests, \
+                      and a Postman environment with baseUrl (from the local_api_port setting) \
+                      and apiKey (the full key) filled in. Both files are created readable by \
+                      you only (0600): the environment holds the key. The export is audited.\n\n\
+                      Without --out: keyward-<name>.postman_collection.json and \
+                      keyward-<name>.postman_environment.json in the current directory. \
+                      --out DIR (an existing directory): the same names in DIR. \
+                      --out FILE: FILE.postman_collection.json and \
+                      FILE.postman_environment.json.\n\n\
+                      Then import both in Postman, or run them against `keyward serve`: \
+                      npx newman run <collection> -e <environment>"
+    )]
+    ExportPostman {
+        /// Key id.
+        key: String,
+        /// A directory, or a path prefix for the two files.
+        #[arg(long, value_name = "DIR|FILE")]
+        out: Option<PathBuf>,
     },
     /// Delete a key and its tokens. A key in use needs --force.
     Delete {

@@ -1,6 +1,7 @@
 //! `keyward`: the headless Keyward on the desktop app's data directory.
 
 mod cli;
+mod local_api;
 mod output;
 
 use clap::Parser;
@@ -126,6 +127,7 @@ fn open(dir: PathBuf) -> Result<Store, Error> {
 fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
     let store = open(data_dir(cli.data_dir)?)?;
     match cli.command {
+        Command::Serve { port } => return local_api::serve(store, port, out),
         Command::Users(cmd) => users(&store, cmd, out)?,
         Command::Locations(cmd) => locations(&store, cmd, out)?,
         Command::Keys(cmd) => keys(&store, cmd, out)?,
@@ -249,6 +251,9 @@ fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<(), Error> {
         }
         KeysCmd::Keep { key } => out.key_changed(&store.keep_key(&key)?, "Kept"),
         KeysCmd::Delete { key, force } => out.deleted(&store.delete_key(&key, force)?),
+        KeysCmd::ExportPostman { key, out: dest } => {
+            local_api::export_postman(store, &key, dest, out)?
+        }
     }
     Ok(())
 }

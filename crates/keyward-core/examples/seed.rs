@@ -1,7 +1,7 @@
 //! Fills a data directory with many keys, for measuring the desktop app and the HTTP API
 //! at scale: `cargo run --release -p keyward-core --example seed -- DIR 10000 [secrets.txt]`.
 //! Writes are batched without a flush per key, then flushed once. With a third argument,
-//! the secrets are written there, one per line (for load tests).
+//! the secrets are written there, one per line (for `make bench-http`).
 
 use std::io::Write;
 
@@ -15,7 +15,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: seed DIR COUNT [SECRETS_FILE]")?
         .parse()?;
     let mut secrets = match args.next() {
-        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
+        Some(p) => {
+            // The file holds every secret: readable by its owner only.
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            Some(std::io::BufWriter::new(opts.open(p)?))
+        }
         None => None,
     };
     let store = Store::open_default(

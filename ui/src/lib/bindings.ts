@@ -113,6 +113,16 @@ export type CopyReceipt = { clears_in_seconds: number, };
 
 export type ExportReceipt = { path: string, };
 
+export type LocalApiStatus = { enabled: boolean, 
+/**
+ * "127.0.0.1:7420" while serving.
+ */
+listening: string | null, 
+/**
+ * Why it is not serving, e.g. "port 7420 is in use — …".
+ */
+error: string | null, };
+
 export type AppStatus = { version: string, data_dir: string, 
 /**
  * "keychain" or "file".
@@ -129,7 +139,11 @@ notification_problem: string | null,
 /**
  * Why the database could not be opened, if it could not.
  */
-startup_problem: string | null, };
+startup_problem: string | null, 
+/**
+ * The loopback HTTP API: listening where, or why not.
+ */
+local_api: LocalApiStatus, };
 
 /** Every IPC error: branch on `code`, show `message`. */
 export type IpcError = { code: string; message: string };

@@ -1,0 +1,161 @@
+//! The crate's errors: [`Error`] for starting and running the server, [`ApiError`] for
+//! what a request is answered with — always `{"error":{"code","message"}}`.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("port {0} is in use — choose another under Preferences or with --port")]
+    PortInUse(u16),
+    #[error("cannot listen on 127.0.0.1:{port}: {reason}")]
+    Bind { port: u16, reason: String },
+    #[error("the local API failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] keyward_core::Error),
+}
+
+impl Error {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::PortInUse(_) => "PORT_IN_USE",
+            Error::Bind { .. } => "BIND_FAILED",
+            Error::Io(_) => "SERVER_ERROR",
+            Error::Store(e) => e.code(),
+        }
+    }
+}
+
+/// `{"code": "...", "message": "..."}`, like every Keyward error.
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Error", 2)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.end()
+    }
+}
+
+/// An error answer. Its message never carries a secret, nor anything that tells one bad
+/// credential from another.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: Cow<'static, str>,
+    retry_after: Option<u64>,
+    www_authenticate: bool,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+            www_authenticate: false,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message)
+    }
+
+    /// The one answer for any missing, malformed, unknown, revoked, disabled or expired
+    /// credential.
+    pub fn unauthorized(message: &'static str) -> Self {
+        ApiError {
+            www_authenticate: true,
+            ..ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
+        }
+    }
+
+    pub fn forbidden(code: &'static str, message: &'static str) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    pub fn too_large() -> Self {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BODY_TOO_LARGE",
+            format!(
+                "the request body is larger than {} KiB — send only {{\"key\":\"…\"}}",
+                crate::BODY_LIMIT / 1024
+            ),
+        )
+    }
+
+    pub fn rate_limited(wait: Duration) -> Self {
+        // Whole seconds, rounded up: a client that waits exactly this long gets through.
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let secs = secs.max(1);
+        ApiError {
+            retry_after: Some(secs),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+                format!("too many failed verifications — retry in {secs} s"),
+            )
+        }
+    }
+
+    pub fn internal(e: &keyward_core::Error) -> Self {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.code(), e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        let mut response = (self.status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.www_authenticate {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"keyward\""),
+            );
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_in_use_says_what_to_do() {
+        let e = Error::PortInUse(7420);
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["code"], "PORT_IN_USE");
+        assert_eq!(
+            v["message"],
+            "port 7420 is in use — choose another under Preferences or with --port"
+        );
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        let r = ApiError::rate_limited(Duration::from_millis(1_200)).into_response();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "2");
+        let r = ApiError::rate_limited(Duration::ZERO).into_response();
+        assert_eq!(r.headers()[header::RETRY_AFTER], "1");
+    }
+}

@@ -1,0 +1,159 @@
+//! Keyward's loopback HTTP API (SPEC §6): Postman and local services exchange API keys for
+//! tokens and verify keys and tokens. Served by `keyward serve` and, in the desktop app,
+//! in the background. Binds 127.0.0.1 only and refuses requests that a web page could
+//! have sent (foreign `Host` or `Origin`), so a browser tab cannot reach it.
+//!
+//! ```no_run
+//! # async fn run(store: std::sync::Arc<keyward_core::Store>) -> keyward_http::Result<()> {
+//! let listener = keyward_http::bind(keyward_http::DEFAULT_PORT).await?;
+//! keyward_http::serve(store, listener, async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! })
+//! .await
+//! # }
+//! ```
+
+mod error;
+mod guards;
+mod limit;
+mod openapi;
+mod pool;
+mod routes;
+
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::serve::ListenerExt;
+use axum::Router;
+use keyward_core::Store;
+use tokio::net::TcpListener;
+
+pub use error::{Error, Result};
+pub use limit::FailureBudget;
+
+/// The port the API listens on unless the settings or `--port` say otherwise.
+pub const DEFAULT_PORT: u16 = 7420;
+
+/// Request bodies larger than this are refused with 413.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// The routes, as `keyward serve` lists them.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET /v1/health", "is the API up"),
+    (
+        "POST /v1/tokens",
+        "exchange an API key (Authorization: Bearer) for a token",
+    ),
+    (
+        "POST /v1/verify",
+        "check an API key or token: {\"key\":\"…\"}",
+    ),
+    (
+        "GET /v1/me",
+        "who an API key or token (Authorization: Bearer) belongs to",
+    ),
+    (
+        "GET /openapi.json",
+        "the OpenAPI 3.1 document of these routes",
+    ),
+];
+
+/// What every request handler shares: the store, the port the server is bound to (the
+/// only one the `Host` and `Origin` guards accept) and the failed-verification limiter.
+#[derive(Clone)]
+pub struct ApiState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<Store>,
+    port: u16,
+    failures: limit::Failures,
+    openapi: axum::body::Bytes,
+    store_calls: Arc<pool::StoreCalls>,
+}
+
+impl ApiState {
+    /// State for a server bound to `port` (the actual port, not 0), with the default
+    /// failure budget.
+    pub fn new(store: Arc<Store>, port: u16) -> ApiState {
+        ApiState::with_failure_budget(store, port, FailureBudget::default())
+    }
+
+    pub fn with_failure_budget(store: Arc<Store>, port: u16, budget: FailureBudget) -> ApiState {
+        ApiState {
+            inner: Arc::new(Inner {
+                store,
+                port,
+                failures: limit::Failures::new(budget),
+                openapi: openapi::document_bytes(port),
+                store_calls: pool::StoreCalls::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                ),
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.inner.store
+    }
+
+    pub fn port(&self) -> u16 {
+        self.inner.port
+    }
+}
+
+/// The API's router: the routes of SPEC §6 behind the guards (Host, Origin, body size).
+pub fn router(state: ApiState) -> Router {
+    routes::router(state.clone()).layer(axum::middleware::from_fn_with_state(state, guards::guard))
+}
+
+/// Binds 127.0.0.1:`port` (never another interface). Port 0 picks a free port.
+pub async fn bind(port: u16) -> Result<TcpListener> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    TcpListener::bind(addr).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            Error::PortInUse(port)
+        } else {
+            Error::Bind {
+                port,
+                reason: e.to_string(),
+            }
+        }
+    })
+}
+
+/// Serves the API on `listener` until `shutdown` completes; then lets in-flight requests
+/// finish and flushes the store's pending "last used" times.
+pub async fn serve<F>(store: Arc<Store>, listener: TcpListener, shutdown: F) -> Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let port = listener.local_addr()?.port();
+    serve_with(ApiState::new(store, port), listener, shutdown).await
+}
+
+/// [`serve`] with a prepared state (a different failure budget, say).
+pub async fn serve_with<F>(state: ApiState, listener: TcpListener, shutdown: F) -> Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let store = state.store().clone();
+    // Build the verification index before the first request rather than during it.
+    let warm = store.clone();
+    tokio::task::spawn_blocking(move || warm.warm_index())
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+    // Answers are one small write each: do not let Nagle hold them back.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tokio::task::spawn_blocking(move || store.flush())
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+    Ok(())
+}
