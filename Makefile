@@ -26,8 +26,10 @@ test-unit: ui
 	$(CARGO) test --workspace --locked
 	npm test
 
+# `cargo test --no-run` builds target/debug/keyward-app and keyward with the same features
+# as the unit tests, so after test-unit nothing is compiled twice.
 test-e2e: setup-e2e ui
-	$(CARGO) build -p keyward-app -p keyward-cli --locked
+	$(CARGO) test --workspace --no-run --locked
 	bash tests/e2e/run.sh
 
 lint: setup
@@ -45,7 +47,7 @@ bench-http:
 
 # Cold start and memory of the desktop app with 10,000 keys (figures, not a test).
 measure-desktop: setup-e2e ui
-	$(CARGO) build -p keyward-app -p keyward-cli
+	$(CARGO) test --workspace --no-run --locked
 	bash scripts/measure-desktop.sh 10000
 
 # Rewrites ui/src/lib/bindings.ts from the Rust types.
