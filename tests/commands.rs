@@ -302,6 +302,11 @@ fn copy_as_curl_and_export_for_postman_carry_the_key() {
     let env: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert_eq!(env["values"][1]["value"], secret.as_str());
     std::fs::remove_file(path).unwrap();
+    let collection_path = receipt["collection_path"].as_str().unwrap();
+    let collection = std::fs::read_to_string(collection_path).unwrap();
+    assert!(collection.contains("/v1/tokens") && collection.contains("{{apiKey}}"));
+    assert!(!collection.contains(&secret), "the collection never holds the key");
+    std::fs::remove_file(collection_path).unwrap();
 }
 
 #[test]

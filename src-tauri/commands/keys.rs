@@ -29,9 +29,11 @@ pub struct CopyReceipt {
     pub clears_in_seconds: u32,
 }
 
+/// Where "Export for Postman" wrote the environment (with the key) and the collection.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ExportReceipt {
     pub path: String,
+    pub collection_path: String,
 }
 
 #[tauri::command]
@@ -163,7 +165,8 @@ pub async fn copy_key_as_curl(state: State<'_, AppState>, id: String) -> Result<
     })
 }
 
-/// Writes a Postman environment (baseUrl, apiKey) to the Downloads folder.
+/// Writes a Postman environment (baseUrl, apiKey) and the collection of the loopback
+/// API's routes to the Downloads folder.
 #[tauri::command]
 pub async fn export_postman(state: State<'_, AppState>, id: String) -> Result<ExportReceipt> {
     let dir = dirs::download_dir()
@@ -174,14 +177,18 @@ pub async fn export_postman(state: State<'_, AppState>, id: String) -> Result<Ex
             let key = s.key_view(&id)?;
             let port = s.settings()?.local_api_port;
             let secret = s.reveal_key(&id, Disclosure::ExportForPostman)?;
-            let env = postman::environment(&key.id, &key.name, &postman::base_url(port), &secret);
+            let base = postman::base_url(port);
+            let env = postman::environment(&key.id, &key.name, &base, &secret);
             let path = dir.join(postman::environment_file_name(&key.name));
             write_private(&path, &env)?;
-            Ok(path)
+            let collection = dir.join(postman::collection_file_name(&key.name));
+            write_private(&collection, &postman::collection(&base))?;
+            Ok((path, collection))
         })
         .await?;
     Ok(ExportReceipt {
-        path: path.display().to_string(),
+        path: path.0.display().to_string(),
+        collection_path: path.1.display().to_string(),
     })
 }
 

@@ -21,8 +21,8 @@ export async function copyKeyAsCurl(id: string): Promise<void> {
 
 export async function exportPostman(id: string): Promise<string | null> {
   try {
-    const { path } = await ipc.exportPostman(id);
-    toast(`Postman environment saved to ${path}`, "info", 10000);
+    const { path, collection_path } = await ipc.exportPostman(id);
+    toast(`Postman environment saved to ${path} and collection to ${collection_path}`, "info", 10000);
     return path;
   } catch (e) {
     toastError(e);

@@ -111,7 +111,7 @@ export type AuditQuery = { limit: number | null, object_id: string | null, user_
 
 export type CopyReceipt = { clears_in_seconds: number, };
 
-export type ExportReceipt = { path: string, };
+export type ExportReceipt = { path: string, collection_path: string, };
 
 export type LocalApiStatus = { enabled: boolean, 
 /**
