@@ -305,7 +305,10 @@ fn copy_as_curl_and_export_for_postman_carry_the_key() {
     let collection_path = receipt["collection_path"].as_str().unwrap();
     let collection = std::fs::read_to_string(collection_path).unwrap();
     assert!(collection.contains("/v1/tokens") && collection.contains("{{apiKey}}"));
-    assert!(!collection.contains(&secret), "the collection never holds the key");
+    assert!(
+        !collection.contains(&secret),
+        "the collection never holds the key"
+    );
     std::fs::remove_file(collection_path).unwrap();
 }
 
