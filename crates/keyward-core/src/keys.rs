@@ -366,15 +366,15 @@ impl Store {
         })
     }
 
+    /// A key's tokens, from the in-memory index that mirrors the tokens tree.
     pub(crate) fn tokens_of(&self, key_id: &str) -> Result<Vec<Token>> {
-        let mut out = Vec::new();
-        for t in self.values::<Token>(T::Tokens) {
-            let t = t?;
-            if t.key_id == key_id {
-                out.push(t);
-            }
-        }
-        Ok(out)
+        self.with_index(|ix| {
+            ix.tokens
+                .values()
+                .filter(|t| t.key_id == key_id)
+                .cloned()
+                .collect()
+        })
     }
 
     pub fn api_key(&self, id: &str) -> Result<ApiKey> {
