@@ -6,6 +6,7 @@ pub mod clipboard;
 pub mod commands;
 pub mod error;
 pub mod local_api;
+pub mod memory;
 pub mod notify;
 pub mod scheduler;
 pub mod state;

@@ -38,6 +38,7 @@ pub struct ExportReceipt {
 
 #[tauri::command]
 pub async fn list_keys(state: State<'_, AppState>, query: KeyQuery) -> Result<Vec<KeyView>> {
+    crate::memory::release_soon();
     state
         .run(move |s| {
             s.list_keys(&KeyFilter {

@@ -19,6 +19,7 @@ pub struct AuditQuery {
 
 #[tauri::command]
 pub async fn list_audit(state: State<'_, AppState>, query: AuditQuery) -> Result<Vec<AuditView>> {
+    crate::memory::release_soon();
     state
         .run(move |s| {
             s.audit(&AuditFilter {

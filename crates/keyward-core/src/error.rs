@@ -47,6 +47,8 @@ pub enum Error {
     },
     #[error("{0}")]
     MasterKeyUnavailable(String),
+    #[error("the webhook {0} is off — turn it on first")]
+    WebhookOff(String),
     #[error("the database is damaged: {0}")]
     Corrupt(String),
     #[error("storage error: {0}")]
@@ -67,6 +69,7 @@ impl Error {
             Error::Locked { .. } => "DATABASE_LOCKED",
             Error::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
             Error::MasterKeyUnavailable(_) => "MASTER_KEY_UNAVAILABLE",
+            Error::WebhookOff(_) => "WEBHOOK_OFF",
             Error::Corrupt(_) => "DATABASE_CORRUPT",
             Error::Storage(_) => "STORAGE_ERROR",
         }
@@ -84,7 +87,8 @@ impl Error {
             | Error::KeyDisabled(_)
             | Error::Locked { .. }
             | Error::SchemaTooNew { .. }
-            | Error::MasterKeyUnavailable(_) => ErrorClass::Refused,
+            | Error::MasterKeyUnavailable(_)
+            | Error::WebhookOff(_) => ErrorClass::Refused,
             Error::Corrupt(_) | Error::Storage(_) => ErrorClass::Internal,
         }
     }

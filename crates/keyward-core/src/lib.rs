@@ -20,6 +20,8 @@ pub mod tokens;
 pub mod users;
 mod validate;
 pub mod verify;
+pub mod webhook_url;
+pub mod webhooks;
 
 pub use audit::{AuditFilter, AuditView};
 pub use clock::{Clock, ManualClock, Millis, SystemClock};
@@ -38,3 +40,6 @@ pub use store::{Store, StoreOptions};
 pub use tokens::{CreatedToken, TokenView};
 pub use users::{ClearReport, NewUser, UserEdit, UserView};
 pub use verify::{CredentialKind, Identity, Verdict, VerifyCode};
+pub use webhooks::{
+    Attempt, AttemptResult, CreatedWebhook, DeliveryView, DueMessage, NewWebhook, WebhookView,
+};

@@ -32,9 +32,12 @@ pub(crate) enum T {
     Tokens,
     LastUsed,
     Audit,
+    Webhooks,
+    Outbox,
+    Deliveries,
 }
 
-const TREES: [T; 9] = [
+const TREES: [T; 12] = [
     T::Meta,
     T::Users,
     T::Emails,
@@ -44,6 +47,9 @@ const TREES: [T; 9] = [
     T::Tokens,
     T::LastUsed,
     T::Audit,
+    T::Webhooks,
+    T::Outbox,
+    T::Deliveries,
 ];
 
 impl T {
@@ -58,6 +64,9 @@ impl T {
             T::Tokens => "tokens",
             T::LastUsed => "last_used",
             T::Audit => "audit",
+            T::Webhooks => "webhooks",
+            T::Outbox => "webhook_outbox",
+            T::Deliveries => "webhook_deliveries",
         }
     }
 }
@@ -87,6 +96,8 @@ impl Default for StoreOptions {
 #[derive(Default)]
 pub(crate) struct Changes {
     ops: Vec<(T, Vec<u8>, Option<Vec<u8>>)>,
+    /// The audit events among the ops, which the commit fans out to webhook subscriptions.
+    events: Vec<AuditEvent>,
 }
 
 impl Changes {
@@ -106,7 +117,21 @@ impl Changes {
     }
 
     pub fn audit(&mut self, event: &AuditEvent) -> Result<()> {
+        self.events.push(event.clone());
         self.put(T::Audit, event.id.as_bytes(), event)
+    }
+
+    /// The value this change set writes for `key`, if it writes one.
+    pub fn pending_value<V: DeserializeOwned>(&self, t: T, key: &str) -> Result<Option<V>> {
+        for (tt, k, v) in self.ops.iter().rev() {
+            if *tt == t && k.as_slice() == key.as_bytes() {
+                return match v {
+                    Some(v) => Ok(Some(bincode::deserialize(v)?)),
+                    None => Ok(None),
+                };
+            }
+        }
+        Ok(None)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -134,6 +159,8 @@ pub struct Store {
     /// Built on first use (a one-shot CLI command that never verifies never pays for it).
     index: std::sync::RwLock<Option<Index>>,
     opts: StoreOptions,
+    /// Told when a commit has queued webhook messages, so a delivery worker wakes at once.
+    outbox_listener: std::sync::RwLock<Option<Box<dyn Fn() + Send + Sync>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -205,6 +232,7 @@ impl Store {
             usage: Mutex::new(Usage::default()),
             index: std::sync::RwLock::new(None),
             opts,
+            outbox_listener: std::sync::RwLock::new(None),
         };
         store.check_schema()?;
         store.master = store.find_master_key(master_sources)?;
@@ -373,10 +401,12 @@ impl Store {
     }
 
     /// Applies all writes in one transaction, then makes them durable.
-    pub(crate) fn commit(&self, changes: Changes) -> Result<()> {
+    pub(crate) fn commit(&self, mut changes: Changes) -> Result<()> {
         if changes.is_empty() {
             return Ok(());
         }
+        let events = std::mem::take(&mut changes.events);
+        let queued = self.fan_out(&mut changes, &events)?;
         let mut used: Vec<T> = changes.ops.iter().map(|(t, _, _)| *t).collect();
         used.sort();
         used.dedup();
@@ -407,7 +437,29 @@ impl Store {
         if self.opts.durable {
             self.db.flush()?;
         }
+        if queued {
+            self.notify_outbox();
+        }
         Ok(())
+    }
+
+    /// Calls `f` whenever a commit has queued webhook messages.
+    pub fn on_outbox(&self, f: impl Fn() + Send + Sync + 'static) {
+        *self
+            .outbox_listener
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Box::new(f));
+    }
+
+    fn notify_outbox(&self) {
+        if let Some(f) = self
+            .outbox_listener
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            f();
+        }
     }
 
     fn commit_durable(&self, changes: Changes) -> Result<()> {
