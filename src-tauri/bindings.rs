@@ -6,14 +6,16 @@ use ts_rs::{Config, TS};
 use crate::commands::keys::{CopyReceipt, ExportReceipt, KeyQuery};
 use crate::commands::lifecycle::AuditQuery;
 use crate::commands::settings::AppStatus;
+use crate::commands::webhooks::NewWebhookInput;
 use crate::local_api::LocalApiStatus;
 use keyward_core::lifecycle::{
     DeletionNotice, DueKey, DueToken, LifecycleReport, ReminderKind, ReminderNotice,
 };
 use keyward_core::users::OwnerView;
 use keyward_core::{
-    AuditView, ClearReport, CreatedKey, CreatedToken, DeletedKey, ExpiringSoon, KeyDetail, KeyView,
-    LocationView, ScopeView, Settings, TokenView, UserView,
+    AuditView, ClearReport, CreatedKey, CreatedToken, CreatedWebhook, DeletedKey, DeliveryView,
+    ExpiringSoon, KeyDetail, KeyView, LocationView, ScopeView, Settings, TokenView, UserView,
+    WebhookView,
 };
 
 pub fn typescript() -> String {
@@ -45,6 +47,10 @@ pub fn typescript() -> String {
         ExportReceipt::decl(&cfg),
         LocalApiStatus::decl(&cfg),
         AppStatus::decl(&cfg),
+        WebhookView::decl(&cfg),
+        CreatedWebhook::decl(&cfg),
+        DeliveryView::decl(&cfg),
+        NewWebhookInput::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `make bindings` (src-tauri/bindings.rs).\n\

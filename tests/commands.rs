@@ -598,3 +598,163 @@ fn local_api_follows_the_settings_and_reports_a_taken_port() {
     let status = wait_for_local_api(&h, |st| st["enabled"] == false);
     assert!(status["listening"].is_null());
 }
+
+fn add_webhook(h: &Harness, user: &str, url: &str, allow_private: bool) -> Result<Value, Value> {
+    h.call(
+        "add_webhook",
+        json!({"input": {
+            "user": user,
+            "url": url,
+            "entity": "api_key",
+            "operation": "*",
+            "allow_private": allow_private,
+        }}),
+    )
+}
+
+fn recent_audit(h: &Harness) -> Value {
+    h.ok(
+        "list_audit",
+        json!({"query": {"limit": 50, "object_id": null, "user_id": null, "entity": null, "search": null}}),
+    )
+}
+
+fn audit_actions(h: &Harness) -> Vec<String> {
+    recent_audit(h)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn webhooks_are_added_listed_switched_tested_and_removed() {
+    let h = harness();
+    let ada = h.admin();
+    let bob = h.ok(
+        "add_user",
+        json!({"name": "Bob", "email": "bob@example.com", "admin": false}),
+    );
+    // A .invalid host never resolves, whatever delivers in the background.
+    let created = add_webhook(&h, &ada, "https://receiver.invalid/keyward-events", false).unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("whk_"));
+    assert!(secret.starts_with("whsec_"));
+    assert_eq!(created["user_email"], "ada@example.com");
+    assert_eq!(created["status"], "on");
+    assert_eq!(created["operation"], "*");
+    assert_eq!(created["pending"], 0);
+
+    let mine = h.ok("list_webhooks", json!({"user": ada}));
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["url"], "https://receiver.invalid/keyward-events");
+    assert!(
+        !mine.to_string().contains(&secret),
+        "only add_webhook's answer carries the secret"
+    );
+    let all = h.ok("list_webhooks", json!({"user": null}));
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    let bobs = h.ok("list_webhooks", json!({"user": bob["email"]}));
+    assert!(bobs.as_array().unwrap().is_empty());
+    assert!(h
+        .ok("webhook_deliveries", json!({"id": id, "limit": null}))
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // A key event waits in the outbox.
+    h.key(&ada, "Zapier");
+    assert_eq!(h.ok("list_webhooks", json!({"user": ada}))[0]["pending"], 1);
+
+    // Off: nothing waits any more, and a test is refused.
+    let off = h.ok("set_webhook_active", json!({"id": id, "on": false}));
+    assert_eq!(off["status"], "off");
+    assert_eq!(off["pending"], 0);
+    let e = h.err("test_webhook", json!({"id": id}));
+    assert_eq!(e["code"], "WEBHOOK_OFF");
+    let log = h.ok("webhook_deliveries", json!({"id": id, "limit": 10}));
+    assert_eq!(log[0]["outcome"], "dropped");
+    assert_eq!(log[0]["event_type"], "api_key.created");
+
+    let on = h.ok("set_webhook_active", json!({"id": id, "on": true}));
+    assert_eq!(on["status"], "on");
+    let tested = h.ok("test_webhook", json!({"id": id}));
+    assert_eq!(tested["pending"], 1);
+
+    let removed = h.ok("remove_webhook", json!({"id": id}));
+    assert_eq!(removed["id"], id.as_str());
+    assert!(h
+        .ok("list_webhooks", json!({"user": null}))
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        h.err("webhook_deliveries", json!({"id": id, "limit": null}))["code"],
+        "NOT_FOUND"
+    );
+    let actions = audit_actions(&h);
+    for a in [
+        "webhook.created",
+        "webhook.updated",
+        "webhook.tested",
+        "webhook.deleted",
+    ] {
+        assert!(
+            actions.iter().any(|x| x == a),
+            "{a} missing from {actions:?}"
+        );
+    }
+}
+
+#[test]
+fn copy_webhook_secret_uses_the_clipboard_not_the_answer() {
+    let h = harness();
+    let ada = h.admin();
+    let created = add_webhook(&h, &ada, "https://receiver.invalid/hooks", false).unwrap();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let receipt = h.ok("copy_webhook_secret", json!({"id": created["id"]}));
+    assert_eq!(receipt["clears_in_seconds"], 30);
+    assert!(!receipt.to_string().contains(&secret));
+    assert_eq!(h.clipboard.read().unwrap(), secret);
+    assert!(audit_actions(&h).iter().any(|a| a == "webhook.revealed"));
+    assert!(
+        !recent_audit(&h).to_string().contains(&secret),
+        "the audit log never holds the secret"
+    );
+}
+
+#[test]
+fn add_webhook_refuses_bad_input_with_a_code() {
+    let h = harness();
+    let ada = h.admin();
+    for url in [
+        "not a url",
+        "ftp://example.com/hooks",
+        "http://127.0.0.1:9000/hooks",
+        "http://169.254.169.254/latest",
+    ] {
+        let e = add_webhook(&h, &ada, url, false).unwrap_err();
+        assert_eq!(e["code"], "INVALID_INPUT", "{url}: {e}");
+        assert!(!e["message"].as_str().unwrap().is_empty());
+    }
+    // Loopback is allowed when the subscription says so; metadata never is.
+    add_webhook(&h, &ada, "http://127.0.0.1:9000/hooks", true).unwrap();
+    let e = add_webhook(&h, &ada, "http://169.254.169.254/latest", true).unwrap_err();
+    assert_eq!(e["code"], "INVALID_INPUT");
+
+    let e = h.err(
+        "add_webhook",
+        json!({"input": {"user": ada, "url": "https://example.com/k", "entity": "key",
+            "operation": "created", "allow_private": false}}),
+    );
+    assert_eq!(e["code"], "INVALID_INPUT");
+    assert!(e["message"].as_str().unwrap().contains("api_key"));
+    let e = add_webhook(&h, "usr_nope", "https://example.com/k", false).unwrap_err();
+    assert_eq!(e["code"], "NOT_FOUND");
+    assert_eq!(
+        h.err("set_webhook_active", json!({"id": "whk_nope", "on": true}))["code"],
+        "NOT_FOUND"
+    );
+}

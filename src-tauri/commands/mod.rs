@@ -7,6 +7,7 @@ pub mod names;
 pub mod settings;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use tauri::ipc::Invoke;
 use tauri::Runtime;
@@ -44,5 +45,12 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         lifecycle::expiring_soon,
         lifecycle::recent_reminders,
         lifecycle::run_lifecycle,
+        webhooks::list_webhooks,
+        webhooks::add_webhook,
+        webhooks::set_webhook_active,
+        webhooks::remove_webhook,
+        webhooks::test_webhook,
+        webhooks::webhook_deliveries,
+        webhooks::copy_webhook_secret,
     ]
 }

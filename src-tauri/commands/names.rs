@@ -31,4 +31,11 @@ pub const ALL: &[&str] = &[
     "expiring_soon",
     "recent_reminders",
     "run_lifecycle",
+    "list_webhooks",
+    "add_webhook",
+    "set_webhook_active",
+    "remove_webhook",
+    "test_webhook",
+    "webhook_deliveries",
+    "copy_webhook_secret",
 ];

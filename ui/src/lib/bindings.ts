@@ -145,5 +145,47 @@ startup_problem: string | null,
  */
 local_api: LocalApiStatus, };
 
+export type WebhookView = { id: string, user_id: string, user_email: string, url: string, entity: string, operation: string, status: "on" | "off", allow_private: boolean, masked_secret: string, created_at: string, 
+/**
+ * Why Keyward turned it off by itself.
+ */
+off_reason: string | null, 
+/**
+ * Why nothing is sent although it is on (its site manager is deactivated or has API
+ * access off).
+ */
+paused_reason: string | null, 
+/**
+ * Messages waiting for delivery or a retry.
+ */
+pending: number, };
+
+export type CreatedWebhook = { secret: string, id: string, user_id: string, user_email: string, url: string, entity: string, operation: string, status: "on" | "off", allow_private: boolean, masked_secret: string, created_at: string, 
+/**
+ * Why Keyward turned it off by itself.
+ */
+off_reason: string | null, 
+/**
+ * Why nothing is sent although it is on (its site manager is deactivated or has API
+ * access off).
+ */
+paused_reason: string | null, 
+/**
+ * Messages waiting for delivery or a retry.
+ */
+pending: number, };
+
+export type DeliveryView = { id: string, at: string, message_id: string, event_type: string, attempt: number, status_code: number | null, error: string | null, outcome: "delivered" | "retrying" | "failed" | "dropped" | "turned_off", next_retry_at: string | null, };
+
+export type NewWebhookInput = { 
+/**
+ * The site manager's id or email.
+ */
+user: string, url: string, entity: string, operation: string, 
+/**
+ * Lets the URL point at loopback or a private network.
+ */
+allow_private: boolean, };
+
 /** Every IPC error: branch on `code`, show `message`. */
 export type IpcError = { code: string; message: string };
