@@ -1,5 +1,5 @@
 // Test data shaped like the Rust views.
-import type { KeyView, UserView } from "./ipc";
+import type { DeliveryView, KeyView, UserView, WebhookView } from "./ipc";
 
 export const NOW = Date.parse("2025-08-20T12:00:00Z");
 
@@ -37,6 +37,40 @@ export function makeUser(over: Partial<UserView> = {}): UserView {
     api_access: true,
     created_at: "2025-01-01T00:00:00Z",
     keys: 0,
+    ...over,
+  };
+}
+
+export function makeWebhook(over: Partial<WebhookView> = {}): WebhookView {
+  return {
+    id: "whk_01",
+    user_id: "usr_1",
+    user_email: "ada@example.org",
+    url: "https://example.com/keyward-events",
+    entity: "api_key",
+    operation: "*",
+    status: "on",
+    allow_private: false,
+    masked_secret: "whsec_…Wxyz",
+    created_at: "2025-08-01T09:00:00Z",
+    off_reason: null,
+    paused_reason: null,
+    pending: 0,
+    ...over,
+  };
+}
+
+export function makeDelivery(over: Partial<DeliveryView> = {}): DeliveryView {
+  return {
+    id: "dlv_01",
+    at: hoursAgo(1),
+    message_id: "msg_01",
+    event_type: "api_key.created",
+    attempt: 1,
+    status_code: 200,
+    error: null,
+    outcome: "delivered",
+    next_retry_at: null,
     ...over,
   };
 }

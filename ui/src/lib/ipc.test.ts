@@ -91,6 +91,35 @@ const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][]
   ["expiringSoon", () => ipc.expiringSoon(), "expiring_soon", {}],
   ["recentReminders", () => ipc.recentReminders(), "recent_reminders", {}],
   ["runLifecycle", () => ipc.runLifecycle(), "run_lifecycle", {}],
+  ["listWebhooks (everyone)", () => ipc.listWebhooks(), "list_webhooks", { user: null }],
+  ["listWebhooks (one site manager)", () => ipc.listWebhooks("usr_1"), "list_webhooks", { user: "usr_1" }],
+  [
+    "addWebhook",
+    () =>
+      ipc.addWebhook({
+        user: "usr_1",
+        url: "https://example.com/keyward-events",
+        entity: "api_key",
+        operation: "*",
+        allow_private: false,
+      }),
+    "add_webhook",
+    {
+      input: {
+        user: "usr_1",
+        url: "https://example.com/keyward-events",
+        entity: "api_key",
+        operation: "*",
+        allow_private: false,
+      },
+    },
+  ],
+  ["setWebhookActive", () => ipc.setWebhookActive("whk_1", false), "set_webhook_active", { id: "whk_1", on: false }],
+  ["removeWebhook", () => ipc.removeWebhook("whk_1"), "remove_webhook", { id: "whk_1" }],
+  ["testWebhook", () => ipc.testWebhook("whk_1"), "test_webhook", { id: "whk_1" }],
+  ["webhookDeliveries (default)", () => ipc.webhookDeliveries("whk_1"), "webhook_deliveries", { id: "whk_1", limit: null }],
+  ["webhookDeliveries (limit)", () => ipc.webhookDeliveries("whk_1", 20), "webhook_deliveries", { id: "whk_1", limit: 20 }],
+  ["copyWebhookSecret", () => ipc.copyWebhookSecret("whk_1"), "copy_webhook_secret", { id: "whk_1" }],
 ];
 
 describe("ipc sends each command with Rust's argument names", () => {
@@ -109,6 +138,20 @@ describe("ipc sends each command with Rust's argument names", () => {
   test("answers come back as sent", async () => {
     mockIPC(() => ({ clears_in_seconds: 30 }));
     await expect(ipc.copyKey("key_1")).resolves.toEqual({ clears_in_seconds: 30 });
+  });
+});
+
+describe("webhooks", () => {
+  test("copying a signing secret answers with a receipt, not the secret", async () => {
+    mockIPC((cmd) => (cmd === "copy_webhook_secret" ? { clears_in_seconds: 30 } : null));
+    await expect(ipc.copyWebhookSecret("whk_1")).resolves.toEqual({ clears_in_seconds: 30 });
+  });
+
+  test("a refused test surfaces the core's code", async () => {
+    mockIPC(() => {
+      throw { code: "WEBHOOK_OFF", message: "the webhook https://example.com/k is off — turn it on first" };
+    });
+    await expect(ipc.testWebhook("whk_1")).rejects.toMatchObject({ code: "WEBHOOK_OFF" });
   });
 });
 

@@ -10,7 +10,9 @@ import type {
   CopyReceipt,
   CreatedKey,
   CreatedToken,
+  CreatedWebhook,
   DeletedKey,
+  DeliveryView,
   ExpiringSoon,
   ExportReceipt,
   IpcError,
@@ -19,10 +21,12 @@ import type {
   KeyView,
   LifecycleReport,
   LocationView,
+  NewWebhookInput,
   ReminderNotice,
   Settings,
   TokenView,
   UserView,
+  WebhookView,
 } from "./bindings";
 
 export type * from "./bindings";
@@ -91,6 +95,19 @@ export const ipc = {
   expiringSoon: () => call<ExpiringSoon>("expiring_soon"),
   recentReminders: () => call<ReminderNotice[]>("recent_reminders"),
   runLifecycle: () => call<void>("run_lifecycle"),
+
+  /** Every subscription, or one site manager's (id or email). */
+  listWebhooks: (user: string | null = null) => call<WebhookView[]>("list_webhooks", { user }),
+  /** The answer carries the signing secret, this once. */
+  addWebhook: (input: NewWebhookInput) => call<CreatedWebhook>("add_webhook", { input }),
+  setWebhookActive: (id: string, on: boolean) => call<WebhookView>("set_webhook_active", { id, on }),
+  removeWebhook: (id: string) => call<WebhookView>("remove_webhook", { id }),
+  testWebhook: (id: string) => call<WebhookView>("test_webhook", { id }),
+  /** Newest first; Rust sends 50 when `limit` is null. */
+  webhookDeliveries: (id: string, limit: number | null = null) =>
+    call<DeliveryView[]>("webhook_deliveries", { id, limit }),
+  /** Rust puts the signing secret on the clipboard; the answer never carries it. */
+  copyWebhookSecret: (id: string) => call<CopyReceipt>("copy_webhook_secret", { id }),
 };
 
 /** Events Rust sends: a lifecycle pass finished; the tray asked to open a key. */
