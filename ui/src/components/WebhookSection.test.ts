@@ -1,0 +1,101 @@
+// A site manager's webhooks under their row on the Site managers page.
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import UsersPage from "../screens/UsersPage.svelte";
+import { makeUser, makeWebhook } from "../lib/fixtures";
+import { installBrowserShims, settle } from "../lib/test-setup";
+import { deliveryResult, eventTypes, operationLabel, quietReason } from "./webhooks";
+
+beforeAll(installBrowserShims);
+
+let component: ReturnType<typeof mount> | null = null;
+afterEach(() => {
+  if (component) unmount(component);
+  component = null;
+  document.body.innerHTML = "";
+  clearMocks();
+});
+
+const one = <T extends HTMLElement = HTMLElement>(id: string, root: ParentNode = document) =>
+  root.querySelector<T>(`[data-testid="${id}"]`)!;
+
+async function click(el: HTMLElement) {
+  el.click();
+  flushSync();
+  await settle();
+  flushSync();
+}
+
+function mockBackend() {
+  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  const hooks = [
+    makeWebhook(),
+    makeWebhook({ id: "whk_bob", user_id: "usr_2", user_email: "bob@example.org", url: "https://bob.example.com/in" }),
+  ];
+  mockIPC((cmd, raw) => {
+    const args = (raw ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args });
+    switch (cmd) {
+      case "list_users":
+        return [makeUser(), makeUser({ id: "usr_2", name: "Bob Manager", email: "bob@example.org", role: "manager" })];
+      case "list_locations":
+        return [];
+      case "list_webhooks":
+        return hooks.filter((h) => !args.user || h.user_id === args.user);
+      default:
+        throw { code: "UNEXPECTED", message: cmd };
+    }
+  });
+  return calls;
+}
+
+describe("webhooks under each site manager", () => {
+  test("a row's Webhooks button opens that site manager's webhooks, and Add pre-selects them", async () => {
+    const calls = mockBackend();
+    component = mount(UsersPage, { target: document.body });
+    flushSync();
+    await settle();
+    flushSync();
+
+    const bobRow = document.querySelector<HTMLElement>('[data-testid="user-row"][data-user-id="usr_2"]')!;
+    const button = one("user-webhooks", bobRow);
+    expect(button.getAttribute("aria-expanded")).toBe("false");
+    await click(button);
+    expect(button.getAttribute("aria-expanded")).toBe("true");
+    expect(calls.filter((c) => c.cmd === "list_webhooks").map((c) => c.args)).toEqual([{ user: "usr_2" }]);
+
+    const panel = one("user-webhooks-panel");
+    expect(panel.id).toBe(button.getAttribute("aria-controls"));
+    expect(panel.textContent).toContain("Webhooks of Bob Manager");
+    const rows = panel.querySelectorAll('[data-testid="webhook-row"]');
+    expect(rows).toHaveLength(1);
+    expect(one("webhook-url", panel).textContent).toBe("https://bob.example.com/in");
+
+    await click(one("add-webhook", panel));
+    expect(one<HTMLSelectElement>("webhook-user-select").value).toBe("usr_2");
+    // With the site manager chosen, the URL is what is left to fill in.
+    expect(document.activeElement).toBe(one("webhook-url-input"));
+
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    flushSync();
+    await click(button);
+    expect(document.querySelector('[data-testid="user-webhooks-panel"]')).toBeNull();
+  });
+});
+
+describe("webhook words", () => {
+  test("operations, event types, results and quiet reasons", () => {
+    expect(operationLabel("*")).toBe("All operations");
+    expect(operationLabel("regenerated")).toBe("Regenerated");
+    expect(eventTypes("token", "*")).toBe("token.*");
+    expect(deliveryResult({ status_code: 200, error: null })).toBe("200");
+    expect(deliveryResult({ status_code: null, error: "timed out" })).toBe("timed out");
+    expect(deliveryResult({ status_code: 500, error: "boom" })).toBe("500 — boom");
+    expect(deliveryResult({ status_code: null, error: null })).toBe("—");
+    expect(quietReason({ status: "on", off_reason: null, paused_reason: null })).toBeNull();
+    expect(quietReason({ status: "on", off_reason: null, paused_reason: "x is deactivated" })).toBe("Paused: x is deactivated");
+    expect(quietReason({ status: "off", off_reason: "410 Gone", paused_reason: "x is deactivated" })).toBe("Off: 410 Gone");
+    expect(quietReason({ status: "off", off_reason: null, paused_reason: null })).toBeNull();
+  });
+});
