@@ -65,6 +65,9 @@ pub enum Command {
     /// Preferences stored in the database.
     #[command(subcommand)]
     Settings(SettingsCmd),
+    /// Webhook subscriptions per site manager: signed events about keys, tokens and users.
+    #[command(subcommand)]
+    Webhooks(WebhooksCmd),
     /// Serve the loopback HTTP API (token exchange, verification) on 127.0.0.1 until
     /// Ctrl-C or SIGTERM; last-used times are saved on the way out.
     #[command(
@@ -251,4 +254,56 @@ pub enum SettingsCmd {
         name: String,
         value: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCmd {
+    /// Subscribe a URL to a site manager's events; prints the signing secret once.
+    #[command(
+        long_about = "Subscribe a URL to a site manager's events. Each event is POSTed as JSON \
+                      ({\"type\":\"api_key.created\",\"timestamp\":…,\"data\":{…}}) and signed \
+                      per the Standard Webhooks spec (webhook-id, webhook-timestamp, \
+                      webhook-signature). The signing secret (whsec_…) is printed once; \
+                      `keyward webhooks reveal W` shows it again.\n\n\
+                      URLs: http or https, no user name or password; link-local and cloud \
+                      metadata addresses are always refused; loopback and private networks \
+                      only with --allow-private."
+    )]
+    Add {
+        /// The site manager (id or email).
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        url: String,
+        /// api_key, token or user.
+        #[arg(long)]
+        entity: String,
+        /// created, updated, deleted, regenerated, revoked, expired, or * for all.
+        #[arg(long)]
+        operation: String,
+        /// Allow loopback and private-network targets (127.0.0.1, 10.0.0.0/8, …).
+        #[arg(long)]
+        allow_private: bool,
+    },
+    /// Subscriptions, all or one site manager's.
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Turn a subscription on.
+    On { webhook: String },
+    /// Turn a subscription off: it sends nothing, and what was waiting is dropped.
+    Off { webhook: String },
+    /// Remove a subscription with its queue and delivery log.
+    Remove { webhook: String },
+    /// The delivery log: time, event, attempt, status code or error, next retry.
+    Deliveries {
+        webhook: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Send a webhook.test event now.
+    Test { webhook: String },
+    /// Show the signing secret in full (audited).
+    Reveal { webhook: String },
 }

@@ -9,7 +9,7 @@ use keyward_core::{postman, Disclosure, Error, Store};
 use crate::output::{print_error_json, write_stdout, Out};
 
 /// Serves until Ctrl-C or SIGTERM. Exit 0 after a clean stop, 3 if the port is taken.
-pub fn serve(store: Store, port: Option<u16>, out: &Out) -> Result<u8, Error> {
+pub fn serve(store: Arc<Store>, port: Option<u16>, out: &Out) -> Result<u8, Error> {
     let port = match port {
         Some(p) => p,
         None => store.settings()?.local_api_port,
@@ -17,13 +17,16 @@ pub fn serve(store: Store, port: Option<u16>, out: &Out) -> Result<u8, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let store = Arc::new(store);
     let served = runtime.block_on(async {
         let stop = stop_signal()?;
         let listener = keyward_http::bind(port).await?;
         let port = listener.local_addr()?.port();
+        // Webhook events queued by any Keyward process go out while the server runs.
+        let worker = keyward_http::webhooks::Worker::start(store.clone())?;
         announce(out, port);
-        keyward_http::serve(store.clone(), listener, stop).await
+        let served = keyward_http::serve(store.clone(), listener, stop).await;
+        worker.shutdown().await;
+        served
     });
     match served {
         Ok(()) => {

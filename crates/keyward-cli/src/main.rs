@@ -9,10 +9,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use cli::{Cli, Command, KeysCmd, LocationsCmd, OnOff, SettingsCmd, TokensCmd, UsersCmd};
+use cli::{
+    Cli, Command, KeysCmd, LocationsCmd, OnOff, SettingsCmd, TokensCmd, UsersCmd, WebhooksCmd,
+};
 use keyward_core::{
     AuditFilter, Clock, Disclosure, Error, ErrorClass, FileMasterKey, KeyFilter, KeychainMasterKey,
-    ManualClock, NewKey, NewUser, Store, StoreOptions, SystemClock, UserEdit,
+    ManualClock, NewKey, NewUser, NewWebhook, Store, StoreOptions, SystemClock, UserEdit,
 };
 use output::Out;
 
@@ -125,9 +127,10 @@ fn open(dir: PathBuf) -> Result<Store, Error> {
 }
 
 fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
-    let store = open(data_dir(cli.data_dir)?)?;
+    let store = Arc::new(open(data_dir(cli.data_dir)?)?);
     match cli.command {
         Command::Serve { port } => return local_api::serve(store, port, out),
+        Command::Webhooks(cmd) => webhooks(&store, cmd, out)?,
         Command::Users(cmd) => users(&store, cmd, out)?,
         Command::Locations(cmd) => locations(&store, cmd, out)?,
         Command::Keys(cmd) => keys(&store, cmd, out)?,
@@ -135,6 +138,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
         Command::Verify { secret } => {
             let verdict = store.verify(secret.trim())?;
             out.verdict(&verdict);
+            deliver_webhooks(&store);
             store.flush()?;
             return Ok(if verdict.valid { 0 } else { 3 });
         }
@@ -156,8 +160,71 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
             out.settings(&store.update_settings(s)?);
         }
     }
+    deliver_webhooks(&store);
     store.flush()?;
     Ok(0)
+}
+
+/// How long a one-shot command may spend sending queued webhook events before it exits.
+const ONE_SHOT_DELIVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// One bounded delivery attempt of what is due (SPEC §8); the rest waits for the next
+/// Keyward process. A failure here never fails the command: it is in the delivery log.
+fn deliver_webhooks(store: &Arc<Store>) {
+    let due = matches!(store.next_delivery_at(), Ok(Some(at)) if at <= store.now());
+    if !due {
+        return;
+    }
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    let _ = rt.block_on(keyward_http::webhooks::deliver_once(
+        store,
+        ONE_SHOT_DELIVERY,
+    ));
+}
+
+fn webhooks(store: &Arc<Store>, cmd: WebhooksCmd, out: &Out) -> Result<(), Error> {
+    match cmd {
+        WebhooksCmd::Add {
+            user,
+            url,
+            entity,
+            operation,
+            allow_private,
+        } => out.created_webhook(&store.add_webhook(NewWebhook {
+            user,
+            url,
+            entity,
+            operation,
+            allow_private,
+        })?),
+        WebhooksCmd::List { user } => out.webhooks(&store.list_webhooks(user.as_deref())?),
+        WebhooksCmd::On { webhook } => {
+            out.webhook(&store.set_webhook_active(&webhook, true)?, "Turned on")
+        }
+        WebhooksCmd::Off { webhook } => {
+            out.webhook(&store.set_webhook_active(&webhook, false)?, "Turned off")
+        }
+        WebhooksCmd::Remove { webhook } => out.webhook(&store.remove_webhook(&webhook)?, "Removed"),
+        WebhooksCmd::Deliveries { webhook, limit } => {
+            out.deliveries(&store.webhook_deliveries(&webhook, limit)?)
+        }
+        WebhooksCmd::Test { webhook } => {
+            let view = store.test_webhook(&webhook)?;
+            deliver_webhooks(store);
+            let last = store.webhook_deliveries(&view.id, 1)?;
+            out.tested_webhook(&view, last.first())
+        }
+        WebhooksCmd::Reveal { webhook } => {
+            let secret = store.reveal_webhook_secret(&webhook)?;
+            out.revealed_webhook(&store.webhook_view(&webhook)?, &secret)
+        }
+    }
+    Ok(())
 }
 
 fn users(store: &Store, cmd: UsersCmd, out: &Out) -> Result<(), Error> {

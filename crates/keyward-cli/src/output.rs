@@ -40,6 +40,7 @@ use keyward_core::{
     AuditView, ClearReport, CreatedKey, CreatedToken, DeletedKey, Error, KeyView, LocationView,
     ScopeView, Secret, Settings, TokenView, UserView, Verdict,
 };
+use keyward_core::{CreatedWebhook, DeliveryView, WebhookView};
 
 pub struct Out {
     pub json: bool,
@@ -501,5 +502,158 @@ impl Out {
         outln!("launch_at_login          {}", s.launch_at_login);
         outln!("close_to_tray            {}", s.close_to_tray);
         outln!("notifications            {}", s.notifications);
+    }
+
+    fn webhook_status(&self, w: &WebhookView) -> String {
+        let mut s = w.status.to_owned();
+        if let Some(why) = &w.off_reason {
+            s.push_str(&format!(" ({why})"));
+        } else if let Some(why) = &w.paused_reason {
+            s.push_str(&format!(" (paused: {why})"));
+        }
+        s
+    }
+
+    pub fn created_webhook(&self, c: &CreatedWebhook) {
+        if self.json {
+            return print_json(c);
+        }
+        let w = &c.view;
+        outln!(
+            "Subscribed {} ({}) to {}.{} events of {}",
+            w.url,
+            w.id,
+            w.entity,
+            w.operation,
+            w.user_email
+        );
+        outln!();
+        outln!("    {}", c.secret);
+        outln!();
+        outln!("This is the signing secret: store it securely and use it to verify the");
+        outln!("webhook-signature header of each request (Standard Webhooks).");
+        if w.allow_private {
+            outln!("Private and loopback targets are allowed for this webhook.");
+        }
+    }
+
+    pub fn webhook(&self, w: &WebhookView, label: &str) {
+        if self.json {
+            return print_json(w);
+        }
+        outln!(
+            "{label} webhook {} ({}) — {}.{} of {}, {}",
+            w.url,
+            w.id,
+            w.entity,
+            w.operation,
+            w.user_email,
+            self.webhook_status(w)
+        );
+    }
+
+    pub fn webhooks(&self, hooks: &[WebhookView]) {
+        if self.json {
+            return print_json(hooks);
+        }
+        if hooks.is_empty() {
+            outln!("No webhooks. Add one with `keyward webhooks add --user U --url URL --entity api_key --operation '*'`.");
+            return;
+        }
+        let rows: Vec<Vec<String>> = hooks
+            .iter()
+            .map(|w| {
+                vec![
+                    w.id.clone(),
+                    w.user_email.clone(),
+                    w.url.clone(),
+                    w.entity.clone(),
+                    w.operation.clone(),
+                    self.webhook_status(w),
+                    w.pending.to_string(),
+                ]
+            })
+            .collect();
+        table(
+            &[
+                "ID",
+                "SITE MANAGER",
+                "URL",
+                "ENTITY",
+                "OPERATION",
+                "STATUS",
+                "PENDING",
+            ],
+            &rows,
+        );
+    }
+
+    pub fn deliveries(&self, log: &[DeliveryView]) {
+        if self.json {
+            return print_json(log);
+        }
+        if log.is_empty() {
+            outln!("No deliveries yet.");
+            return;
+        }
+        let rows: Vec<Vec<String>> = log
+            .iter()
+            .map(|d| {
+                let result = match (&d.status_code, &d.error) {
+                    (Some(code), Some(e)) if !e.starts_with("HTTP") => format!("{code} {e}"),
+                    (Some(code), None) => format!("HTTP {code}"),
+                    (_, Some(e)) => e.clone(),
+                    (None, None) => "-".to_owned(),
+                };
+                vec![
+                    d.at.clone(),
+                    d.event_type.clone(),
+                    d.attempt.to_string(),
+                    d.outcome.clone(),
+                    result,
+                    d.next_retry_at.clone().unwrap_or_else(|| "-".to_owned()),
+                ]
+            })
+            .collect();
+        table(
+            &[
+                "TIME",
+                "EVENT",
+                "ATTEMPT",
+                "OUTCOME",
+                "STATUS OR ERROR",
+                "NEXT RETRY",
+            ],
+            &rows,
+        );
+    }
+
+    pub fn tested_webhook(&self, w: &WebhookView, last: Option<&DeliveryView>) {
+        if self.json {
+            return print_json(&serde_json::json!({"webhook": w, "delivery": last}));
+        }
+        outln!("Sent a webhook.test event to {} ({})", w.url, w.id);
+        match last.filter(|d| d.event_type == "webhook.test") {
+            Some(d) if d.outcome == "delivered" => {
+                outln!("Delivered: HTTP {}", d.status_code.unwrap_or_default())
+            }
+            Some(d) => outln!(
+                "Not delivered ({}): {}{}",
+                d.outcome,
+                d.error.clone().unwrap_or_default(),
+                d.next_retry_at
+                    .as_ref()
+                    .map(|t| format!(" — next retry at {t}"))
+                    .unwrap_or_default()
+            ),
+            None => outln!("Queued; it goes out with the next delivery pass."),
+        }
+    }
+
+    pub fn revealed_webhook(&self, w: &WebhookView, secret: &str) {
+        if self.json {
+            return print_json(&serde_json::json!({"id": w.id, "url": w.url, "secret": secret}));
+        }
+        outln!("{secret}");
     }
 }

@@ -125,6 +125,20 @@ pub fn plan_key(
 }
 
 /// The reminder threshold to raise for a live token at `now`, if any.
+/// A token that has just run out: it was live until its expiry (not revoked, of its key's
+/// current secret) and its expiry has not been announced yet. The announcement is kept
+/// as a reminder with `days_before` 0, so it is made once.
+pub fn token_expiry_due(token: &Token, key: &ApiKey, now: Millis) -> bool {
+    now >= token.expires_at
+        && token.revoked_at.is_none()
+        && key.revoked_at.is_none()
+        && token.generation == key.generation
+        && !token
+            .reminders
+            .iter()
+            .any(|r| r.days_before == 0 && r.deadline == token.expires_at)
+}
+
 pub fn plan_token(
     expires_at: Millis,
     reminders: &[Reminder],
@@ -224,6 +238,9 @@ impl Store {
                 let Some(key) = ix.keys.get(&t.key_id) else {
                     continue;
                 };
+                if token_expiry_due(t, key, now) {
+                    due.insert(key.id.clone());
+                }
                 if t.is_live(key, now)
                     && plan_token(
                         t.expires_at,
@@ -372,6 +389,29 @@ impl Store {
                 }
             }
             for token in tokens {
+                if token_expiry_due(token, &key, now) {
+                    let mut t = token.clone();
+                    t.reminders.push(Reminder {
+                        deadline: t.expires_at,
+                        days_before: 0,
+                        raised_at: now,
+                    });
+                    ch.put(T::Tokens, &t.id, &t)?;
+                    ch.audit(&self.token_event(
+                        &t,
+                        &key,
+                        "expired",
+                        format!(
+                            "token {} ({}) of API key '{}' expired on {}",
+                            t.id,
+                            t.masked,
+                            key.name,
+                            to_rfc3339(t.expires_at)
+                        ),
+                    ))?;
+                    pending += 1;
+                    continue;
+                }
                 if !token.is_live(&key, now) {
                     continue;
                 }

@@ -121,6 +121,14 @@ impl Changes {
         self.put(T::Audit, event.id.as_bytes(), event)
     }
 
+    /// How many values this change set writes under keys starting with `prefix`.
+    pub fn count_puts(&self, t: T, prefix: &str) -> usize {
+        self.ops
+            .iter()
+            .filter(|(tt, k, v)| *tt == t && v.is_some() && k.starts_with(prefix.as_bytes()))
+            .count()
+    }
+
     /// The value this change set writes for `key`, if it writes one.
     pub fn pending_value<V: DeserializeOwned>(&self, t: T, key: &str) -> Result<Option<V>> {
         for (tt, k, v) in self.ops.iter().rev() {
