@@ -48,6 +48,7 @@ pub fn run() {
             let state = app.state::<AppState>();
             *lock(&state.scheduler) = Some(handle);
             state.apply_local_api();
+            state.start_webhooks(app.handle().clone());
             Ok(())
         })
         .on_window_event(|window, event| {

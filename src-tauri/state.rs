@@ -30,6 +30,8 @@ pub struct AppState {
     pub fresh_tokens: Mutex<HashMap<String, Secret>>,
     pub scheduler: Mutex<Option<SchedulerHandle>>,
     pub local_api: LocalApi,
+    /// Sends webhook events from the outbox while the app runs (tray included).
+    pub webhooks: Mutex<Option<keyward_http::webhooks::Worker>>,
 }
 
 impl AppState {
@@ -75,6 +77,23 @@ impl AppState {
             fresh_tokens: Mutex::new(HashMap::new()),
             scheduler: Mutex::new(None),
             local_api: LocalApi::default(),
+            webhooks: Mutex::new(None),
+        }
+    }
+
+    /// Starts delivering webhook events. An attempt cut short by quitting is not recorded,
+    /// so it is made again at the next start.
+    pub fn start_webhooks<R: tauri::Runtime>(&self, app: tauri::AppHandle<R>) {
+        use tauri::Emitter;
+        let Ok(store) = self.store() else { return };
+        let started = tauri::async_runtime::block_on(async move {
+            keyward_http::webhooks::Worker::start_with(store, move |_| {
+                let _ = app.emit("webhooks", ());
+            })
+        });
+        match started {
+            Ok(worker) => *lock(&self.webhooks) = Some(worker),
+            Err(e) => log::error!("webhook delivery could not start: {e}"),
         }
     }
 
@@ -97,6 +116,7 @@ impl AppState {
     pub fn shutdown(&self) {
         self.local_api.shutdown();
         lock(&self.scheduler).take();
+        lock(&self.webhooks).take();
         if let Ok(store) = self.store() {
             if let Err(e) = store.flush() {
                 log::error!("could not save pending last-used times: {e}");

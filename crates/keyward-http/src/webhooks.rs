@@ -270,10 +270,15 @@ impl Worker {
     /// Starts delivering on the current tokio runtime. It wakes when a commit queues a
     /// message, when a retry falls due, and at least every 30 s.
     pub fn start(store: Arc<Store>) -> crate::Result<Worker> {
-        Worker::start_on(&tokio::runtime::Handle::current(), store)
+        Worker::start_with(store, |_| {})
     }
 
-    pub fn start_on(rt: &tokio::runtime::Handle, store: Arc<Store>) -> crate::Result<Worker> {
+    /// [`Worker::start`], calling `after_pass` with the number of attempts of each pass
+    /// that made any (a window refreshes its delivery log).
+    pub fn start_with(
+        store: Arc<Store>,
+        after_pass: impl Fn(usize) + Send + Sync + 'static,
+    ) -> crate::Result<Worker> {
         let deliverer = Deliverer::new()?;
         let wake = Arc::new(Notify::new());
         {
@@ -281,10 +286,12 @@ impl Worker {
             store.on_outbox(move || wake.notify_one());
         }
         let (stop, mut stopped) = watch::channel(false);
-        let task = rt.spawn(async move {
+        let task = tokio::spawn(async move {
             loop {
-                if let Err(e) = deliver_due(&store, &deliverer).await {
-                    log::warn!("webhook delivery: {e}");
+                match deliver_due(&store, &deliverer).await {
+                    Ok(0) => {}
+                    Ok(n) => after_pass(n),
+                    Err(e) => log::warn!("webhook delivery: {e}"),
                 }
                 let next = blocking(&store, |s| s.next_delivery_at())
                     .await

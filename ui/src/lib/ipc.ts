@@ -110,8 +110,10 @@ export const ipc = {
   copyWebhookSecret: (id: string) => call<CopyReceipt>("copy_webhook_secret", { id }),
 };
 
-/** Events Rust sends: a lifecycle pass finished; the tray asked to open a key. */
+/** Events Rust sends: a lifecycle pass finished; the tray asked to open a key; webhook
+ * deliveries were attempted. */
 export const events = {
+  onWebhooks: (f: () => void): Promise<UnlistenFn> => listen("webhooks", () => f()),
   onLifecycle: (f: (r: LifecycleReport) => void): Promise<UnlistenFn> =>
     listen<LifecycleReport>("lifecycle", (e) => f(e.payload)),
   onOpenKey: (f: (keyId: string) => void): Promise<UnlistenFn> =>

@@ -2,11 +2,12 @@
 // the toasts, and requests that arrive as Rust events (refresh, open a key).
 import type { IpcError } from "./ipc";
 
-export type Screen = "keys" | "users" | "activity" | "preferences" | "docs";
+export type Screen = "keys" | "users" | "webhooks" | "activity" | "preferences" | "docs";
 
 export const SCREENS: { id: Screen; label: string; title: string }[] = [
   { id: "keys", label: "API keys", title: "API Keys" },
   { id: "users", label: "Site managers & access", title: "Site managers & access" },
+  { id: "webhooks", label: "Webhooks", title: "Webhooks" },
   { id: "activity", label: "Activity", title: "Activity" },
   { id: "preferences", label: "Preferences", title: "Preferences" },
   { id: "docs", label: "API documentation", title: "API documentation" },
@@ -18,6 +19,8 @@ export const app = $state({
   startupProblem: null as string | null,
   /** Bumped when a lifecycle pass ran: the keys page reloads. */
   refreshTick: 0,
+  /** Bumped when webhook deliveries were attempted: pending counts and logs reload. */
+  webhookTick: 0,
   /** A key the tray asked to open. */
   openKeyId: null as string | null,
   openKeySeq: 0,
