@@ -8,6 +8,9 @@
 //! `START <op> <key_id|->` before the call and `ACK <op> <key_id> <secret|token|->` after
 //! it returned (an acknowledged change). Printing secrets into this pipe is fine: it is a
 //! test of throwaway data.
+//!
+//! A webhook subscription to every API key event runs throughout and nothing delivers, so
+//! the outbox must hold one event per acknowledged change: no change without its event.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -16,7 +19,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use keyward_core::{
-    CredentialKind, Disclosure, KeyFilter, NewKey, NewUser, Store, StoreOptions, VerifyCode,
+    CredentialKind, Disclosure, KeyFilter, NewKey, NewUser, NewWebhook, Store, StoreOptions,
+    VerifyCode,
 };
 use rand::Rng;
 
@@ -65,6 +69,23 @@ fn run_child(dir: &Path) {
             u.id
         }
     };
+    if store
+        .list_webhooks(None)
+        .expect("child: list webhooks")
+        .is_empty()
+    {
+        say("START add_webhook -");
+        store
+            .add_webhook(NewWebhook {
+                user: owner.clone(),
+                url: "https://hooks.example.com/crash".into(),
+                entity: "api_key".into(),
+                operation: "*".into(),
+                allow_private: false,
+            })
+            .expect("child: subscribe a webhook");
+        say("ACK add_webhook - -");
+    }
     let mut keys: Vec<String> = store
         .list_keys(&KeyFilter::default())
         .expect("child: list keys")
@@ -184,6 +205,52 @@ struct Totals {
     in_flight_at_kill: usize,
     in_flight_applied: usize,
     verifies: usize,
+    /// Webhook events the acknowledged changes must have queued: (type, key id) → count.
+    events: HashMap<(String, String), usize>,
+    events_checked: usize,
+}
+
+/// Every acknowledged change has its event in the outbox; an event without an
+/// acknowledged change can only come from an operation in flight at a kill.
+fn check_outbox(store: &Store, t: &mut Totals, round: usize) {
+    let hooks = store.list_webhooks(None).expect("list webhooks");
+    let Some(hook) = hooks.first() else {
+        assert!(
+            t.events.is_empty(),
+            "round {round}: events acknowledged without a webhook"
+        );
+        return;
+    };
+    let mut found: HashMap<(String, String), usize> = HashMap::new();
+    for m in store.due_messages(usize::MAX).expect("due messages") {
+        if m.webhook_id != hook.id {
+            continue;
+        }
+        let body: serde_json::Value = serde_json::from_str(&m.body).expect("a JSON event");
+        assert_eq!(body["type"], m.event_type.as_str());
+        let key = body["data"]["id"].as_str().expect("the key id").to_owned();
+        *found.entry((m.event_type, key)).or_insert(0) += 1;
+    }
+    let mut extra = 0;
+    for (event, n) in &t.events {
+        let got = found.get(event).copied().unwrap_or(0);
+        assert!(
+            got >= *n,
+            "round {round}: {n} acknowledged {} of {} but {got} event(s) queued",
+            event.0,
+            event.1
+        );
+    }
+    for (event, got) in &found {
+        extra += got.saturating_sub(t.events.get(event).copied().unwrap_or(0));
+    }
+    assert!(
+        extra <= t.in_flight_at_kill,
+        "round {round}: {extra} events without an acknowledged change, but only {} kills \
+         landed mid-operation",
+        t.in_flight_at_kill
+    );
+    t.events_checked = t.events.values().sum();
 }
 
 fn expect_valid(store: &Store, secret: &str, key_id: &str, kind: CredentialKind, what: &str) {
@@ -374,6 +441,18 @@ fn kill_9_during_writes_loses_no_acknowledged_change() {
                     }
                     acked_this_round += 1;
                     *totals.by_op.entry((*op).to_owned()).or_insert(0) += 1;
+                    let event = match *op {
+                        "create" => Some("api_key.created"),
+                        "regenerate" => Some("api_key.regenerated"),
+                        "delete" => Some("api_key.deleted"),
+                        _ => None,
+                    };
+                    if let Some(e) = event {
+                        *totals
+                            .events
+                            .entry((e.to_owned(), (*key).to_owned()))
+                            .or_insert(0) += 1;
+                    }
                     match *op {
                         "create" => {
                             model.live.insert(
@@ -395,7 +474,7 @@ fn kill_9_during_writes_loses_no_acknowledged_change() {
                             .unwrap_or_else(|| panic!("round {round}: token of unknown key {key}"))
                             .tokens
                             .push((*value).to_owned()),
-                        "add_user" => {}
+                        "add_user" | "add_webhook" => {}
                         other => panic!("round {round}: unknown operation {other}"),
                     }
                 }
@@ -480,6 +559,10 @@ fn kill_9_during_writes_loses_no_acknowledged_change() {
             }
         }
 
+        if full {
+            check_outbox(&store, &mut totals, round);
+        }
+
         let problems = store.check_integrity().expect("check_integrity");
         assert!(
             problems.is_empty(),
@@ -540,7 +623,7 @@ fn kill_9_during_writes_loses_no_acknowledged_change() {
     println!(
         "crash summary: {ROUNDS} rounds, {} operations acknowledged ({}), {} kills mid-operation \
          ({} of them had landed), {} live keys and {} deleted at the end, {} credentials \
-         verified, ops/round min {} max {}, {:.1} s",
+         verified, {} webhook events found queued, ops/round min {} max {}, {:.1} s",
         totals.acked,
         by_op
             .iter()
@@ -552,6 +635,7 @@ fn kill_9_during_writes_loses_no_acknowledged_change() {
         model.live.len(),
         model.deleted.len(),
         totals.verifies,
+        totals.events_checked,
         ops_per_round.iter().min().unwrap_or(&0),
         ops_per_round.iter().max().unwrap_or(&0),
         started.elapsed().as_secs_f64()
