@@ -32,11 +32,14 @@ struct Received {
     body: String,
 }
 
+/// The answers to give, in order: a status and extra headers.
+type Script = Arc<Mutex<VecDeque<(u16, Vec<(&'static str, String)>)>>>;
+
 /// Answers each request with the next scripted answer (then 204), recording it.
 #[derive(Clone, Default)]
 struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
-    script: Arc<Mutex<VecDeque<(u16, Vec<(&'static str, String)>)>>>,
+    script: Script,
 }
 
 impl Receiver {
