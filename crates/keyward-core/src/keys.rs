@@ -322,18 +322,20 @@ fn in_use(last_used: Option<Millis>, live_tokens: usize, now: Millis) -> bool {
 }
 
 impl Store {
-    pub(crate) fn view_context(&self) -> Result<ViewContext> {
+    /// The same context from the in-memory index: nothing of the keys tree is decoded.
+    pub(crate) fn view_context_in(&self, ix: &crate::index::Index) -> Result<ViewContext> {
         let mut tokens: HashMap<String, Vec<Token>> = HashMap::new();
-        for t in self.values::<Token>(T::Tokens) {
-            let t = t?;
-            tokens.entry(t.key_id.clone()).or_default().push(t);
+        for t in ix.tokens.values() {
+            tokens.entry(t.key_id.clone()).or_default().push(t.clone());
         }
+        let mut last_used = ix.last_used.clone();
+        self.overlay_usage(&mut last_used);
         Ok(ViewContext {
             now: self.now(),
             settings: self.settings()?,
-            users: self.all_users()?,
+            users: ix.users.clone(),
             locations: self.all_locations()?,
-            last_used: self.all_last_used()?,
+            last_used,
             tokens,
         })
     }
@@ -482,7 +484,16 @@ impl Store {
             }
         }
         let owner = filter.owner.as_deref().map(|o| self.user(o)).transpose()?;
-        let ctx = self.view_context()?;
+        self.with_index(|ix| self.list_keys_in(ix, filter, owner.as_ref()))?
+    }
+
+    fn list_keys_in(
+        &self,
+        ix: &crate::index::Index,
+        filter: &KeyFilter,
+        owner: Option<&User>,
+    ) -> Result<Vec<KeyView>> {
+        let ctx = self.view_context_in(ix)?;
         let needle = filter.search.as_ref().map(|s| s.trim().to_lowercase());
         let soon = ctx
             .settings
@@ -492,9 +503,8 @@ impl Store {
             .max()
             .unwrap_or(15) as i64;
         let mut out = Vec::new();
-        for k in self.values::<ApiKey>(T::Keys) {
-            let k = k?;
-            if owner.as_ref().is_some_and(|o| o.id != k.owner) {
+        for k in ix.keys.values() {
+            if owner.is_some_and(|o| o.id != k.owner) {
                 continue;
             }
             if let Some(scope) = &filter.scope {
@@ -506,7 +516,7 @@ impl Store {
                     continue;
                 }
             }
-            let v = ctx.view(&k);
+            let v = ctx.view(k);
             if let Some(s) = &filter.status {
                 let keep = match s.as_str() {
                     "expiring" => {

@@ -658,7 +658,11 @@ pub struct ExpiringSoon {
 
 impl Store {
     pub fn expiring_soon(&self) -> Result<ExpiringSoon> {
-        let ctx = self.view_context()?;
+        self.with_index(|ix| self.expiring_soon_in(ix))?
+    }
+
+    fn expiring_soon_in(&self, ix: &crate::index::Index) -> Result<ExpiringSoon> {
+        let ctx = self.view_context_in(ix)?;
         let key_window = ctx
             .settings
             .reminder_days
@@ -674,9 +678,8 @@ impl Store {
             .max()
             .unwrap_or(30) as i64;
         let mut out = ExpiringSoon::default();
-        for key in self.values::<ApiKey>(T::Keys) {
-            let key = key?;
-            let v = ctx.view(&key);
+        for key in ix.keys.values() {
+            let v = ctx.view(key);
             if let (Some(at), Some(days)) = (&v.deletes_at, v.deletes_in_days) {
                 if days <= key_window {
                     out.keys.push(DueKey {
@@ -692,7 +695,7 @@ impl Store {
             }
             for t in ctx.tokens.get(&key.id).into_iter().flatten() {
                 let days = days_until(ctx.now, t.expires_at);
-                if t.is_live(&key, ctx.now) && days <= token_window {
+                if t.is_live(key, ctx.now) && days <= token_window {
                     out.tokens.push(DueToken {
                         id: t.id.clone(),
                         key_id: key.id.clone(),
@@ -703,8 +706,10 @@ impl Store {
                 }
             }
         }
-        out.keys.sort_by(|a, b| a.deletes_at.cmp(&b.deletes_at));
-        out.tokens.sort_by(|a, b| a.expires_at.cmp(&b.expires_at));
+        out.keys
+            .sort_by(|a, b| (&a.deletes_at, &a.id).cmp(&(&b.deletes_at, &b.id)));
+        out.tokens
+            .sort_by(|a, b| (&a.expires_at, &a.id).cmp(&(&b.expires_at, &b.id)));
         out.urgent = out.keys.iter().filter(|k| k.days_left <= 1).count();
         Ok(out)
     }

@@ -626,24 +626,13 @@ impl Store {
         Ok(disk.max(mem))
     }
 
-    /// All "last used" times, for listing many keys at once.
-    pub(crate) fn all_last_used(&self) -> Result<HashMap<String, Millis>> {
-        let mut out = HashMap::new();
-        for r in self.tree(T::LastUsed).iter() {
-            let (k, v) = r?;
-            if let Ok(b) = v.as_ref().try_into() {
-                out.insert(
-                    String::from_utf8_lossy(&k).into_owned(),
-                    i64::from_be_bytes(b),
-                );
-            }
-        }
+    /// Raises persisted "last used" times to the newer ones kept in memory.
+    pub(crate) fn overlay_usage(&self, out: &mut HashMap<String, Millis>) {
         let usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
         for (id, (at, _)) in &usage.seen {
             let e = out.entry(id.clone()).or_insert(*at);
             *e = (*e).max(*at);
         }
-        Ok(out)
     }
 
     /// Writes pending "last used" times and failure counts, then flushes everything.

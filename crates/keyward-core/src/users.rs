@@ -2,7 +2,6 @@
 //! access is on by default for admins and off for managers.
 
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 use crate::clock::{to_rfc3339, Millis};
 use crate::error::{Error, Result};
@@ -183,12 +182,6 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         users.sort_by_key(|u| u.name.to_lowercase());
         Ok(users)
-    }
-
-    pub(crate) fn all_users(&self) -> Result<HashMap<String, User>> {
-        self.values::<User>(T::Users)
-            .map(|u| u.map(|u| (u.id.clone(), u)))
-            .collect()
     }
 
     pub fn edit_user(&self, id_or_email: &str, edit: UserEdit) -> Result<UserView> {

@@ -129,7 +129,13 @@ fn no_secret_or_token_is_stored_in_plaintext() {
         );
         assert!(store.verify(t1.token.expose()).expect("verify").valid);
         assert!(store.verify(t4.token.expose()).expect("verify").valid);
-        let mangled = format!("{}x", &agency.key.expose()[..41]);
+        // Another last character (the checksum no longer matches).
+        let last = if agency.key.expose().ends_with('x') {
+            'y'
+        } else {
+            'x'
+        };
+        let mangled = format!("{}{last}", &agency.key.expose()[..41]);
         assert!(!store.verify(&mangled).expect("verify").valid);
         store.revoke_token(&t2.id).expect("revoke");
         assert!(!store.verify(t2.token.expose()).expect("verify").valid);

@@ -26,8 +26,9 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 
 static CRYPTO: Once = Once::new();
 
-/// rustls needs a process-wide crypto provider; Keyward uses ring's.
-fn install_crypto_provider() {
+/// rustls needs a process-wide crypto provider; Keyward uses ring's. Anything in the
+/// process that builds a reqwest client calls this first (delivery does it itself).
+pub fn install_crypto_provider() {
     CRYPTO.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });

@@ -81,7 +81,10 @@ impl Server {
             port,
             store,
             clock,
-            client: reqwest::Client::new(),
+            client: {
+                keyward_http::webhooks::install_crypto_provider();
+                reqwest::Client::new()
+            },
             key: created.key.expose().to_owned(),
             key_id: created.view.id.clone(),
             owner_id: owner.id,
