@@ -44,7 +44,17 @@ impl Env {
     fn reopen(self) -> Env {
         let Env { store, clock, dir } = self;
         drop(store);
-        let store = open(dir.path(), &clock).unwrap();
+        // sled's flusher thread lets go of the file lock a moment after the last handle.
+        let mut tries = 0;
+        let store = loop {
+            match open(dir.path(), &clock) {
+                Err(e) if e.code() == "DATABASE_LOCKED" && tries < 100 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                r => break r.unwrap(),
+            }
+        };
         Env { store, clock, dir }
     }
 
