@@ -456,7 +456,7 @@ impl Store {
                 let mut ch = Changes::default();
                 ch.put(T::Webhooks, &w.id, &w)?;
                 if !on {
-                    self.drop_pending(&mut ch, &w.id, "the webhook was turned off")?;
+                    self.drop_pending(&mut ch, &w.id, None, "the webhook was turned off")?;
                 }
                 ch.audit(&self.webhook_event(
                     &w,
@@ -676,16 +676,7 @@ impl Store {
                 block
             };
             if let Some(why) = drop_why {
-                ch.del(T::Outbox, &m.id);
-                log_attempt(
-                    &mut ch,
-                    &m,
-                    now,
-                    None,
-                    Some(format!("dropped: {why}")),
-                    "dropped",
-                    None,
-                )?;
+                drop_message(&mut ch, &m, now, &why)?;
                 continue;
             }
             if due.len() >= limit {
@@ -695,25 +686,9 @@ impl Store {
                 Ok(s) => s,
                 Err(e) => {
                     // Without the master key nothing can be signed; try again later.
-                    let mut m = m.clone();
+                    let mut m = m;
                     m.attempts += 1;
-                    let next = next_attempt_at(m.created_at, m.attempts, now, None);
-                    log_attempt(
-                        &mut ch,
-                        &m,
-                        now,
-                        None,
-                        Some(e.to_string()),
-                        "retrying",
-                        next,
-                    )?;
-                    match next {
-                        Some(at) => {
-                            m.next_attempt_at = at;
-                            ch.put(T::Outbox, &m.id, &m)?;
-                        }
-                        None => ch.del(T::Outbox, &m.id),
-                    }
+                    retry_or_give_up(&mut ch, &m, now, None, e.to_string(), None)?;
                     continue;
                 }
             };
@@ -767,13 +742,10 @@ impl Store {
                         to_rfc3339(now)
                     ));
                     ch.put(T::Webhooks, &w.id, &w)?;
-                    self.drop_pending_except(&mut ch, &w.id, &m.id, "the webhook was turned off")?;
-                    ch.audit(&self.audit_event(
-                        "webhook",
+                    self.drop_pending(&mut ch, &w.id, Some(&m.id), "the webhook was turned off")?;
+                    ch.audit(&self.webhook_event(
+                        &w,
                         "updated",
-                        &w.id,
-                        &w.url,
-                        Some(&w.user_id),
                         format!(
                             "turned webhook {} off: the receiver answered 410 Gone",
                             w.url
@@ -786,53 +758,26 @@ impl Store {
                 status,
                 error,
                 retry_after,
-            } => {
-                let next = next_attempt_at(m.created_at, m.attempts, now, retry_after);
-                match next {
-                    Some(at) => {
-                        m.next_attempt_at = at;
-                        ch.put(T::Outbox, &m.id, &m)?;
-                        log_attempt(&mut ch, &m, now, status, Some(error), "retrying", next)?;
-                        AttemptResult::RetryAt(at)
-                    }
-                    None => {
-                        ch.del(T::Outbox, &m.id);
-                        log_attempt(&mut ch, &m, now, status, Some(error), "failed", None)?;
-                        AttemptResult::GaveUp
-                    }
-                }
-            }
+            } => retry_or_give_up(&mut ch, &m, now, status, error, retry_after)?,
         };
         self.prune_log(&mut ch, &m.webhook_id)?;
         self.commit(ch)?;
         Ok(result)
     }
 
-    fn drop_pending(&self, ch: &mut Changes, webhook_id: &str, why: &str) -> Result<()> {
-        self.drop_pending_except(ch, webhook_id, "", why)
-    }
-
-    fn drop_pending_except(
+    /// Drops the waiting messages of a subscription (but `except`), logging each.
+    fn drop_pending(
         &self,
         ch: &mut Changes,
         webhook_id: &str,
-        except: &str,
+        except: Option<&str>,
         why: &str,
     ) -> Result<()> {
         let now = self.now();
         for m in self.values::<OutboxMessage>(T::Outbox) {
             let m = m?;
-            if m.webhook_id == webhook_id && m.id != except {
-                ch.del(T::Outbox, &m.id);
-                log_attempt(
-                    ch,
-                    &m,
-                    now,
-                    None,
-                    Some(format!("dropped: {why}")),
-                    "dropped",
-                    None,
-                )?;
+            if m.webhook_id == webhook_id && Some(m.id.as_str()) != except {
+                drop_message(ch, &m, now, why)?;
             }
         }
         Ok(())
@@ -865,6 +810,46 @@ fn queue(ch: &mut Changes, w: &Webhook, event_type: &str, body: String, at: Mill
         next_attempt_at: at,
     };
     ch.put(T::Outbox, &m.id, &m)
+}
+
+/// Drops a message that must not be sent any more, and says why in the delivery log.
+fn drop_message(ch: &mut Changes, m: &OutboxMessage, now: Millis, why: &str) -> Result<()> {
+    ch.del(T::Outbox, &m.id);
+    log_attempt(
+        ch,
+        m,
+        now,
+        None,
+        Some(format!("dropped: {why}")),
+        "dropped",
+        None,
+    )
+}
+
+/// After a failed attempt (`m.attempts` counts it): the next try on the backoff schedule,
+/// or giving up once that would fall past three days.
+fn retry_or_give_up(
+    ch: &mut Changes,
+    m: &OutboxMessage,
+    now: Millis,
+    status: Option<u16>,
+    error: String,
+    retry_after: Option<Millis>,
+) -> Result<AttemptResult> {
+    match next_attempt_at(m.created_at, m.attempts, now, retry_after) {
+        Some(at) => {
+            let mut m = m.clone();
+            m.next_attempt_at = at;
+            ch.put(T::Outbox, &m.id, &m)?;
+            log_attempt(ch, &m, now, status, Some(error), "retrying", Some(at))?;
+            Ok(AttemptResult::RetryAt(at))
+        }
+        None => {
+            ch.del(T::Outbox, &m.id);
+            log_attempt(ch, m, now, status, Some(error), "failed", None)?;
+            Ok(AttemptResult::GaveUp)
+        }
+    }
 }
 
 fn log_attempt(
