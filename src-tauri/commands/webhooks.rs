@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use tauri::State;
 
-use keyward_core::{CreatedWebhook, DeliveryView, NewWebhook, Secret, WebhookView};
+use keyward_core::{CreatedWebhook, DeliveryView, NewWebhook, WebhookView};
 
 use crate::clipboard::copy_and_clear_later;
 use crate::commands::keys::CopyReceipt;
@@ -85,7 +85,7 @@ pub async fn webhook_deliveries(
 /// The explicit reveal of a signing secret: onto the clipboard, audited, never returned.
 #[tauri::command]
 pub async fn copy_webhook_secret(state: State<'_, AppState>, id: String) -> Result<CopyReceipt> {
-    let (mut secret, clear) = state
+    let (secret, clear) = state
         .run(move |s| {
             Ok((
                 s.reveal_webhook_secret(&id)?,
@@ -94,7 +94,6 @@ pub async fn copy_webhook_secret(state: State<'_, AppState>, id: String) -> Resu
         })
         .await?;
     // Moves the text into a `Secret` (which zeroizes on drop) without another copy.
-    let secret = Secret::from_text(std::mem::take(&mut *secret));
     copy_and_clear_later(state.clipboard.clone(), secret, clear)?;
     Ok(CopyReceipt {
         clears_in_seconds: clear,

@@ -221,7 +221,7 @@ fn webhooks(store: &Arc<Store>, cmd: WebhooksCmd, out: &Out) -> Result<(), Error
         }
         WebhooksCmd::Reveal { webhook } => {
             let secret = store.reveal_webhook_secret(&webhook)?;
-            out.revealed_webhook(&store.webhook_view(&webhook)?, &secret)
+            out.revealed_webhook(&store.webhook_view(&webhook)?, secret.expose())
         }
     }
     Ok(())

@@ -22,6 +22,7 @@ use crate::clock::{to_rfc3339, Millis, DAY, HOUR, MINUTE, SECOND};
 use crate::error::{Error, Result};
 use crate::ids::new_id;
 use crate::seal;
+use crate::secret::Secret;
 use crate::store::{Changes, Store, T};
 use crate::users::User;
 use crate::webhook_url;
@@ -495,9 +496,9 @@ impl Store {
     }
 
     /// The signing secret in full, for an explicit reveal. Audited.
-    pub fn reveal_webhook_secret(&self, id: &str) -> Result<Zeroizing<String>> {
+    pub fn reveal_webhook_secret(&self, id: &str) -> Result<Secret> {
         let w = self.webhook(id)?;
-        let secret = self.open_webhook_secret(&w)?;
+        let mut secret = self.open_webhook_secret(&w)?;
         let _g = self.write_guard();
         let mut ch = Changes::default();
         ch.audit(&self.webhook_event(
@@ -506,7 +507,7 @@ impl Store {
             format!("revealed the signing secret of webhook {}", w.url),
         ))?;
         self.commit(ch)?;
-        Ok(secret)
+        Ok(Secret::from_text(std::mem::take(&mut *secret)))
     }
 
     fn open_webhook_secret(&self, w: &Webhook) -> Result<Zeroizing<String>> {

@@ -221,7 +221,7 @@ fn reveal_webhook_secret_returns_the_same_secret_and_is_audited() {
     assert_eq!(env.count_audit("webhook.revealed"), 0);
 
     let revealed = env.store.reveal_webhook_secret(&created.view.id).unwrap();
-    assert_eq!(revealed.as_str(), created.secret);
+    assert_eq!(revealed.expose(), created.secret);
     assert_eq!(env.count_audit("webhook.revealed"), 1);
     let events = env.store.audit(&AuditFilter::default()).unwrap();
     let reveal = events
