@@ -1,63 +1,19 @@
 //! Integration tests of the core store: the public API against a real sled database in a
 //! fresh temporary directory per test, with an injected clock.
 
-use std::path::Path;
+mod common;
+
 use std::sync::Arc;
 
+use common::{open, Env, T0};
 use keyward_core::clock::{to_rfc3339, DAY, HOUR, MINUTE};
 use keyward_core::lifecycle::ReminderKind;
 use keyward_core::{
-    AuditFilter, AuditView, CreatedKey, CredentialKind, Disclosure, ErrorClass, FileMasterKey,
-    KeyFilter, ManualClock, Millis, NewKey, NewUser, ScopeView, Secret, SecretKind, Settings,
-    Store, StoreOptions, UserEdit, UserView,
+    AuditFilter, AuditView, CreatedKey, CredentialKind, Disclosure, ErrorClass, KeyFilter, Millis,
+    NewKey, NewUser, ScopeView, Secret, SecretKind, Settings, UserEdit, UserView,
 };
-use tempfile::TempDir;
-
-/// 14 Nov 2023, 22:13:20 UTC: every test starts here.
-const T0: Millis = 1_700_000_000_000;
-
-fn open(dir: &Path, clock: &Arc<ManualClock>) -> keyward_core::Result<Store> {
-    Store::open(
-        dir,
-        clock.clone(),
-        &FileMasterKey::new(dir.join("master.key")),
-        StoreOptions::default(),
-    )
-}
-
-/// A store in a fresh directory. Fields drop in order: the store before the directory.
-struct Env {
-    store: Store,
-    clock: Arc<ManualClock>,
-    dir: TempDir,
-}
 
 impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(ManualClock::new(T0));
-        let store = open(dir.path(), &clock).unwrap();
-        Env { store, clock, dir }
-    }
-
-    /// Closes the store (as the process would on exit) and opens it again.
-    fn reopen(self) -> Env {
-        let Env { store, clock, dir } = self;
-        drop(store);
-        // sled's flusher thread lets go of the file lock a moment after the last handle.
-        let mut tries = 0;
-        let store = loop {
-            match open(dir.path(), &clock) {
-                Err(e) if e.code() == "DATABASE_LOCKED" && tries < 100 => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                r => break r.unwrap(),
-            }
-        };
-        Env { store, clock, dir }
-    }
-
     /// Sets the clock to `T0 + offset`.
     fn at(&self, offset: Millis) {
         self.clock.set(T0 + offset);

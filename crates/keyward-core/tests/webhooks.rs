@@ -3,76 +3,26 @@
 //! an injected clock. Nothing here sends HTTP: a test plays the delivery worker by asking
 //! for due messages and recording how each attempt went.
 
+mod common;
+
 use std::path::Path;
-use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use common::{Env, T0};
 use hmac::{Hmac, Mac};
 use keyward_core::clock::{DAY, MINUTE, SECOND};
 use keyward_core::webhooks::{sign, GIVE_UP_AFTER};
 use keyward_core::{
     Attempt, AttemptResult, AuditFilter, CreatedKey, CreatedWebhook, DeliveryView, Disclosure,
-    DueMessage, FileMasterKey, ManualClock, Millis, NewKey, NewUser, NewWebhook, Store,
-    StoreOptions, UserEdit, UserView, WebhookView,
+    DueMessage, Millis, NewKey, NewUser, NewWebhook, UserEdit, UserView, WebhookView,
 };
 use serde_json::Value;
 use sha2::Sha256;
-use tempfile::TempDir;
 
-/// 14 Nov 2023, 22:13:20 UTC: every test starts here.
-const T0: Millis = 1_700_000_000_000;
 const HOOK_URL: &str = "https://hooks.example.com/keyward";
 
-fn open(dir: &Path, clock: &Arc<ManualClock>) -> keyward_core::Result<Store> {
-    Store::open(
-        dir,
-        clock.clone(),
-        &FileMasterKey::new(dir.join("master.key")),
-        StoreOptions::default(),
-    )
-}
-
-/// A store in a fresh directory. Fields drop in order: the store before the directory.
-struct Env {
-    store: Store,
-    clock: Arc<ManualClock>,
-    dir: TempDir,
-}
-
 impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(ManualClock::new(T0));
-        let store = open(dir.path(), &clock).unwrap();
-        Env { store, clock, dir }
-    }
-
-    /// Closes the store (as the process would on exit) and opens it again.
-    fn reopen(self) -> Env {
-        let Env { store, clock, dir } = self;
-        drop(store);
-        // sled's flusher thread lets go of the file lock a moment after the last handle.
-        let mut tries = 0;
-        let store = loop {
-            match open(dir.path(), &clock) {
-                Err(e) if e.code() == "DATABASE_LOCKED" && tries < 100 => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                r => break r.unwrap(),
-            }
-        };
-        Env { store, clock, dir }
-    }
-
-    /// Closes the store and hands back its directory.
-    fn close(self) -> TempDir {
-        let Env { store, dir, .. } = self;
-        drop(store);
-        dir
-    }
-
     fn admin(&self, name: &str, email: &str) -> UserView {
         self.store
             .add_user(NewUser {
