@@ -14,8 +14,8 @@ use keyward_core::lifecycle::{
 use keyward_core::users::OwnerView;
 use keyward_core::{
     AuditView, ClearReport, CreatedKey, CreatedToken, CreatedWebhook, DeletedKey, DeliveryView,
-    ExpiringSoon, KeyDetail, KeyView, LocationView, ScopeView, Settings, TokenView, UserView,
-    WebhookView,
+    ExpiringSoon, KeyDetail, KeyPage, KeySort, KeyView, LocationView, ScopeView, Settings,
+    SortColumn, SortDir, TokenView, UserView, WebhookView,
 };
 
 pub fn typescript() -> String {
@@ -27,6 +27,10 @@ pub fn typescript() -> String {
         LocationView::decl(&cfg),
         ScopeView::decl(&cfg),
         KeyView::decl(&cfg),
+        SortColumn::decl(&cfg),
+        SortDir::decl(&cfg),
+        KeySort::decl(&cfg),
+        KeyPage::decl(&cfg),
         CreatedKey::decl(&cfg),
         DeletedKey::decl(&cfg),
         KeyDetail::decl(&cfg),

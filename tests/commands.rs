@@ -138,7 +138,12 @@ impl Harness {
 }
 
 fn no_filter() -> Value {
-    json!({"query": {"owner": null, "status": null, "search": null, "scope": null}})
+    json!({
+        "query": {"owner": null, "status": null, "search": null, "scope": null},
+        "sort": {"column": "created", "dir": "desc"},
+        "offset": 0,
+        "limit": 100
+    })
 }
 
 #[test]
@@ -211,9 +216,12 @@ fn create_key_shows_it_once_and_lists_it_masked() {
     assert!(secret.starts_with("kwl_"));
     assert_eq!(created["scope"]["type"], "location");
     let list = h.ok("list_keys", no_filter());
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (list["matching"].as_u64(), list["total"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert!(!list.to_string().contains(secret));
-    assert_eq!(list[0]["masked_key"], created["masked_key"]);
+    assert_eq!(list["rows"][0]["masked_key"], created["masked_key"]);
     let detail = h.ok("get_key", json!({"id": created["id"]}));
     assert_eq!(detail["key"]["name"], "Zapier");
     assert!(detail["events"]
@@ -591,7 +599,7 @@ fn local_api_follows_the_settings_and_reports_a_taken_port() {
         status["error"].as_str().unwrap().contains("in use"),
         "{status}"
     );
-    assert!(h.ok("list_keys", no_filter()).is_array());
+    assert!(h.ok("list_keys", no_filter())["rows"].is_array());
 
     s["local_api_enabled"] = json!(false);
     h.ok("update_settings", json!({"settings": s}));
@@ -757,4 +765,43 @@ fn add_webhook_refuses_bad_input_with_a_code() {
         h.err("set_webhook_active", json!({"id": "whk_nope", "on": true}))["code"],
         "NOT_FOUND"
     );
+}
+
+#[test]
+fn list_keys_answers_one_sorted_filtered_page() {
+    let h = harness();
+    let ada = h.admin();
+    for name in ["Key 2", "key 10", "Alpha", "Zapier sync"] {
+        h.ok(
+            "create_key",
+            json!({"owner": ada, "name": name, "location": null}),
+        );
+    }
+    let mut args = no_filter();
+    args["sort"] = json!({"column": "name", "dir": "asc"});
+    args["offset"] = json!(1);
+    args["limit"] = json!(2);
+    let page = h.ok("list_keys", args.clone());
+    let names: Vec<&str> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Key 2", "key 10"]);
+    assert_eq!(
+        (page["offset"].as_u64(), page["matching"].as_u64()),
+        (Some(1), Some(4))
+    );
+
+    args["query"]["search"] = json!("SYNC");
+    args["offset"] = json!(0);
+    let page = h.ok("list_keys", args.clone());
+    assert_eq!(
+        (page["matching"].as_u64(), page["total"].as_u64()),
+        (Some(1), Some(4))
+    );
+
+    args["query"]["status"] = json!("bogus");
+    assert_eq!(h.err("list_keys", args)["code"], "INVALID_INPUT");
 }

@@ -6,7 +6,8 @@ use tauri::{AppHandle, Runtime, State};
 
 use keyward_core::keys::parse_grace;
 use keyward_core::{
-    postman, CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeyView, NewKey,
+    postman, CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeyPage, KeySort, KeyView,
+    NewKey,
 };
 
 use crate::clipboard::copy_and_clear_later;
@@ -36,17 +37,25 @@ pub struct ExportReceipt {
     pub collection_path: String,
 }
 
+/// One page of the keys list: the screen asks for the rows it shows.
 #[tauri::command]
-pub async fn list_keys(state: State<'_, AppState>, query: KeyQuery) -> Result<Vec<KeyView>> {
+pub async fn list_keys(
+    state: State<'_, AppState>,
+    query: KeyQuery,
+    sort: KeySort,
+    offset: usize,
+    limit: usize,
+) -> Result<KeyPage> {
     crate::memory::release_soon();
     state
         .run(move |s| {
-            s.list_keys(&KeyFilter {
+            let filter = KeyFilter {
                 owner: query.owner,
                 status: query.status,
                 search: query.search,
                 scope: query.scope,
-            })
+            };
+            s.key_page(&filter, sort, offset, limit)
         })
         .await
 }

@@ -475,6 +475,11 @@ impl Store {
     }
 
     pub fn list_keys(&self, filter: &KeyFilter) -> Result<Vec<KeyView>> {
+        Ok(self.list_keys_counted(filter)?.0)
+    }
+
+    /// The matching keys, and how many keys there are in all, read at the same moment.
+    pub(crate) fn list_keys_counted(&self, filter: &KeyFilter) -> Result<(Vec<KeyView>, usize)> {
         if let Some(s) = &filter.status {
             if !STATUS_FILTERS.contains(&s.as_str()) {
                 return Err(Error::invalid(format!(
@@ -484,7 +489,12 @@ impl Store {
             }
         }
         let owner = filter.owner.as_deref().map(|o| self.user(o)).transpose()?;
-        self.with_index(|ix| self.list_keys_in(ix, filter, owner.as_ref()))?
+        self.with_index(|ix| {
+            Ok((
+                self.list_keys_in(ix, filter, owner.as_ref())?,
+                ix.keys.len(),
+            ))
+        })?
     }
 
     fn list_keys_in(
@@ -495,13 +505,7 @@ impl Store {
     ) -> Result<Vec<KeyView>> {
         let ctx = self.view_context_in(ix)?;
         let needle = filter.search.as_ref().map(|s| s.trim().to_lowercase());
-        let soon = ctx
-            .settings
-            .reminder_days
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(15) as i64;
+        let soon = ctx.settings.soon_days();
         let mut out = Vec::new();
         for k in ix.keys.values() {
             if owner.is_some_and(|o| o.id != k.owner) {

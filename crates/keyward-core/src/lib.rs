@@ -8,6 +8,7 @@ pub mod error;
 pub mod ids;
 mod index;
 pub mod integrity;
+pub mod key_page;
 pub mod keys;
 pub mod lifecycle;
 pub mod locations;
@@ -26,6 +27,7 @@ pub mod webhooks;
 pub use audit::{AuditFilter, AuditView};
 pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use error::{Error, ErrorClass, Result};
+pub use key_page::{KeyPage, KeySort, SortColumn, SortDir};
 pub use keys::{
     CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeyView, NewKey, ScopeView,
 };

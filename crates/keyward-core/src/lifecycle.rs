@@ -663,13 +663,7 @@ impl Store {
 
     fn expiring_soon_in(&self, ix: &crate::index::Index) -> Result<ExpiringSoon> {
         let ctx = self.view_context_in(ix)?;
-        let key_window = ctx
-            .settings
-            .reminder_days
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(15) as i64;
+        let key_window = ctx.settings.soon_days();
         let token_window = ctx
             .settings
             .token_reminder_days

@@ -58,6 +58,11 @@ pub const SETTING_NAMES: &[&str] = &[
 ];
 
 impl Settings {
+    /// How many days ahead a coming deletion counts as "soon": the earliest reminder.
+    pub fn soon_days(&self) -> i64 {
+        self.reminder_days.iter().copied().max().unwrap_or(15) as i64
+    }
+
     pub fn validate(&self) -> Result<()> {
         if !(1..=3650).contains(&self.inactivity_days) {
             return Err(Error::invalid("inactivity_days must be between 1 and 3650"));

@@ -29,6 +29,22 @@ deletion_scheduled: boolean, in_use: boolean, live_tokens: number,
  */
 grace_until: string | null, };
 
+export type SortColumn = "name" | "owner" | "scope" | "status" | "created" | "last_used" | "live_tokens";
+
+export type SortDir = "asc" | "desc";
+
+export type KeySort = { column: SortColumn, dir: SortDir, };
+
+export type KeyPage = { 
+/**
+ * Keys matching the filter.
+ */
+matching: number, 
+/**
+ * Keys in the list, filter aside.
+ */
+total: number, offset: number, rows: Array<KeyView>, };
+
 export type CreatedKey = { key: string, id: string, name: string, masked_key: string, owner: OwnerView, scope: ScopeView, status: "active" | "disabled" | "revoked" | "owner_deactivated" | "access_off", created_at: string, last_used_at: string | null, 
 /**
  * When inactivity deletion is due (moved later if a reminder came late).

@@ -1,0 +1,202 @@
+//! One page of the keys list, filtered and sorted here, so a screen of 10,000 keys asks
+//! for the rows it shows and not for the whole list.
+
+use std::cmp::Ordering;
+
+use serde::{Deserialize, Serialize};
+
+use crate::keys::{KeyFilter, KeyView, ScopeView};
+use crate::{Result, Store};
+
+/// The column a keys list is sorted by.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortColumn {
+    Name,
+    Owner,
+    Scope,
+    /// By the status badge: Access off, Active, then keys due for deletion soonest
+    /// first, Disabled, Owner deactivated, Revoked.
+    Status,
+    #[default]
+    Created,
+    LastUsed,
+    LiveTokens,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortDir {
+    Asc,
+    #[default]
+    Desc,
+}
+
+/// The order of a keys list; the key id breaks ties, so the order is total and stable.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySort {
+    pub column: SortColumn,
+    pub dir: SortDir,
+}
+
+/// Rows `offset..offset + rows.len()` of the keys matching a filter, in a sort order.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct KeyPage {
+    /// Keys matching the filter.
+    pub matching: usize,
+    /// Keys in the list, filter aside.
+    pub total: usize,
+    pub offset: usize,
+    pub rows: Vec<KeyView>,
+}
+
+/// The most rows one page holds.
+pub const PAGE_MAX: usize = 1000;
+
+impl Store {
+    /// A page of the keys list. `limit` is capped at [`PAGE_MAX`]; an offset past the end
+    /// gives no rows (the list may have shrunk since the screen asked).
+    pub fn key_page(
+        &self,
+        filter: &KeyFilter,
+        sort: KeySort,
+        offset: usize,
+        limit: usize,
+    ) -> Result<KeyPage> {
+        let (mut views, total) = self.list_keys_counted(filter)?;
+        let soon = self.settings()?.soon_days();
+        sort_views(&mut views, sort, soon);
+        let matching = views.len();
+        let start = offset.min(matching);
+        let end = start.saturating_add(limit.min(PAGE_MAX)).min(matching);
+        Ok(KeyPage {
+            matching,
+            total,
+            offset: start,
+            rows: views.drain(start..end).collect(),
+        })
+    }
+}
+
+/// Sorts views in place; `soon` is the window in days in which a deletion shows on the
+/// status badge.
+pub fn sort_views(views: &mut [KeyView], sort: KeySort, soon: i64) {
+    let by = |a: &KeyView, b: &KeyView| -> Ordering {
+        match sort.column {
+            SortColumn::Name => natural_cmp(&a.name, &b.name),
+            SortColumn::Owner => natural_cmp(&a.owner.name, &b.owner.name),
+            SortColumn::Scope => natural_cmp(scope_label(&a.scope), scope_label(&b.scope)),
+            SortColumn::Status => status_rank(a, soon).cmp(&status_rank(b, soon)),
+            SortColumn::Created => a.created_at.cmp(&b.created_at),
+            SortColumn::LastUsed => a.last_used_at.cmp(&b.last_used_at),
+            SortColumn::LiveTokens => a.live_tokens.cmp(&b.live_tokens),
+        }
+        .then_with(|| a.id.cmp(&b.id))
+    };
+    match sort.dir {
+        SortDir::Asc => views.sort_by(by),
+        SortDir::Desc => views.sort_by(|a, b| by(b, a)),
+    }
+}
+
+fn scope_label(scope: &ScopeView) -> &str {
+    match scope {
+        ScopeView::Agency => "Agency",
+        ScopeView::Location { location_id, name } => name.as_deref().unwrap_or(location_id),
+    }
+}
+
+/// Whether the badge shows the coming deletion rather than the status: it outranks
+/// every status but Revoked.
+pub fn deletion_near(v: &KeyView, soon: i64) -> bool {
+    v.status != "revoked"
+        && v.deletes_in_days
+            .is_some_and(|d| v.deletion_scheduled || d <= soon)
+}
+
+fn status_rank(v: &KeyView, soon: i64) -> (u8, i64) {
+    if deletion_near(v, soon) {
+        return (2, v.deletes_in_days.unwrap_or(0));
+    }
+    let group = match v.status {
+        "access_off" => 0,
+        "active" => 1,
+        "disabled" => 3,
+        "owner_deactivated" => 4,
+        _ => 5,
+    };
+    (group, 0)
+}
+
+/// Case-insensitive order in which digit runs compare as numbers: "Key 2" < "Key 10".
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.chars().peekable(), b.chars().peekable());
+    loop {
+        match (a.peek().copied(), b.peek().copied()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let na = digits(&mut a);
+                let nb = digits(&mut b);
+                let ord = na.len().cmp(&nb.len()).then_with(|| na.cmp(&nb));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            (Some(x), Some(y)) => {
+                let ord = x.to_lowercase().cmp(y.to_lowercase());
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+                a.next();
+                b.next();
+            }
+        }
+    }
+}
+
+/// A run of digits without its leading zeros.
+fn digits(it: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
+    let mut s = String::new();
+    while let Some(c) = it.peek().copied().filter(char::is_ascii_digit) {
+        if !(s.is_empty() && c == '0') {
+            s.push(c);
+        }
+        it.next();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_order_compares_numbers_as_numbers_and_ignores_case() {
+        let mut names = vec![
+            "key 10", "Key 2", "alpha", "Key 1", "key 02b", "Beta", "key",
+        ];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            vec!["alpha", "Beta", "key", "Key 1", "Key 2", "key 02b", "key 10"]
+        );
+        assert_eq!(natural_cmp("Zapier", "zapier"), Ordering::Equal);
+        assert_eq!(natural_cmp("a007", "a7"), Ordering::Equal);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn natural_order_is_a_total_order(a in "[a-cA-C0-9 ]{0,6}", b in "[a-cA-C0-9 ]{0,6}", c in "[a-cA-C0-9 ]{0,6}") {
+            proptest::prop_assert_eq!(natural_cmp(&a, &b), natural_cmp(&b, &a).reverse());
+            if natural_cmp(&a, &b) != Ordering::Greater && natural_cmp(&b, &c) != Ordering::Greater {
+                proptest::prop_assert_ne!(natural_cmp(&a, &c), Ordering::Greater);
+            }
+        }
+    }
+}
