@@ -4,6 +4,7 @@ import { flushSync, mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import App from "./App.svelte";
 import { installBrowserShims, settle } from "./lib/test-setup";
+import { pageOf } from "./lib/fixtures";
 import { app } from "./lib/state.svelte";
 
 beforeAll(installBrowserShims);
@@ -50,11 +51,12 @@ describe("the shell", () => {
   });
 
   test("the sidebar switches screens; Preferences shows the key-file notice", async () => {
-    mockIPC((cmd) => {
+    mockIPC((cmd, args) => {
       switch (cmd) {
         case "app_status":
           return status(null);
         case "list_keys":
+          return pageOf([], args);
         case "list_users":
         case "list_locations":
         case "list_audit":

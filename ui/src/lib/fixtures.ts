@@ -1,5 +1,5 @@
 // Test data shaped like the Rust views.
-import type { DeliveryView, KeyView, UserView, WebhookView } from "./ipc";
+import type { DeliveryView, KeyPage, KeyView, UserView, WebhookView } from "./ipc";
 
 export const NOW = Date.parse("2025-08-20T12:00:00Z");
 
@@ -73,4 +73,11 @@ export function makeDelivery(over: Partial<DeliveryView> = {}): DeliveryView {
     next_retry_at: null,
     ...over,
   };
+}
+
+/** Rust's answer to list_keys for `keys` (in the order Rust would sort them): the page asked for. */
+export function pageOf(keys: KeyView[], args: unknown, total = keys.length): KeyPage {
+  const { offset = 0, limit = 100 } = (args ?? {}) as { offset?: number; limit?: number };
+  const start = Math.min(offset, keys.length);
+  return { matching: keys.length, total, offset: start, rows: keys.slice(start, start + limit) };
 }

@@ -52,13 +52,29 @@ const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][]
     "listKeys (default query)",
     () => ipc.listKeys(),
     "list_keys",
-    { query: { owner: null, status: null, search: null, scope: null } },
+    {
+      query: { owner: null, status: null, search: null, scope: null },
+      sort: { column: "created", dir: "desc" },
+      offset: 0,
+      limit: 100,
+    },
   ],
   [
-    "listKeys (query)",
-    () => ipc.listKeys({ owner: "usr_1", status: "in_use", search: "zap", scope: "agency" }),
+    "listKeys (query, sort, page)",
+    () =>
+      ipc.listKeys(
+        { owner: "usr_1", status: "in_use", search: "zap", scope: "agency" },
+        { column: "name", dir: "asc" },
+        200,
+        300,
+      ),
     "list_keys",
-    { query: { owner: "usr_1", status: "in_use", search: "zap", scope: "agency" } },
+    {
+      query: { owner: "usr_1", status: "in_use", search: "zap", scope: "agency" },
+      sort: { column: "name", dir: "asc" },
+      offset: 200,
+      limit: 300,
+    },
   ],
   ["getKey", () => ipc.getKey("key_1"), "get_key", { id: "key_1" }],
   [

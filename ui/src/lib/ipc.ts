@@ -17,7 +17,9 @@ import type {
   ExportReceipt,
   IpcError,
   KeyDetail,
+  KeyPage,
   KeyQuery,
+  KeySort,
   KeyView,
   LifecycleReport,
   LocationView,
@@ -30,6 +32,11 @@ import type {
 } from "./bindings";
 
 export type * from "./bindings";
+
+/** No filter: every key. */
+export const ALL_KEYS: KeyQuery = { owner: null, status: null, search: null, scope: null };
+/** The keys list's default order. */
+export const NEWEST_FIRST: KeySort = { column: "created", dir: "desc" };
 
 /** Grace periods offered when regenerating a key. */
 export type Grace = "0" | "1h" | "24h" | "7d";
@@ -66,8 +73,9 @@ export const ipc = {
   addLocation: (name: string) => call<LocationView>("add_location", { name }),
   renameLocation: (id: string, name: string) => call<LocationView>("rename_location", { id, name }),
 
-  listKeys: (query: KeyQuery = { owner: null, status: null, search: null, scope: null }) =>
-    call<KeyView[]>("list_keys", { query }),
+  /** Rows `offset..offset + limit` of the keys matching `query`, sorted by `sort`. */
+  listKeys: (query: KeyQuery = ALL_KEYS, sort: KeySort = NEWEST_FIRST, offset = 0, limit = 100) =>
+    call<KeyPage>("list_keys", { query, sort, offset, limit }),
   getKey: (id: string) => call<KeyDetail>("get_key", { id }),
   createKey: (owner: string, name: string, location: string | null) =>
     call<CreatedKey>("create_key", { owner, name, location }),

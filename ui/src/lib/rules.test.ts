@@ -4,15 +4,12 @@ import {
   copiedText,
   deleteConfirmation,
   deleteWarning,
-  filterKeys,
   formToSettings,
-  NO_FILTERS,
   ownerEligibility,
   parseDayList,
   regenImpact,
   settingsFieldOf,
   settingsToForm,
-  sortKeys,
   statusBadge,
   timeAgo,
   validateCreate,
@@ -166,50 +163,6 @@ describe("virtual list window", () => {
     expect(virtualWindow(10_000_000, 600, 50, 10_000, 5)).toEqual({ start: 9_983, end: 10_000, total: 500_000 });
     expect(virtualWindow(0, 600, 50, 3, 5)).toEqual({ start: 0, end: 3, total: 150 });
     expect(virtualWindow(0, 600, 50, 0)).toEqual({ start: 0, end: 0, total: 0 });
-  });
-});
-
-describe("filters and sort", () => {
-  const keys = [
-    makeKey({ id: "key_1", name: "Zapier – weekly volunteer export", created_at: "2025-01-01T00:00:00Z" }),
-    makeKey({
-      id: "key_2",
-      name: "Marketing Automation",
-      scope: { type: "location", location_id: "loc_1", name: "Downtown" },
-      in_use: true,
-      live_tokens: 3,
-      created_at: "2025-02-01T00:00:00Z",
-    }),
-    makeKey({
-      id: "key_3",
-      name: "Old sync",
-      owner: { id: "usr_2", name: "Bob", email: "bob@example.org" },
-      status: "disabled",
-      deletes_in_days: 6,
-      created_at: "2025-03-01T00:00:00Z",
-    }),
-  ];
-  const ids = (ks: { id: string }[]) => ks.map((k) => k.id);
-
-  test("search covers name, owner and location", () => {
-    expect(ids(filterKeys(keys, { ...NO_FILTERS, search: "zapier" }))).toEqual(["key_1"]);
-    expect(ids(filterKeys(keys, { ...NO_FILTERS, search: "bob@" }))).toEqual(["key_3"]);
-    expect(ids(filterKeys(keys, { ...NO_FILTERS, search: "downtown" }))).toEqual(["key_2"]);
-  });
-
-  test("owner, scope and status", () => {
-    expect(ids(filterKeys(keys, { ...NO_FILTERS, owner: "usr_2" }))).toEqual(["key_3"]);
-    expect(ids(filterKeys(keys, { ...NO_FILTERS, scope: "agency" }))).toEqual(["key_1", "key_3"]);
-    expect(ids(filterKeys(keys, { ...NO_FILTERS, scope: "loc_1" }))).toEqual(["key_2"]);
-    expect(ids(filterKeys(keys, { ...NO_FILTERS, status: "disabled" }))).toEqual(["key_3"]);
-    expect(ids(filterKeys(keys, { ...NO_FILTERS, status: "expiring" }))).toEqual(["key_3"]);
-    expect(ids(filterKeys(keys, { ...NO_FILTERS, status: "in_use" }))).toEqual(["key_2"]);
-  });
-
-  test("sorting", () => {
-    expect(ids(sortKeys(keys, { column: "created", dir: "desc" }))).toEqual(["key_3", "key_2", "key_1"]);
-    expect(ids(sortKeys(keys, { column: "name", dir: "asc" }))).toEqual(["key_2", "key_3", "key_1"]);
-    expect(ids(sortKeys(keys, { column: "live_tokens", dir: "desc" }))[0]).toBe("key_2");
   });
 });
 

@@ -1,6 +1,6 @@
 // The UI's rules as pure functions: what a dialog allows, what a badge says, which rows
 // the virtual list renders. Components only wire these to the DOM, so they are tested here.
-import type { Grace, KeyView, ScopeView, Settings, UserView, CopyReceipt } from "./ipc";
+import type { Grace, KeySort, KeyView, ScopeView, Settings, UserView, CopyReceipt } from "./ipc";
 
 /** Keys due for deletion within this many days show "Deletes in N days". */
 export const SOON_DAYS = 15;
@@ -130,10 +130,6 @@ export function scopeLabel(scope: ScopeView): string {
   return scope.name ?? scope.location_id;
 }
 
-export function scopeValue(scope: ScopeView): string {
-  return scope.type === "agency" ? "agency" : scope.location_id;
-}
-
 // ---------------------------------------------------------------------------- copy
 
 export function copiedText(receipt: CopyReceipt, what = "Copied"): string {
@@ -244,72 +240,12 @@ export type KeyFilters = {
 
 export const NO_FILTERS: KeyFilters = { search: "", owner: "", scope: "", status: "" };
 
-// Lower-cased search text per key, built once per loaded list (views are replaced, not
-// mutated, so a WeakMap keyed by the view stays correct).
-const haystacks = new WeakMap<KeyView, string>();
-function haystack(k: KeyView): string {
-  let h = haystacks.get(k);
-  if (h === undefined) {
-    h = `${k.name} ${k.id} ${k.masked_key} ${k.owner.name} ${k.owner.email} ${scopeLabel(k.scope)}`.toLowerCase();
-    haystacks.set(k, h);
-  }
-  return h;
-}
-
-/** The same filters as the core's list_keys, applied to the loaded list. */
-export function filterKeys(keys: KeyView[], f: KeyFilters, soonDays = SOON_DAYS): KeyView[] {
-  const needle = f.search.trim().toLowerCase();
-  if (!needle && !f.owner && !f.scope && !f.status) return keys;
-  return keys.filter((k) => {
-    if (f.owner && k.owner.id !== f.owner) return false;
-    if (f.scope && scopeValue(k.scope) !== f.scope) return false;
-    if (f.status) {
-      if (f.status === "expiring") {
-        if (k.status === "revoked" || k.deletes_in_days === null || k.deletes_in_days > soonDays) return false;
-      } else if (f.status === "in_use") {
-        if (!k.in_use) return false;
-      } else if (k.status !== f.status) return false;
-    }
-    if (needle && !haystack(k).includes(needle)) return false;
-    return true;
-  });
-}
-
 export type RowAction = "copy" | "curl" | "postman" | "token" | "regenerate" | "toggle" | "keep" | "delete";
 
-export type SortColumn = "name" | "owner" | "scope" | "status" | "created" | "last_used" | "live_tokens";
-export type Sort = { column: SortColumn; dir: "asc" | "desc" };
+export type { SortColumn } from "./bindings";
+/** The keys list's order; Rust sorts (the key id breaks ties). */
+export type Sort = KeySort;
 export const DEFAULT_SORT: Sort = { column: "created", dir: "desc" };
-
-const collator = new Intl.Collator("en", { sensitivity: "base", numeric: true });
-
-export function sortKeys(keys: KeyView[], sort: Sort): KeyView[] {
-  const sign = sort.dir === "asc" ? 1 : -1;
-  const by = (a: KeyView, b: KeyView): number => {
-    switch (sort.column) {
-      case "name":
-        return collator.compare(a.name, b.name);
-      case "owner":
-        return collator.compare(a.owner.name, b.owner.name);
-      case "scope":
-        return collator.compare(scopeLabel(a.scope), scopeLabel(b.scope));
-      case "status":
-        return collator.compare(statusBadge(a).text, statusBadge(b).text);
-      case "created":
-        return cmp(a.created_at, b.created_at);
-      case "last_used":
-        return cmp(a.last_used_at ?? "", b.last_used_at ?? "");
-      case "live_tokens":
-        return a.live_tokens - b.live_tokens;
-    }
-  };
-  // Ids are sortable and unique: a stable tie-break.
-  return [...keys].sort((a, b) => sign * (by(a, b) || cmp(a.id, b.id)));
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 export type VirtualWindow = {
   /** First row to render. */

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { flushSync, mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import KeysPage from "./KeysPage.svelte";
-import { makeKey, makeUser } from "../lib/fixtures";
+import { makeKey, makeUser, pageOf } from "../lib/fixtures";
 import { installBrowserShims, settle } from "../lib/test-setup";
 import type { KeyView } from "../lib/ipc";
 
@@ -32,8 +32,12 @@ function mockBackend(keys: KeyView[], calls: { cmd: string; args: unknown }[] = 
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
     switch (cmd) {
-      case "list_keys":
-        return keys;
+      case "list_keys": {
+        // Rust filters and sorts; here a search matches names, enough for these tests.
+        const search = (args as { query: { search: string | null } }).query.search?.toLowerCase();
+        const matching = search ? keys.filter((k) => k.name.toLowerCase().includes(search)) : keys;
+        return pageOf(matching, args, keys.length);
+      }
       case "expiring_soon":
         return { keys: [], tokens: [], urgent: 0 };
       case "list_users":
@@ -77,8 +81,9 @@ describe("keys page", () => {
     expect(one("expiring-soon").textContent).toContain("Nothing expiring soon");
   });
 
-  test("search filters the loaded list", async () => {
-    mockBackend(many(300));
+  test("search asks Rust for the matching keys and shows the count", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockBackend(many(300), calls);
     component = mount(KeysPage, { target: document.body });
     flushSync();
     await settle();
@@ -86,7 +91,77 @@ describe("keys page", () => {
     search.value = "Key 42";
     search.dispatchEvent(new Event("input", { bubbles: true }));
     flushSync();
+    await settle();
+    flushSync();
     expect([...all("key-row")].map((r) => r.dataset.keyName)).toEqual(["Key 42"]);
+    const last = calls.filter((c) => c.cmd === "list_keys").at(-1)!.args as { query: { search: string } };
+    expect(last.query.search).toBe("Key 42");
+    expect(document.querySelector(".count")!.textContent!.trim()).toBe("1 of 300 keys");
+  });
+
+  test("scrolling far asks for the rows there; rows not yet answered show as loading", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    let answer: (() => void) | null = null;
+    const keys = many(10_000);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "list_keys") {
+        const page = pageOf(keys, args);
+        if ((args as { offset: number }).offset === 0) return page;
+        return new Promise((resolve) => (answer = () => resolve(page)));
+      }
+      if (cmd === "expiring_soon") return { keys: [], tokens: [], urgent: 0 };
+      if (cmd === "get_settings") return { reminder_days: [15, 7, 1] };
+      return [];
+    });
+    component = mount(KeysPage, { target: document.body });
+    flushSync();
+    await settle();
+    flushSync();
+    expect(document.querySelector(".count")!.textContent!.trim()).toBe("10,000 keys");
+    const first = calls.filter((c) => c.cmd === "list_keys");
+    expect(first).toHaveLength(1);
+    expect(first[0].args).toMatchObject({ offset: 0, limit: 300, sort: { column: "created", dir: "desc" } });
+
+    const scroller = document.querySelector<HTMLDivElement>(".table-scroll")!;
+    scroller.scrollTop = 5000 * 52;
+    scroller.dispatchEvent(new Event("scroll"));
+    flushSync();
+    await settle();
+    expect(all("key-row")).toHaveLength(0);
+    expect(all("key-row-loading").length).toBeGreaterThan(0);
+    const far = calls.filter((c) => c.cmd === "list_keys").at(-1)!.args as { offset: number; limit: number };
+    expect(far.offset).toBeLessThanOrEqual(4990);
+    expect(far.offset + far.limit).toBeGreaterThan(5010);
+
+    answer!();
+    await settle();
+    flushSync();
+    expect(all("key-row-loading")).toHaveLength(0);
+    expect(all("key-row")[0].dataset.keyName).toMatch(/^Key 50\d\d$/);
+  });
+
+  test("sorting by a column asks Rust for that order from the top", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockBackend(many(50), calls);
+    component = mount(KeysPage, { target: document.body });
+    flushSync();
+    await settle();
+    const nameHeader = [...document.querySelectorAll<HTMLButtonElement>("button.sort")].find((b) =>
+      b.textContent!.includes("Name"),
+    )!;
+    nameHeader.click();
+    flushSync();
+    await settle();
+    expect(calls.filter((c) => c.cmd === "list_keys").at(-1)!.args).toMatchObject({
+      sort: { column: "name", dir: "asc" },
+      offset: 0,
+    });
+    nameHeader.click();
+    flushSync();
+    await settle();
+    expect(calls.filter((c) => c.cmd === "list_keys").at(-1)!.args).toMatchObject({ sort: { column: "name", dir: "desc" } });
+    expect(nameHeader.closest("[role=columnheader]")!.getAttribute("aria-sort")).toBe("descending");
   });
 
   test("row actions appear after clicking the menu toggle", async () => {

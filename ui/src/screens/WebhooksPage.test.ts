@@ -3,7 +3,7 @@ import { flushSync, mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import WebhooksPage from "./WebhooksPage.svelte";
 import App from "../App.svelte";
-import { makeDelivery, makeUser, makeWebhook } from "../lib/fixtures";
+import { makeDelivery, makeUser, makeWebhook, pageOf } from "../lib/fixtures";
 import { installBrowserShims, settle } from "../lib/test-setup";
 import { app, toasts } from "../lib/state.svelte";
 import type { NewWebhookInput, WebhookView } from "../lib/ipc";
@@ -395,8 +395,9 @@ describe("navigation", () => {
           return { keys: [], tokens: [], urgent: 0 };
         case "list_webhooks":
           return [makeWebhook()];
-        case "list_users":
         case "list_keys":
+          return pageOf([], {});
+        case "list_users":
         case "list_locations":
           return [];
         default:
