@@ -9,6 +9,7 @@ pub mod local_api;
 pub mod memory;
 pub mod notify;
 pub mod scheduler;
+pub mod startup;
 pub mod state;
 pub mod tray;
 
@@ -22,6 +23,7 @@ use crate::notify::DesktopNotifier;
 use crate::state::{lock, AppState};
 
 pub fn run() {
+    startup::init();
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             show_main_window(app);

@@ -15,6 +15,7 @@ use tauri::Runtime;
 pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         settings::app_status,
+        settings::key_list_shown,
         users::list_users,
         users::add_user,
         users::edit_user,

@@ -1,6 +1,7 @@
 // The app's IPC commands, shared by build.rs (permissions) and the invoke handler test.
 pub const ALL: &[&str] = &[
     "app_status",
+    "key_list_shown",
     "list_users",
     "add_user",
     "edit_user",

@@ -79,3 +79,9 @@ fn sync_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) {
         log::warn!("launch at login not changed: {e}");
     }
 }
+
+/// The UI painted the first rows of the key list: logged once with the time since start.
+#[tauri::command]
+pub fn key_list_shown() {
+    crate::startup::key_list_shown();
+}

@@ -39,6 +39,7 @@ const settings: Settings = {
 
 const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][] = [
   ["appStatus", () => ipc.appStatus(), "app_status", {}],
+  ["keyListShown", () => ipc.keyListShown(), "key_list_shown", {}],
   ["listUsers", () => ipc.listUsers(), "list_users", {}],
   ["addUser", () => ipc.addUser("Ada", "ada@example.org", true), "add_user", { name: "Ada", email: "ada@example.org", admin: true }],
   ["editUser", () => ipc.editUser("usr_1", null, "a@b.org"), "edit_user", { id: "usr_1", name: null, email: "a@b.org" }],

@@ -60,6 +60,8 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 export const ipc = {
   appStatus: () => call<AppStatus>("app_status"),
 
+  /** The first rows of the key list are on screen (logged with the time since start). */
+  keyListShown: () => call<null>("key_list_shown"),
   listUsers: () => call<UserView[]>("list_users"),
   addUser: (name: string, email: string, admin: boolean) =>
     call<UserView>("add_user", { name, email, admin }),
