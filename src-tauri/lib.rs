@@ -8,6 +8,7 @@ pub mod error;
 pub mod local_api;
 pub mod memory;
 pub mod notify;
+pub mod rendering;
 pub mod scheduler;
 pub mod startup;
 pub mod state;
@@ -23,6 +24,7 @@ use crate::notify::DesktopNotifier;
 use crate::state::{lock, AppState};
 
 pub fn run() {
+    rendering::prefer_shared_memory_rendering();
     startup::init();
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
