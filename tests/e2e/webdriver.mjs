@@ -233,6 +233,12 @@ export class Session {
 
   /** A PNG of the window, written to `file`; returns the bytes. */
   async screenshot(file) {
+    // WebKit takes the picture after the page's next frame. The app draws without GPU
+    // compositing, where a page at rest draws no frames: invalidate a few paints
+    // (nothing visible changes) while the request waits.
+    await this.execute(
+      "let n = 0; const t = setInterval(() => { document.documentElement.style.outline = n % 2 ? '' : '1px solid transparent'; if (++n > 40) { clearInterval(t); document.documentElement.style.outline = ''; } }, 50); return true;",
+    );
     const b64 = await request("GET", `${this.path}/screenshot`);
     const bytes = Buffer.from(b64, "base64");
     if (file) {
