@@ -44,7 +44,11 @@ fn first_render_node() -> Option<String> {
         .ok()?
         .filter_map(|e| e.ok())
         .map(|e| e.path().display().to_string())
-        .filter(|p| p.rsplit('/').next().is_some_and(|n| n.starts_with("renderD")))
+        .filter(|p| {
+            p.rsplit('/')
+                .next()
+                .is_some_and(|n| n.starts_with("renderD"))
+        })
         .collect();
     nodes.sort();
     nodes.into_iter().next()
@@ -57,7 +61,10 @@ mod tests {
     #[test]
     fn a_render_node_is_passed_on_and_its_absence_said() {
         let with = settings(Some("/dev/dri/renderD128".into()));
-        assert!(with.contains(&("WEBKIT_WEB_RENDER_DEVICE_FILE", "/dev/dri/renderD128".into())));
+        assert!(with.contains(&(
+            "WEBKIT_WEB_RENDER_DEVICE_FILE",
+            "/dev/dri/renderD128".into()
+        )));
         let without = settings(None);
         assert!(without.contains(&("WEBKIT_WEB_RENDER_DEVICE_FILE", NO_RENDER_NODE.into())));
         assert!(without.contains(&("GDK_GL", "disable".into())));
