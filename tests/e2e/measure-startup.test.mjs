@@ -71,6 +71,23 @@ test("cold start to an interactive key list, and main-process memory", { skip: !
     };
     console.log(`# measure: ${JSON.stringify(report)}`);
     assert.ok(rowsInDom < 100, "the list is virtualized");
+
+    // Far down the list, the rows there arrive from Rust and replace the loading rows.
+    const target = await session.execute(
+      "const s = document.querySelector('.table-scroll'); s.scrollTop = s.scrollHeight / 2; s.dispatchEvent(new Event('scroll')); return Math.floor(s.scrollTop / 52);",
+    );
+    const askedAt = Date.now();
+    await waitUntil(
+      async () => {
+        const rows = await session.findAll(tid("key-row"));
+        const loading = await session.findAll(tid("key-row-loading"));
+        if (rows.length === 0 || loading.length > 0) return false;
+        const index = Number(await rows[0].attribute("aria-rowindex"));
+        return Math.abs(index - target) < 60;
+      },
+      { timeoutMs: 10_000, intervalMs: 20, message: "the rows in the middle of the list" },
+    );
+    console.log(`# measure: rows around row ${target} shown ${Date.now() - askedAt} ms after the scroll`);
   } finally {
     await session.close();
   }
