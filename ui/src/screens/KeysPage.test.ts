@@ -141,6 +141,30 @@ describe("keys page", () => {
     expect(all("key-row")[0].dataset.keyName).toMatch(/^Key 50\d\d$/);
   });
 
+  test("a new search far down the list starts at the top and asks only for the top", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockBackend(many(10_000), calls);
+    component = mount(KeysPage, { target: document.body });
+    flushSync();
+    await settle();
+    const scroller = document.querySelector<HTMLDivElement>(".table-scroll")!;
+    scroller.scrollTop = 5000 * 52;
+    scroller.dispatchEvent(new Event("scroll"));
+    flushSync();
+    await settle();
+    const before = calls.length;
+    const search = one<HTMLInputElement>("key-search");
+    search.value = "Key 1";
+    search.dispatchEvent(new Event("input", { bubbles: true }));
+    flushSync();
+    await settle();
+    flushSync();
+    const asked = calls.slice(before).filter((c) => c.cmd === "list_keys");
+    expect(asked.map((c) => (c.args as { offset: number }).offset)).toEqual([0]);
+    expect(scroller.scrollTop).toBe(0);
+    expect(all("key-row")[0].dataset.keyName).toBe("Key 10000");
+  });
+
   test("sorting by a column asks Rust for that order from the top", async () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockBackend(many(50), calls);
