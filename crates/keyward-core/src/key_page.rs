@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
-use crate::keys::{KeyFilter, KeyView, ScopeView};
+use crate::keys::{KeyFilter, KeyStatus, KeyView, RowFacts, ViewContext};
 use crate::{Result, Store};
 
 /// The column a keys list is sorted by.
@@ -59,7 +59,8 @@ pub const PAGE_MAX: usize = 1000;
 
 impl Store {
     /// A page of the keys list. `limit` is capped at [`PAGE_MAX`]; an offset past the end
-    /// gives no rows (the list may have shrunk since the screen asked).
+    /// gives no rows (the list may have shrunk since the screen asked). Only the rows of
+    /// the page become views: filtering and sorting read the keys' facts.
     pub fn key_page(
         &self,
         filter: &KeyFilter,
@@ -67,67 +68,61 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<KeyPage> {
-        let (mut views, total) = self.list_keys_counted(filter)?;
-        let soon = self.settings()?.soon_days();
-        sort_views(&mut views, sort, soon);
-        let matching = views.len();
-        let start = offset.min(matching);
-        let end = start.saturating_add(limit.min(PAGE_MAX)).min(matching);
-        Ok(KeyPage {
-            matching,
-            total,
-            offset: start,
-            rows: views.drain(start..end).collect(),
+        self.with_key_rows(filter, |ctx, mut rows, total| {
+            sort_rows(&mut rows, ctx, sort);
+            let matching = rows.len();
+            let start = offset.min(matching);
+            let end = start.saturating_add(limit.min(PAGE_MAX)).min(matching);
+            KeyPage {
+                matching,
+                total,
+                offset: start,
+                rows: rows[start..end].iter().map(|f| ctx.view_of(f)).collect(),
+            }
         })
     }
 }
 
-/// Sorts views in place; `soon` is the window in days in which a deletion shows on the
-/// status badge.
-pub fn sort_views(views: &mut [KeyView], sort: KeySort, soon: i64) {
-    let by = |a: &KeyView, b: &KeyView| -> Ordering {
+fn sort_rows(rows: &mut [RowFacts<'_>], ctx: &ViewContext, sort: KeySort) {
+    let soon = ctx.settings.soon_days();
+    let by = |a: &RowFacts<'_>, b: &RowFacts<'_>| -> Ordering {
         match sort.column {
-            SortColumn::Name => natural_cmp(&a.name, &b.name),
-            SortColumn::Owner => natural_cmp(&a.owner.name, &b.owner.name),
-            SortColumn::Scope => natural_cmp(scope_label(&a.scope), scope_label(&b.scope)),
+            SortColumn::Name => natural_cmp(&a.key.name, &b.key.name),
+            SortColumn::Owner => natural_cmp(owner_name(a), owner_name(b)),
+            SortColumn::Scope => natural_cmp(a.scope_label(ctx), b.scope_label(ctx)),
             SortColumn::Status => status_rank(a, soon).cmp(&status_rank(b, soon)),
-            SortColumn::Created => a.created_at.cmp(&b.created_at),
-            SortColumn::LastUsed => a.last_used_at.cmp(&b.last_used_at),
+            SortColumn::Created => a.key.created_at.cmp(&b.key.created_at),
+            SortColumn::LastUsed => a.last_used.cmp(&b.last_used),
             SortColumn::LiveTokens => a.live_tokens.cmp(&b.live_tokens),
         }
-        .then_with(|| a.id.cmp(&b.id))
+        .then_with(|| a.key.id.cmp(&b.key.id))
     };
     match sort.dir {
-        SortDir::Asc => views.sort_by(by),
-        SortDir::Desc => views.sort_by(|a, b| by(b, a)),
+        SortDir::Asc => rows.sort_by(by),
+        SortDir::Desc => rows.sort_by(|a, b| by(b, a)),
     }
 }
 
-fn scope_label(scope: &ScopeView) -> &str {
-    match scope {
-        ScopeView::Agency => "Agency",
-        ScopeView::Location { location_id, name } => name.as_deref().unwrap_or(location_id),
-    }
+fn owner_name<'a>(f: &RowFacts<'a>) -> &'a str {
+    f.owner.map_or("", |o| o.name.as_str())
 }
 
-/// Whether the badge shows the coming deletion rather than the status: it outranks
-/// every status but Revoked.
-pub fn deletion_near(v: &KeyView, soon: i64) -> bool {
-    v.status != "revoked"
-        && v.deletes_in_days
-            .is_some_and(|d| v.deletion_scheduled || d <= soon)
-}
-
-fn status_rank(v: &KeyView, soon: i64) -> (u8, i64) {
-    if deletion_near(v, soon) {
-        return (2, v.deletes_in_days.unwrap_or(0));
+/// The status badge's order: a coming deletion outranks every status but Revoked, as on
+/// the badge; keys due soonest first among them.
+fn status_rank(f: &RowFacts<'_>, soon: i64) -> (u8, i64) {
+    if f.status != KeyStatus::Revoked {
+        if let Some(days) = f.deletes_in_days {
+            if f.deletion_scheduled || days <= soon {
+                return (2, days);
+            }
+        }
     }
-    let group = match v.status {
-        "access_off" => 0,
-        "active" => 1,
-        "disabled" => 3,
-        "owner_deactivated" => 4,
-        _ => 5,
+    let group = match f.status {
+        KeyStatus::AccessOff => 0,
+        KeyStatus::Active => 1,
+        KeyStatus::Disabled => 3,
+        KeyStatus::OwnerDeactivated => 4,
+        KeyStatus::Revoked => 5,
     };
     (group, 0)
 }

@@ -269,8 +269,32 @@ pub(crate) struct ViewContext {
     pub tokens: HashMap<String, Vec<Token>>,
 }
 
+/// What filtering and sorting a key needs, computed without formatting anything: a list
+/// of 100,000 keys is filtered and sorted on these, and only the rows shown become views.
+pub(crate) struct RowFacts<'a> {
+    pub key: &'a ApiKey,
+    pub owner: Option<&'a User>,
+    pub last_used: Option<Millis>,
+    pub live_tokens: usize,
+    pub status: KeyStatus,
+    /// When inactivity deletion is due; `None` for a revoked key.
+    pub deletes_at: Option<Millis>,
+    pub deletes_in_days: Option<i64>,
+    pub deletion_scheduled: bool,
+    pub in_use: bool,
+}
+
+impl RowFacts<'_> {
+    pub fn scope_label<'b>(&'b self, ctx: &'b ViewContext) -> &'b str {
+        match &self.key.scope {
+            Scope::Agency => "Agency",
+            Scope::Location(l) => ctx.locations.get(l).map_or(l.as_str(), |l| l.name.as_str()),
+        }
+    }
+}
+
 impl ViewContext {
-    pub fn view(&self, key: &ApiKey) -> KeyView {
+    pub fn facts<'a>(&'a self, key: &'a ApiKey) -> RowFacts<'a> {
         let owner = self.users.get(&key.owner);
         let last_used = self.last_used.get(&key.id).copied();
         let live_tokens = self
@@ -282,14 +306,34 @@ impl ViewContext {
             key.last_activity(last_used),
             self.settings.inactivity_days,
         );
-        let deletes_at = lifecycle::effective_deadline(deadline, &key.reminders);
-        let scheduled = key.reminders.iter().any(|r| r.deadline == deadline);
-        let live = key.revoked_at.is_none();
+        let deletes_at = key
+            .revoked_at
+            .is_none()
+            .then(|| lifecycle::effective_deadline(deadline, &key.reminders));
+        RowFacts {
+            key,
+            owner,
+            last_used,
+            live_tokens,
+            status: key.status(owner),
+            deletes_at,
+            deletes_in_days: deletes_at.map(|at| days_until(self.now, at)),
+            deletion_scheduled: key.reminders.iter().any(|r| r.deadline == deadline),
+            in_use: in_use(last_used, live_tokens, self.now),
+        }
+    }
+
+    pub fn view(&self, key: &ApiKey) -> KeyView {
+        self.view_of(&self.facts(key))
+    }
+
+    pub fn view_of(&self, f: &RowFacts<'_>) -> KeyView {
+        let key = f.key;
         KeyView {
             id: key.id.clone(),
             name: key.name.clone(),
             masked_key: key.masked.clone(),
-            owner: owner.map(User::owner_view).unwrap_or_else(|| OwnerView {
+            owner: f.owner.map(User::owner_view).unwrap_or_else(|| OwnerView {
                 id: key.owner.clone(),
                 name: String::new(),
                 email: String::new(),
@@ -301,20 +345,84 @@ impl ViewContext {
                     name: self.locations.get(l).map(|l| l.name.clone()),
                 },
             },
-            status: key.status(owner).as_str(),
+            status: f.status.as_str(),
             created_at: to_rfc3339(key.created_at),
-            last_used_at: last_used.map(to_rfc3339),
-            deletes_at: live.then(|| to_rfc3339(deletes_at)),
-            deletes_in_days: live.then(|| days_until(self.now, deletes_at)),
-            deletion_scheduled: scheduled,
-            in_use: in_use(last_used, live_tokens, self.now),
-            live_tokens,
+            last_used_at: f.last_used.map(to_rfc3339),
+            deletes_at: f.deletes_at.map(to_rfc3339),
+            deletes_in_days: f.deletes_in_days,
+            deletion_scheduled: f.deletion_scheduled,
+            in_use: f.in_use,
+            live_tokens: f.live_tokens,
             grace_until: key
                 .grace
                 .filter(|g| g.until > self.now)
                 .map(|g| to_rfc3339(g.until)),
         }
     }
+}
+
+/// The keys of the index that pass `filter`, newest first.
+fn matching_rows<'a>(
+    ctx: &'a ViewContext,
+    ix: &'a crate::index::Index,
+    filter: &KeyFilter,
+    owner: Option<&User>,
+) -> Vec<RowFacts<'a>> {
+    let needle = filter
+        .search
+        .as_ref()
+        .map(|s| s.trim().to_lowercase())
+        .filter(|n| !n.is_empty());
+    let soon = ctx.settings.soon_days();
+    let mut out = Vec::new();
+    for k in ix.keys.values() {
+        if owner.is_some_and(|o| o.id != k.owner) {
+            continue;
+        }
+        if let Some(scope) = &filter.scope {
+            let matches = match &k.scope {
+                Scope::Agency => scope == "agency",
+                Scope::Location(l) => l == scope,
+            };
+            if !matches {
+                continue;
+            }
+        }
+        let f = ctx.facts(k);
+        if let Some(s) = &filter.status {
+            let keep = match s.as_str() {
+                "expiring" => {
+                    f.status != KeyStatus::Revoked && f.deletes_in_days.is_some_and(|d| d <= soon)
+                }
+                "in_use" => f.in_use,
+                other => f.status.as_str() == other,
+            };
+            if !keep {
+                continue;
+            }
+        }
+        if let Some(n) = needle.as_deref() {
+            let (owner_name, owner_email) = f
+                .owner
+                .map_or(("", ""), |o| (o.name.as_str(), o.email.as_str()));
+            let loc = match &k.scope {
+                Scope::Agency => "agency",
+                Scope::Location(l) => ctx.locations.get(l).map_or("", |l| l.name.as_str()),
+            };
+            let hay = format!(
+                "{} {} {} {} {} {}",
+                k.name, k.id, k.masked, owner_name, owner_email, loc
+            )
+            .to_lowercase();
+            if !hay.contains(n) {
+                continue;
+            }
+        }
+        out.push(f);
+    }
+    // Newest first, like the key pages users know.
+    out.sort_by(|a, b| b.key.id.cmp(&a.key.id));
+    out
 }
 
 fn in_use(last_used: Option<Millis>, live_tokens: usize, now: Millis) -> bool {
@@ -475,11 +583,18 @@ impl Store {
     }
 
     pub fn list_keys(&self, filter: &KeyFilter) -> Result<Vec<KeyView>> {
-        Ok(self.list_keys_counted(filter)?.0)
+        self.with_key_rows(filter, |ctx, rows, _| {
+            rows.iter().map(|f| ctx.view_of(f)).collect()
+        })
     }
 
-    /// The matching keys, and how many keys there are in all, read at the same moment.
-    pub(crate) fn list_keys_counted(&self, filter: &KeyFilter) -> Result<(Vec<KeyView>, usize)> {
+    /// Runs `then` on the facts of the keys matching `filter`, newest first, with the
+    /// number of keys in all, read at the same moment.
+    pub(crate) fn with_key_rows<R>(
+        &self,
+        filter: &KeyFilter,
+        then: impl FnOnce(&ViewContext, Vec<RowFacts<'_>>, usize) -> R,
+    ) -> Result<R> {
         if let Some(s) = &filter.status {
             if !STATUS_FILTERS.contains(&s.as_str()) {
                 return Err(Error::invalid(format!(
@@ -490,68 +605,10 @@ impl Store {
         }
         let owner = filter.owner.as_deref().map(|o| self.user(o)).transpose()?;
         self.with_index(|ix| {
-            Ok((
-                self.list_keys_in(ix, filter, owner.as_ref())?,
-                ix.keys.len(),
-            ))
+            let ctx = self.view_context_in(ix)?;
+            let rows = matching_rows(&ctx, ix, filter, owner.as_ref());
+            Ok(then(&ctx, rows, ix.keys.len()))
         })?
-    }
-
-    fn list_keys_in(
-        &self,
-        ix: &crate::index::Index,
-        filter: &KeyFilter,
-        owner: Option<&User>,
-    ) -> Result<Vec<KeyView>> {
-        let ctx = self.view_context_in(ix)?;
-        let needle = filter.search.as_ref().map(|s| s.trim().to_lowercase());
-        let soon = ctx.settings.soon_days();
-        let mut out = Vec::new();
-        for k in ix.keys.values() {
-            if owner.is_some_and(|o| o.id != k.owner) {
-                continue;
-            }
-            if let Some(scope) = &filter.scope {
-                let matches = match &k.scope {
-                    Scope::Agency => scope == "agency",
-                    Scope::Location(l) => l == scope,
-                };
-                if !matches {
-                    continue;
-                }
-            }
-            let v = ctx.view(k);
-            if let Some(s) = &filter.status {
-                let keep = match s.as_str() {
-                    "expiring" => {
-                        v.status != "revoked" && v.deletes_in_days.is_some_and(|d| d <= soon)
-                    }
-                    "in_use" => v.in_use,
-                    other => v.status == other,
-                };
-                if !keep {
-                    continue;
-                }
-            }
-            if let Some(n) = needle.as_deref().filter(|n| !n.is_empty()) {
-                let loc = match &v.scope {
-                    ScopeView::Location { name, .. } => name.clone().unwrap_or_default(),
-                    ScopeView::Agency => "agency".to_owned(),
-                };
-                let hay = format!(
-                    "{} {} {} {} {} {}",
-                    v.name, v.id, v.masked_key, v.owner.name, v.owner.email, loc
-                )
-                .to_lowercase();
-                if !hay.contains(n) {
-                    continue;
-                }
-            }
-            out.push(v);
-        }
-        // Newest first, like the key pages users know.
-        out.sort_by(|a, b| b.id.cmp(&a.id));
-        Ok(out)
     }
 
     /// The full secret of an API key, for copying or revealing. Audited.
