@@ -1,7 +1,9 @@
 // The rows of the API keys page, read from Rust a block at a time: the core filters and
 // sorts, the page holds the few hundred rows around what is on screen. Only the newest
-// request counts, so a slow answer to an older search never overwrites a newer one.
-import { ipc, toIpcError, type KeyQuery, type KeySort, type KeyView } from "./ipc";
+// request counts (a `Latest`), so a slow answer to an older search never overwrites a
+// newer one.
+import { ipc, type KeyPage, type KeyQuery, type KeySort, type KeyView } from "./ipc";
+import { Latest } from "./latest.svelte";
 
 /** Blocks start at multiples of this many rows. */
 export const STEP = 100;
@@ -17,21 +19,35 @@ export function blockFor(start: number, end: number): { offset: number; limit: n
 
 type Request = { query: string; offset: number; limit: number };
 
-export class KeyRows {
-  /** The rows held, `offset..offset + rows.length` of the matching keys. */
-  rows = $state.raw<KeyView[]>([]);
-  offset = $state(0);
-  /** Keys matching the filters; keys in all. */
-  matching = $state(0);
-  total = $state(0);
-  /** An answer (or an error) has arrived at least once. */
-  loaded = $state(false);
-  error = $state<string | null>(null);
+const NO_PAGE: KeyPage = { matching: 0, total: 0, offset: 0, rows: [] };
 
-  #seq = 0;
+export class KeyRows {
+  #page = new Latest<KeyPage>(NO_PAGE);
   #asked: Request | null = null;
   #query: KeyQuery | null = null;
   #sort: KeySort | null = null;
+
+  /** The rows held, `offset..offset + rows.length` of the matching keys. */
+  get rows(): KeyView[] {
+    return this.#page.value.rows;
+  }
+  get offset(): number {
+    return this.#page.value.offset;
+  }
+  /** Keys matching the filters; keys in all. */
+  get matching(): number {
+    return this.#page.value.matching;
+  }
+  get total(): number {
+    return this.#page.value.total;
+  }
+  /** An answer (or an error) has arrived at least once. */
+  get loaded(): boolean {
+    return this.#page.loaded;
+  }
+  get error(): string | null {
+    return this.#page.error;
+  }
 
   /** The row at `index` if held. */
   at(index: number): KeyView | undefined {
@@ -61,37 +77,24 @@ export class KeyRows {
 
   /** Asks again for the block held (after a change, or a lifecycle pass). */
   reload(): Promise<void> {
-    if (!this.#query || !this.#sort || !this.#asked) return Promise.resolve();
+    if (!this.#asked) return Promise.resolve();
     return this.#fetch({ ...this.#asked });
   }
 
   /** A key changed: show its new view at once where it is held. */
   patch(view: KeyView): void {
-    if (this.rows.some((k) => k.id === view.id)) {
-      this.rows = this.rows.map((k) => (k.id === view.id ? view : k));
+    const page = this.#page.value;
+    if (page.rows.some((k) => k.id === view.id)) {
+      this.#page.value = { ...page, rows: page.rows.map((k) => (k.id === view.id ? view : k)) };
     }
   }
 
   async #fetch(req: Request): Promise<void> {
-    const mine = ++this.#seq;
     this.#asked = req;
     const query = this.#query!;
     const sort = this.#sort!;
-    try {
-      const page = await ipc.listKeys(query, sort, req.offset, req.limit);
-      if (mine !== this.#seq) return;
-      this.rows = page.rows;
-      this.offset = page.offset;
-      this.matching = page.matching;
-      this.total = page.total;
-      this.error = null;
-    } catch (e) {
-      if (mine !== this.#seq) return;
-      this.error = toIpcError(e).message;
-      // Ask again on the next scroll or change rather than never.
-      this.#asked = null;
-    } finally {
-      if (mine === this.#seq) this.loaded = true;
-    }
+    await this.#page.load(() => ipc.listKeys(query, sort, req.offset, req.limit));
+    // After an error, the next show asks again rather than never.
+    if (this.#page.error && this.#asked === req) this.#asked = null;
   }
 }
