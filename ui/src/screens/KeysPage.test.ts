@@ -64,13 +64,41 @@ function mockBackend(keys: KeyView[], calls: { cmd: string; args: unknown }[] = 
 const all = (id: string) => document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`);
 const one = <T extends HTMLElement = HTMLElement>(id: string) => document.querySelector<T>(`[data-testid="${id}"]`)!;
 
+/** Lets the IPC answers arrive and the DOM catch up. */
+async function update(): Promise<void> {
+  flushSync();
+  await settle();
+  flushSync();
+}
+
+async function openPage(): Promise<void> {
+  component = mount(KeysPage, { target: document.body });
+  await update();
+}
+
+async function search(text: string): Promise<void> {
+  const input = one<HTMLInputElement>("key-search");
+  input.value = text;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+  await update();
+}
+
+async function scrollToRow(row: number): Promise<HTMLDivElement> {
+  const scroller = document.querySelector<HTMLDivElement>(".table-scroll")!;
+  scroller.scrollTop = row * 52;
+  scroller.dispatchEvent(new Event("scroll"));
+  await update();
+  return scroller;
+}
+
+/** The arguments of each list_keys call made so far. */
+const listCalls = (calls: { cmd: string; args: unknown }[]) =>
+  calls.filter((c) => c.cmd === "list_keys").map((c) => c.args as { offset: number; limit: number; query: { search: string | null } });
+
 describe("keys page", () => {
   test("10,000 keys render as a short window of rows", async () => {
     mockBackend(many(10_000));
-    component = mount(KeysPage, { target: document.body });
-    flushSync();
-    await settle();
-    flushSync();
+    await openPage();
     const rows = all("key-row");
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.length).toBeLessThan(60);
@@ -84,18 +112,10 @@ describe("keys page", () => {
   test("search asks Rust for the matching keys and shows the count", async () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockBackend(many(300), calls);
-    component = mount(KeysPage, { target: document.body });
-    flushSync();
-    await settle();
-    const search = one<HTMLInputElement>("key-search");
-    search.value = "Key 42";
-    search.dispatchEvent(new Event("input", { bubbles: true }));
-    flushSync();
-    await settle();
-    flushSync();
+    await openPage();
+    await search("Key 42");
     expect([...all("key-row")].map((r) => r.dataset.keyName)).toEqual(["Key 42"]);
-    const last = calls.filter((c) => c.cmd === "list_keys").at(-1)!.args as { query: { search: string } };
-    expect(last.query.search).toBe("Key 42");
+    expect(listCalls(calls).at(-1)!.query.search).toBe("Key 42");
     expect(document.querySelector(".count")!.textContent!.trim()).toBe("1 of 300 keys");
   });
 
@@ -114,29 +134,21 @@ describe("keys page", () => {
       if (cmd === "get_settings") return { reminder_days: [15, 7, 1] };
       return [];
     });
-    component = mount(KeysPage, { target: document.body });
-    flushSync();
-    await settle();
-    flushSync();
+    await openPage();
     expect(document.querySelector(".count")!.textContent!.trim()).toBe("10,000 keys");
-    const first = calls.filter((c) => c.cmd === "list_keys");
+    const first = listCalls(calls);
     expect(first).toHaveLength(1);
-    expect(first[0].args).toMatchObject({ offset: 0, limit: 300, sort: { column: "created", dir: "desc" } });
+    expect(first[0]).toMatchObject({ offset: 0, limit: 300, sort: { column: "created", dir: "desc" } });
 
-    const scroller = document.querySelector<HTMLDivElement>(".table-scroll")!;
-    scroller.scrollTop = 5000 * 52;
-    scroller.dispatchEvent(new Event("scroll"));
-    flushSync();
-    await settle();
+    await scrollToRow(5000);
     expect(all("key-row")).toHaveLength(0);
     expect(all("key-row-loading").length).toBeGreaterThan(0);
-    const far = calls.filter((c) => c.cmd === "list_keys").at(-1)!.args as { offset: number; limit: number };
+    const far = listCalls(calls).at(-1)!;
     expect(far.offset).toBeLessThanOrEqual(4990);
     expect(far.offset + far.limit).toBeGreaterThan(5010);
 
     answer!();
-    await settle();
-    flushSync();
+    await update();
     expect(all("key-row-loading")).toHaveLength(0);
     expect(all("key-row")[0].dataset.keyName).toMatch(/^Key 50\d\d$/);
   });
@@ -144,23 +156,11 @@ describe("keys page", () => {
   test("a new search far down the list starts at the top and asks only for the top", async () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockBackend(many(10_000), calls);
-    component = mount(KeysPage, { target: document.body });
-    flushSync();
-    await settle();
-    const scroller = document.querySelector<HTMLDivElement>(".table-scroll")!;
-    scroller.scrollTop = 5000 * 52;
-    scroller.dispatchEvent(new Event("scroll"));
-    flushSync();
-    await settle();
+    await openPage();
+    const scroller = await scrollToRow(5000);
     const before = calls.length;
-    const search = one<HTMLInputElement>("key-search");
-    search.value = "Key 1";
-    search.dispatchEvent(new Event("input", { bubbles: true }));
-    flushSync();
-    await settle();
-    flushSync();
-    const asked = calls.slice(before).filter((c) => c.cmd === "list_keys");
-    expect(asked.map((c) => (c.args as { offset: number }).offset)).toEqual([0]);
+    await search("Key 1");
+    expect(listCalls(calls.slice(before)).map((a) => a.offset)).toEqual([0]);
     expect(scroller.scrollTop).toBe(0);
     expect(all("key-row")[0].dataset.keyName).toBe("Key 10000");
   });
@@ -168,31 +168,22 @@ describe("keys page", () => {
   test("sorting by a column asks Rust for that order from the top", async () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockBackend(many(50), calls);
-    component = mount(KeysPage, { target: document.body });
-    flushSync();
-    await settle();
+    await openPage();
     const nameHeader = [...document.querySelectorAll<HTMLButtonElement>("button.sort")].find((b) =>
       b.textContent!.includes("Name"),
     )!;
     nameHeader.click();
-    flushSync();
-    await settle();
-    expect(calls.filter((c) => c.cmd === "list_keys").at(-1)!.args).toMatchObject({
-      sort: { column: "name", dir: "asc" },
-      offset: 0,
-    });
+    await update();
+    expect(listCalls(calls).at(-1)).toMatchObject({ sort: { column: "name", dir: "asc" }, offset: 0 });
     nameHeader.click();
-    flushSync();
-    await settle();
-    expect(calls.filter((c) => c.cmd === "list_keys").at(-1)!.args).toMatchObject({ sort: { column: "name", dir: "desc" } });
+    await update();
+    expect(listCalls(calls).at(-1)).toMatchObject({ sort: { column: "name", dir: "desc" } });
     expect(nameHeader.closest("[role=columnheader]")!.getAttribute("aria-sort")).toBe("descending");
   });
 
   test("row actions appear after clicking the menu toggle", async () => {
     mockBackend(many(3));
-    component = mount(KeysPage, { target: document.body });
-    flushSync();
-    await settle();
+    await openPage();
     const row = all("key-row")[0];
     expect(row.querySelector('[data-testid="action-delete"]')).toBeNull();
     (row.querySelector('[data-testid="row-actions"]') as HTMLButtonElement).click();
@@ -217,9 +208,7 @@ describe("keys page", () => {
   test("create: ineligible owners are disabled, the key is shown once in full", async () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockBackend(many(2), calls);
-    component = mount(KeysPage, { target: document.body });
-    flushSync();
-    await settle();
+    await openPage();
     one("create-key").click();
     flushSync();
     await settle();
