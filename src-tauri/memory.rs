@@ -1,5 +1,5 @@
 //! Hands freed heap memory back to the system after the calls that allocate a lot at
-//! once (the whole key list, the audit log). glibc keeps the freed pages of its arenas
+//! once (a keys page, which reads every key's facts to filter and sort; the audit log). glibc keeps the freed pages of its arenas
 //! otherwise, and they would count against the app's resident memory from then on.
 
 use std::sync::atomic::{AtomicBool, Ordering};

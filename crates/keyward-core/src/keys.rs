@@ -405,13 +405,14 @@ fn matching_rows<'a>(
             let (owner_name, owner_email) = f
                 .owner
                 .map_or(("", ""), |o| (o.name.as_str(), o.email.as_str()));
-            let loc = match &k.scope {
-                Scope::Agency => "agency",
-                Scope::Location(l) => ctx.locations.get(l).map_or("", |l| l.name.as_str()),
-            };
             let hay = format!(
                 "{} {} {} {} {} {}",
-                k.name, k.id, k.masked, owner_name, owner_email, loc
+                k.name,
+                k.id,
+                k.masked,
+                owner_name,
+                owner_email,
+                f.scope_label(ctx)
             )
             .to_lowercase();
             if !hay.contains(n) {
