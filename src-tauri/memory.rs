@@ -1,6 +1,7 @@
 //! Hands freed heap memory back to the system after the calls that allocate a lot at
-//! once (a keys page, which reads every key's facts to filter and sort; the audit log). glibc keeps the freed pages of its arenas
-//! otherwise, and they would count against the app's resident memory from then on.
+//! once (a keys page, which reads every key's facts to filter and sort; the audit log).
+//! glibc keeps the freed pages of its arenas otherwise, and they would count against the
+//! app's resident memory from then on.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
