@@ -84,13 +84,12 @@ impl Store {
 }
 
 fn sort_rows(rows: &mut [RowFacts<'_>], ctx: &ViewContext, sort: KeySort) {
-    let soon = ctx.settings.soon_days();
     let by = |a: &RowFacts<'_>, b: &RowFacts<'_>| -> Ordering {
         match sort.column {
             SortColumn::Name => natural_cmp(&a.key.name, &b.key.name),
             SortColumn::Owner => natural_cmp(owner_name(a), owner_name(b)),
             SortColumn::Scope => natural_cmp(a.scope_label(ctx), b.scope_label(ctx)),
-            SortColumn::Status => status_rank(a, soon).cmp(&status_rank(b, soon)),
+            SortColumn::Status => status_rank(a).cmp(&status_rank(b)),
             SortColumn::Created => a.key.created_at.cmp(&b.key.created_at),
             SortColumn::LastUsed => a.last_used.cmp(&b.last_used),
             SortColumn::LiveTokens => a.live_tokens.cmp(&b.live_tokens),
@@ -109,13 +108,9 @@ fn owner_name<'a>(f: &RowFacts<'a>) -> &'a str {
 
 /// The status badge's order: a coming deletion outranks every status but Revoked, as on
 /// the badge; keys due soonest first among them.
-fn status_rank(f: &RowFacts<'_>, soon: i64) -> (u8, i64) {
-    if f.status != KeyStatus::Revoked {
-        if let Some(days) = f.deletes_in_days {
-            if f.deletion_scheduled || days <= soon {
-                return (2, days);
-            }
-        }
+fn status_rank(f: &RowFacts<'_>) -> (u8, i64) {
+    if f.deletion_near {
+        return (2, f.deletes_in_days.unwrap_or(0));
     }
     let group = match f.status {
         KeyStatus::AccessOff => 0,

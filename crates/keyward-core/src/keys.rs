@@ -173,6 +173,9 @@ pub struct KeyView {
     pub deletes_in_days: Option<i64>,
     /// A deletion reminder has been raised for the current deadline.
     pub deletion_scheduled: bool,
+    /// The coming deletion is what the key's badge shows ("Deletes in N days"): it is
+    /// scheduled, or within the earliest reminder's days, and the key is not revoked.
+    pub deletion_near: bool,
     pub in_use: bool,
     pub live_tokens: usize,
     /// While the previous secret still works after a regeneration.
@@ -281,6 +284,7 @@ pub(crate) struct RowFacts<'a> {
     pub deletes_at: Option<Millis>,
     pub deletes_in_days: Option<i64>,
     pub deletion_scheduled: bool,
+    pub deletion_near: bool,
     pub in_use: bool,
 }
 
@@ -310,6 +314,8 @@ impl ViewContext {
             .revoked_at
             .is_none()
             .then(|| lifecycle::effective_deadline(deadline, &key.reminders));
+        let deletes_in_days = deletes_at.map(|at| days_until(self.now, at));
+        let deletion_scheduled = key.reminders.iter().any(|r| r.deadline == deadline);
         RowFacts {
             key,
             owner,
@@ -317,8 +323,10 @@ impl ViewContext {
             live_tokens,
             status: key.status(owner),
             deletes_at,
-            deletes_in_days: deletes_at.map(|at| days_until(self.now, at)),
-            deletion_scheduled: key.reminders.iter().any(|r| r.deadline == deadline),
+            deletes_in_days,
+            deletion_scheduled,
+            deletion_near: deletes_in_days
+                .is_some_and(|d| deletion_scheduled || d <= self.settings.soon_days()),
             in_use: in_use(last_used, live_tokens, self.now),
         }
     }
@@ -351,6 +359,7 @@ impl ViewContext {
             deletes_at: f.deletes_at.map(to_rfc3339),
             deletes_in_days: f.deletes_in_days,
             deletion_scheduled: f.deletion_scheduled,
+            deletion_near: f.deletion_near,
             in_use: f.in_use,
             live_tokens: f.live_tokens,
             grace_until: key

@@ -255,3 +255,35 @@ proptest! {
         prop_assert_eq!(ids.len(), names.len());
     }
 }
+
+#[test]
+fn deletion_near_follows_the_earliest_reminder_a_scheduled_reminder_and_revocation() {
+    let env = Env::new();
+    user(&env, "Ada", "ada@example.com");
+    let k = key(&env, "ada@example.com", "Marketing Automation", None);
+    let view = |env: &Env| env.store.key_view(&k.id).unwrap();
+
+    // 90-day inactivity, earliest reminder 15 days ahead.
+    env.clock.set(T0 + 60 * DAY);
+    assert!(!view(&env).deletion_near, "30 days left");
+    env.clock.set(T0 + 80 * DAY);
+    assert!(view(&env).deletion_near, "10 days left");
+
+    // A reminder raised for this deadline keeps it shown when the window shrinks.
+    env.store.run_lifecycle(false).unwrap();
+    assert!(view(&env).deletion_scheduled);
+    let mut s = env.store.settings().unwrap();
+    s.reminder_days = vec![7, 1];
+    env.store.update_settings(s).unwrap();
+    assert!(view(&env).deletion_near, "scheduled, though 10 > 7 days");
+
+    // The list says the same as the single view.
+    let listed = env.store.list_keys(&KeyFilter::default()).unwrap();
+    assert!(listed[0].deletion_near);
+
+    // A revoked key (Clear API keys) has no deletion to show.
+    env.store.clear_user_keys("ada@example.com").unwrap();
+    let revoked = view(&env);
+    assert_eq!(revoked.status, "revoked");
+    assert!(!revoked.deletion_near);
+}

@@ -23,7 +23,12 @@ deletes_at: string | null, deletes_in_days: number | null,
 /**
  * A deletion reminder has been raised for the current deadline.
  */
-deletion_scheduled: boolean, in_use: boolean, live_tokens: number, 
+deletion_scheduled: boolean, 
+/**
+ * The coming deletion is what the key's badge shows ("Deletes in N days"): it is
+ * scheduled, or within the earliest reminder's days, and the key is not revoked.
+ */
+deletion_near: boolean, in_use: boolean, live_tokens: number, 
 /**
  * While the previous secret still works after a regeneration.
  */
@@ -53,7 +58,12 @@ deletes_at: string | null, deletes_in_days: number | null,
 /**
  * A deletion reminder has been raised for the current deadline.
  */
-deletion_scheduled: boolean, in_use: boolean, live_tokens: number, 
+deletion_scheduled: boolean, 
+/**
+ * The coming deletion is what the key's badge shows ("Deletes in N days"): it is
+ * scheduled, or within the earliest reminder's days, and the key is not revoked.
+ */
+deletion_near: boolean, in_use: boolean, live_tokens: number, 
 /**
  * While the previous secret still works after a regeneration.
  */

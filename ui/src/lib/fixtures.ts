@@ -20,6 +20,7 @@ export function makeKey(over: Partial<KeyView> = {}): KeyView {
     deletes_at: null,
     deletes_in_days: null,
     deletion_scheduled: false,
+    deletion_near: false,
     in_use: false,
     live_tokens: 0,
     grace_until: null,

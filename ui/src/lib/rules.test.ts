@@ -71,20 +71,20 @@ describe("status badge", () => {
     expect(statusBadge(makeKey({ status: "revoked" })).text).toBe("Revoked");
   });
 
-  test("a deletion within 15 days shows 'Deletes in N days'", () => {
-    expect(statusBadge(makeKey({ deletes_in_days: 7 })).text).toBe("Deletes in 7 days");
-    expect(statusBadge(makeKey({ deletes_in_days: 15 })).text).toBe("Deletes in 15 days");
-    expect(statusBadge(makeKey({ deletes_in_days: 1 }))).toMatchObject({ text: "Deletes in 1 day", tone: "danger" });
-    expect(statusBadge(makeKey({ deletes_in_days: 0 })).text).toBe("Deletes today");
+  test("a near deletion (the core's deletion_near) shows 'Deletes in N days'", () => {
+    expect(statusBadge(makeKey({ deletes_in_days: 7, deletion_near: true })).text).toBe("Deletes in 7 days");
+    expect(statusBadge(makeKey({ deletes_in_days: 15, deletion_near: true })).text).toBe("Deletes in 15 days");
+    expect(statusBadge(makeKey({ deletes_in_days: 1, deletion_near: true }))).toMatchObject({ text: "Deletes in 1 day", tone: "danger" });
+    expect(statusBadge(makeKey({ deletes_in_days: 0, deletion_near: true })).text).toBe("Deletes today");
   });
 
-  test("a far deletion is not shown, unless a reminder scheduled it", () => {
+  test("a deletion the core does not call near is not shown", () => {
     expect(statusBadge(makeKey({ deletes_in_days: 40 })).text).toBe("Active");
-    expect(statusBadge(makeKey({ deletes_in_days: 20, deletion_scheduled: true })).text).toBe("Deletes in 20 days");
+    expect(statusBadge(makeKey({ deletes_in_days: 20, deletion_scheduled: true, deletion_near: true })).text).toBe("Deletes in 20 days");
   });
 
   test("a disabled key due soon says both; a revoked key only Revoked", () => {
-    expect(statusBadge(makeKey({ status: "disabled", deletes_in_days: 5 }))).toMatchObject({
+    expect(statusBadge(makeKey({ status: "disabled", deletes_in_days: 5, deletion_near: true }))).toMatchObject({
       text: "Deletes in 5 days",
       detail: "Disabled",
     });

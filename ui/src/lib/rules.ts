@@ -2,8 +2,6 @@
 // the virtual list renders. Components only wire these to the DOM, so they are tested here.
 import type { Grace, KeySort, KeyView, ScopeView, Settings, UserView, CopyReceipt } from "./ipc";
 
-/** Keys due for deletion within this many days show "Deletes in N days". */
-export const SOON_DAYS = 15;
 export const NAME_MAX = 100;
 
 export function plural(n: number, one: string, many = `${one}s`): string {
@@ -98,24 +96,17 @@ export function deletesInText(days: number): string {
   return `Deletes in ${plural(days, "day")}`;
 }
 
-/** Whether the inactivity deletion of a key is near enough to show. */
-export function deletionNear(
-  key: Pick<KeyView, "status" | "deletes_in_days" | "deletion_scheduled">,
-  soonDays = SOON_DAYS,
-): boolean {
-  if (key.status === "revoked" || key.deletes_in_days === null) return false;
-  return key.deletion_scheduled || key.deletes_in_days <= soonDays;
-}
-
 /**
  * The badge of a key: a near deletion outranks every status but Revoked, because it is
  * what the site manager must act on (Keep) before the key is gone.
  */
-export function statusBadge(
-  key: Pick<KeyView, "status" | "deletes_in_days" | "deletion_scheduled">,
-  soonDays = SOON_DAYS,
-): { text: string; tone: Tone; detail: string | null } {
-  if (deletionNear(key, soonDays)) {
+export function statusBadge(key: Pick<KeyView, "status" | "deletes_in_days" | "deletion_near">): {
+  text: string;
+  tone: Tone;
+  detail: string | null;
+} {
+  // Whether the deletion is near enough to show is the core's rule (`deletion_near`).
+  if (key.deletion_near) {
     return {
       text: deletesInText(key.deletes_in_days ?? 0),
       tone: (key.deletes_in_days ?? 0) <= 1 ? "danger" : "warn",
