@@ -53,6 +53,14 @@ pub enum Error {
     Corrupt(String),
     #[error("storage error: {0}")]
     Storage(String),
+    #[error("{0}")]
+    DiskFull(String),
+    #[error("the data directory {dir} holds a master key (master.key) but no database (db/ is missing) — if you moved or restored the data directory, put db/ back beside master.key; to start a new, empty store with this master key, run keyward with --new-store")]
+    DatabaseMissing { dir: String },
+    #[error("API key '{name}' already has {max} live tokens, the most a key may have — revoke tokens it no longer needs, or raise max_live_tokens in the settings")]
+    TooManyTokens { name: String, max: u32 },
+    #[error("too many tokens minted from API key '{name}' in a short time — try again in {} s", retry_after_ms.div_ceil(1000))]
+    RateLimited { name: String, retry_after_ms: u64 },
 }
 
 impl Error {
@@ -72,6 +80,10 @@ impl Error {
             Error::WebhookOff(_) => "WEBHOOK_OFF",
             Error::Corrupt(_) => "DATABASE_CORRUPT",
             Error::Storage(_) => "STORAGE_ERROR",
+            Error::DiskFull(_) => "DISK_FULL",
+            Error::DatabaseMissing { .. } => "DATABASE_MISSING",
+            Error::TooManyTokens { .. } => "TOO_MANY_TOKENS",
+            Error::RateLimited { .. } => "RATE_LIMITED",
         }
     }
 
@@ -88,8 +100,11 @@ impl Error {
             | Error::Locked { .. }
             | Error::SchemaTooNew { .. }
             | Error::MasterKeyUnavailable(_)
-            | Error::WebhookOff(_) => ErrorClass::Refused,
-            Error::Corrupt(_) | Error::Storage(_) => ErrorClass::Internal,
+            | Error::WebhookOff(_)
+            | Error::DatabaseMissing { .. }
+            | Error::TooManyTokens { .. }
+            | Error::RateLimited { .. } => ErrorClass::Refused,
+            Error::Corrupt(_) | Error::Storage(_) | Error::DiskFull(_) => ErrorClass::Internal,
         }
     }
 
@@ -119,6 +134,7 @@ impl From<sled::Error> for Error {
     fn from(e: sled::Error) -> Self {
         match e {
             sled::Error::Corruption { .. } => Error::Corrupt(e.to_string()),
+            sled::Error::Io(io) => io.into(),
             other => Error::Storage(other.to_string()),
         }
     }
@@ -141,7 +157,14 @@ impl From<bincode::Error> for Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::Storage(e.to_string())
+        if crate::recovery::is_disk_full(&e) {
+            Error::DiskFull(format!(
+                "the disk is full, so the change was not saved ({e}) — free some space and \
+                 try again"
+            ))
+        } else {
+            Error::Storage(format!("IO error: {e}"))
+        }
     }
 }
 

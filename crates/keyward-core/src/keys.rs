@@ -41,7 +41,8 @@ pub enum ScopeView {
     },
 }
 
-/// The previous secret's generation and when it stops working.
+/// A retired secret's generation and when it stops working: the end promised when that
+/// secret was replaced. Tokens minted with it end then too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grace {
     pub generation: u32,
@@ -67,7 +68,9 @@ pub struct ApiKey {
     pub masked: String,
     /// The secret, sealed under the master key with the key id as associated data.
     pub sealed: Vec<u8>,
-    pub grace: Option<Grace>,
+    /// Retired secrets still in their grace period, each with its own end (a second
+    /// regeneration never shortens the first one's promise).
+    pub graces: Vec<Grace>,
     /// Hashes of earlier secrets, kept in the index so they answer REVOKED.
     pub old_hashes: Vec<[u8; 32]>,
     pub reminders: Vec<Reminder>,
@@ -116,8 +119,25 @@ pub const STATUS_FILTERS: &[&str] = &[
 impl ApiKey {
     /// Whether a secret (or token) of this generation still works at `now`.
     pub fn generation_valid(&self, generation: u32, now: Millis) -> bool {
-        generation == self.generation
-            || matches!(self.grace, Some(g) if g.generation == generation && now < g.until)
+        generation == self.generation || self.grace_end(generation).is_some_and(|end| now < end)
+    }
+
+    /// When a retired generation's grace ends; `None` for the current generation and for
+    /// generations that were retired without one.
+    pub fn grace_end(&self, generation: u32) -> Option<Millis> {
+        self.graces
+            .iter()
+            .find(|g| g.generation == generation)
+            .map(|g| g.until)
+    }
+
+    /// The last moment any retired secret of this key still works, if one does.
+    pub fn grace_until(&self, now: Millis) -> Option<Millis> {
+        self.graces
+            .iter()
+            .map(|g| g.until)
+            .filter(|&u| u > now)
+            .max()
     }
 
     /// The latest of creation, "Keep" and use: the inactivity clock starts here.
@@ -362,10 +382,7 @@ impl ViewContext {
             deletion_near: f.deletion_near,
             in_use: f.in_use,
             live_tokens: f.live_tokens,
-            grace_until: key
-                .grace
-                .filter(|g| g.until > self.now)
-                .map(|g| to_rfc3339(g.until)),
+            grace_until: key.grace_until(self.now).map(to_rfc3339),
         }
     }
 }
@@ -557,7 +574,7 @@ impl Store {
             hash: [0; 32],
             masked: String::new(),
             sealed: Vec::new(),
-            grace: None,
+            graces: Vec::new(),
             old_hashes: Vec::new(),
             reminders: Vec::new(),
         };
@@ -665,30 +682,53 @@ impl Store {
         }
         let master = self.master_key()?;
         let now = self.now();
-        let live = self
-            .tokens_of(&key.id)?
-            .iter()
-            .filter(|t| t.is_live(&key, now))
-            .count();
+        let tokens = self.tokens_of(&key.id)?;
+        let live_of = |generation: u32| {
+            tokens
+                .iter()
+                .filter(|t| t.generation == generation && t.is_live(&key, now))
+                .count()
+        };
+        let live = live_of(key.generation);
         let old_masked = key.masked.clone();
         let old_generation = key.generation;
+        // Earlier secrets still in their grace keep the end they were promised.
+        let earlier: Vec<String> = key
+            .graces
+            .iter()
+            .filter(|g| g.until > now)
+            .map(|g| {
+                format!(
+                    "an earlier key and its {} live token(s) still stop working at {}, as promised",
+                    live_of(g.generation),
+                    to_rfc3339(g.until)
+                )
+            })
+            .collect();
         let secret = Secret::generate(key.secret_kind());
         key.old_hashes.push(key.hash);
         key.generation += 1;
         key.hash = secret.hash();
         key.masked = secret.mask();
         key.sealed = seal::seal(master, &key.id, secret.expose().as_bytes());
-        key.grace = (grace > 0).then_some(Grace {
-            generation: old_generation,
-            until: now + grace,
-        });
+        key.graces.retain(|g| g.until > now);
+        if grace > 0 {
+            key.graces.push(Grace {
+                generation: old_generation,
+                until: now + grace,
+            });
+        }
         key.kept_at = Some(now);
         key.updated_at = now;
-        let when = if grace > 0 {
+        let mut when = if grace > 0 {
             format!("at {}", to_rfc3339(now + grace))
         } else {
             "now".to_owned()
         };
+        for e in &earlier {
+            when.push_str("; ");
+            when.push_str(e);
+        }
         let mut ch = Changes::default();
         ch.put(T::Keys, &key.id, &key)?;
         ch.put(

@@ -24,6 +24,9 @@ pub struct Settings {
     pub launch_at_login: bool,
     pub close_to_tray: bool,
     pub notifications: bool,
+    /// The most live tokens one API key may have; minting more is refused until some are
+    /// revoked or expire.
+    pub max_live_tokens: u32,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             launch_at_login: false,
             close_to_tray: true,
             notifications: true,
+            max_live_tokens: 100,
         }
     }
 }
@@ -55,6 +59,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "launch_at_login",
     "close_to_tray",
     "notifications",
+    "max_live_tokens",
 ];
 
 impl Settings {
@@ -88,6 +93,11 @@ impl Settings {
                 "local_api_port must be between 1024 and 65535",
             ));
         }
+        if !(1..=10_000).contains(&self.max_live_tokens) {
+            return Err(Error::invalid(
+                "max_live_tokens must be between 1 and 10000",
+            ));
+        }
         Ok(())
     }
 
@@ -114,6 +124,7 @@ impl Settings {
             "launch_at_login" => self.launch_at_login = parse_bool(name, v)?,
             "close_to_tray" => self.close_to_tray = parse_bool(name, v)?,
             "notifications" => self.notifications = parse_bool(name, v)?,
+            "max_live_tokens" => self.max_live_tokens = parse(name, v)?,
             other => {
                 return Err(Error::invalid(format!(
                     "there is no setting '{other}' — settings are: {}",

@@ -13,11 +13,12 @@ use crate::audit::AuditEvent;
 use crate::clock::{Clock, Millis, SystemClock, MINUTE};
 use crate::error::{Error, Result};
 use crate::index::Index;
+use crate::recovery;
 use crate::seal::{self, FileMasterKey, MasterKey, MasterKeySource};
 use sled::Transactional;
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const MASTER_CHECK_AAD: &str = "keyward:master-check";
 const MASTER_CHECK_TEXT: &[u8] = b"keyward master key check";
 
@@ -80,6 +81,9 @@ pub struct StoreOptions {
     pub durable: bool,
     /// Who is acting, recorded in audit events ("cli", "desktop", "http").
     pub actor: String,
+    /// Start a new, empty database even though the data directory holds a master key
+    /// file but no database (normally refused: the database was probably lost or moved).
+    pub new_store: bool,
 }
 
 impl Default for StoreOptions {
@@ -88,6 +92,7 @@ impl Default for StoreOptions {
             cache_capacity: 64 * 1024 * 1024,
             durable: true,
             actor: "cli".to_owned(),
+            new_store: false,
         }
     }
 }
@@ -169,6 +174,13 @@ pub struct Store {
     opts: StoreOptions,
     /// Told when a commit has queued webhook messages, so a delivery worker wakes at once.
     outbox_listener: std::sync::RwLock<Option<Box<dyn Fn() + Send + Sync>>>,
+    /// Per-key budgets of the HTTP token exchange.
+    pub(crate) exchanges: crate::tokens::ExchangeBudget,
+    /// Set when the disk was full at open: the store reads a copy and refuses changes.
+    read_only: Option<String>,
+    /// The copy a read-only store reads; declared after `db` so it is removed after sled
+    /// has closed it.
+    _copy: Option<recovery::ReadOnlyCopy>,
 }
 
 impl std::fmt::Debug for Store {
@@ -212,20 +224,45 @@ impl Store {
         master_sources: &[&dyn MasterKeySource],
         opts: StoreOptions,
     ) -> Result<Store> {
+        let db_dir = db_path(dir);
+        if !db_dir.exists() && master_key_path(dir).exists() && !opts.new_store {
+            return Err(Error::DatabaseMissing {
+                dir: dir.display().to_string(),
+            });
+        }
         create_private_dir(dir)?;
-        let db = sled::Config::new()
-            .path(db_path(dir))
-            .cache_capacity(opts.cache_capacity)
-            .flush_every_ms(Some(500))
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
-                    Error::Locked {
-                        dir: dir.display().to_string(),
-                    }
+        let mut recovered = recovery::set_aside_interrupted(dir, &db_dir, clock.now());
+        let mut copy = None;
+        let db = match open_sled(&db_dir, &opts, dir) {
+            Err(Error::Corrupt(why)) => {
+                let aside = recovery::set_aside_all_snapshots(dir, &db_dir, clock.now());
+                if aside.is_empty() {
+                    return Err(Error::Corrupt(why));
                 }
-                other => other.into(),
-            })?;
+                recovered.extend(aside);
+                open_sled(&db_dir, &opts, dir)?
+            }
+            Err(Error::DiskFull(_)) => {
+                log::warn!(
+                    "the disk holding {} is full: opening a read-only copy of the database",
+                    dir.display()
+                );
+                // The failed open may have left an unfinished snapshot behind.
+                recovered.extend(recovery::set_aside_interrupted(dir, &db_dir, clock.now()));
+                let c = recovery::ReadOnlyCopy::make(&db_dir).map_err(|e| {
+                    Error::DiskFull(format!(
+                        "the disk holding {} is full, and a read-only copy of the database \
+                         could not be made either ({e}) — free some space and try again",
+                        dir.display()
+                    ))
+                })?;
+                let db = open_sled(&c.dir, &opts, dir)?;
+                copy = Some(c);
+                db
+            }
+            other => other?,
+        };
+        tighten_modes(dir);
         let trees = TREES
             .iter()
             .map(|t| db.open_tree(t.name()))
@@ -241,10 +278,50 @@ impl Store {
             index: std::sync::RwLock::new(None),
             opts,
             outbox_listener: std::sync::RwLock::new(None),
+            exchanges: Default::default(),
+            read_only: copy.as_ref().map(|_| {
+                format!(
+                    "the disk holding {} is full, so changes cannot be saved — free some \
+                     space, then try again (reading and verification keep working)",
+                    dir.display()
+                )
+            }),
+            _copy: copy,
         };
         store.check_schema()?;
         store.master = store.find_master_key(master_sources)?;
+        store.record_recovery(&recovered);
         Ok(store)
+    }
+
+    /// Notes in the audit log what open repaired. Best effort: a store that opened is
+    /// worth more than the note.
+    fn record_recovery(&self, done: &[String]) {
+        if done.is_empty() || self.read_only.is_some() {
+            return;
+        }
+        let evt = self.audit_event(
+            "store",
+            "recovered",
+            "",
+            "",
+            None,
+            format!(
+                "Keyward repaired its database on opening: {}",
+                done.join("; ")
+            ),
+        );
+        let mut ch = Changes::default();
+        if ch.audit(&evt).is_ok() {
+            if let Err(e) = self.commit(ch) {
+                log::warn!("the repair could not be noted in the audit log: {e}");
+            }
+        }
+    }
+
+    /// Why changes are refused, when the store was opened read-only (full disk).
+    pub fn read_only_reason(&self) -> Option<&str> {
+        self.read_only.as_deref()
     }
 
     fn check_schema(&self) -> Result<()> {
@@ -260,6 +337,8 @@ impl Store {
                         supported: SCHEMA_VERSION,
                     });
                 }
+                crate::migrate::run(self, found, SCHEMA_VERSION)?;
+                self.db.flush()?;
                 Ok(())
             }
             None => {
@@ -412,6 +491,9 @@ impl Store {
     pub(crate) fn commit(&self, mut changes: Changes) -> Result<()> {
         if changes.is_empty() {
             return Ok(());
+        }
+        if let Some(why) = &self.read_only {
+            return Err(Error::DiskFull(why.clone()));
         }
         let events = std::mem::take(&mut changes.events);
         let queued = self.fan_out(&mut changes, &events)?;
@@ -653,6 +735,10 @@ impl Store {
             self.tree(T::LastUsed)
                 .insert(id.as_bytes(), &at.to_be_bytes())?;
         }
+        if self.read_only.is_some() {
+            // Nothing reaches the disk: the copy is thrown away on exit.
+            return Ok(());
+        }
         self.flush_failed_verifications()?;
         self.db.flush()?;
         Ok(())
@@ -670,7 +756,73 @@ impl Drop for Store {
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
+/// Opens sled in `path`, naming the two failures open can recover from.
+fn open_sled(path: &Path, opts: &StoreOptions, data_dir: &Path) -> Result<sled::Db> {
+    sled::Config::new()
+        .path(path)
+        .cache_capacity(opts.cache_capacity)
+        .flush_every_ms(Some(500))
+        .open()
+        .map_err(|e| match e {
+            sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                Error::Locked {
+                    dir: data_dir.display().to_string(),
+                }
+            }
+            other => other.into(),
+        })
+}
+
+/// The data directory and `db/` are private to the user (0700) and so is every file in
+/// them (0600), however they were created: by an older Keyward, by sled (which creates
+/// with the process umask) or by hand.
+fn tighten_modes(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fn make_private(path: &Path, meta: &std::fs::Metadata) {
+            let want = if meta.is_dir() { 0o700 } else { 0o600 };
+            if meta.permissions().mode() & 0o777 == want {
+                return;
+            }
+            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(want)) {
+                log::warn!("could not make {} private: {e}", path.display());
+            }
+        }
+        /// `path` and, for a directory, everything under it (symbolic links are left alone).
+        fn walk(path: &Path, recurse: bool) {
+            let Ok(meta) = std::fs::symlink_metadata(path) else {
+                return;
+            };
+            if meta.file_type().is_symlink() {
+                return;
+            }
+            make_private(path, &meta);
+            if meta.is_dir() && recurse {
+                for e in std::fs::read_dir(path).into_iter().flatten().flatten() {
+                    walk(&e.path(), true);
+                }
+            }
+        }
+        // The directory, the files directly in it, and the directories Keyward made; a
+        // directory of some other program's inside it is not Keyward's to change.
+        walk(dir, false);
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = e.path();
+            let ours = matches!(
+                path.file_name().and_then(|n| n.to_str()),
+                Some("db" | "recovered")
+            );
+            if ours || e.file_type().is_ok_and(|t| t.is_file()) {
+                walk(&path, ours);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }

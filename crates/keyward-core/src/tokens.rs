@@ -78,11 +78,17 @@ impl Store {
     pub fn create_token(&self, key_id: &str) -> Result<CreatedToken> {
         let _g = self.write_guard();
         let key = self.api_key(key_id)?;
-        self.mint_token(&key)
+        self.mint_token(&key, key.generation, self.actor())
     }
 
-    /// Assumes the write guard is held.
-    pub(crate) fn mint_token(&self, key: &ApiKey) -> Result<CreatedToken> {
+    /// Mints a token from the secret of `generation` (the current one, or a retired one
+    /// in its grace): the token never outlives that secret. Assumes the write guard is held.
+    pub(crate) fn mint_token(
+        &self,
+        key: &ApiKey,
+        generation: u32,
+        actor: &str,
+    ) -> Result<CreatedToken> {
         if key.revoked_at.is_some() {
             return Err(revoked(key));
         }
@@ -94,16 +100,35 @@ impl Store {
             .ok_or_else(|| Error::not_found("site manager", &key.owner))?;
         refuse_blocked_owner(&owner)?;
         let now = self.now();
-        let lifetime = self.settings()?.token_lifetime_days as i64 * DAY;
+        if !key.generation_valid(generation, now) {
+            return Err(revoked(key));
+        }
+        let settings = self.settings()?;
+        let live = self
+            .tokens_of(&key.id)?
+            .iter()
+            .filter(|t| t.is_live(key, now))
+            .count();
+        if live >= settings.max_live_tokens as usize {
+            return Err(Error::TooManyTokens {
+                name: key.name.clone(),
+                max: settings.max_live_tokens,
+            });
+        }
+        let lifetime = settings.token_lifetime_days as i64 * DAY;
+        let mut expires_at = now + lifetime;
+        if let Some(end) = key.grace_end(generation) {
+            expires_at = expires_at.min(end);
+        }
         let secret = Secret::generate(SecretKind::Token);
         let token = Token {
             id: new_id("tok_", now),
             key_id: key.id.clone(),
-            generation: key.generation,
+            generation,
             hash: secret.hash(),
             masked: secret.mask(),
             created_at: now,
-            expires_at: now + lifetime,
+            expires_at,
             revoked_at: None,
             reminders: Vec::new(),
         };
@@ -118,7 +143,7 @@ impl Store {
                 generation: token.generation,
             },
         )?;
-        ch.audit(&self.token_event(
+        let mut event = self.token_event(
             &token,
             key,
             "created",
@@ -129,7 +154,9 @@ impl Store {
                 key.name,
                 to_rfc3339(token.expires_at)
             ),
-        ))?;
+        );
+        actor.clone_into(&mut event.actor);
+        ch.audit(&event)?;
         self.commit(ch)?;
         Ok(CreatedToken {
             id: token.id,
@@ -215,5 +242,54 @@ impl Store {
             e.summary.push_str(&format!(" [{}]", key.id));
         }
         e
+    }
+}
+
+/// How many tokens one API key may mint through the token exchange in a burst, and how
+/// often it earns one more: a script that loops on `POST /v1/tokens` is stopped at about
+/// ten a minute, while a person pressing "Get token" in Postman never notices.
+pub const EXCHANGE_BURST: u32 = 20;
+pub const EXCHANGE_REFILL: Millis = 6_000;
+
+/// Per-key budgets of token exchanges, kept in memory (a restart forgives).
+#[derive(Default)]
+pub(crate) struct ExchangeBudget {
+    /// key id → (exchanges left, when that was counted).
+    left: std::sync::Mutex<std::collections::HashMap<String, (f64, Millis)>>,
+}
+
+impl ExchangeBudget {
+    /// `Err(wait)` when the key has no exchange left now; the wait is in milliseconds.
+    pub fn check(&self, key_id: &str, now: Millis) -> std::result::Result<(), u64> {
+        let left = self.left_at(key_id, now);
+        if left >= 1.0 {
+            Ok(())
+        } else {
+            Err(((1.0 - left) * EXCHANGE_REFILL as f64).ceil().max(1.0) as u64)
+        }
+    }
+
+    /// Counts one exchange that happened.
+    pub fn spend(&self, key_id: &str, now: Millis) {
+        let left = self.left_at(key_id, now);
+        let mut map = self.left.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(key_id.to_owned(), ((left - 1.0).max(0.0), now));
+        // Keys whose budget is full again need no entry.
+        if map.len() > 10_000 {
+            map.retain(|_, (l, at)| {
+                *l + ((now - *at) as f64 / EXCHANGE_REFILL as f64) < f64::from(EXCHANGE_BURST)
+            });
+        }
+    }
+
+    fn left_at(&self, key_id: &str, now: Millis) -> f64 {
+        let map = self.left.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(key_id) {
+            Some((left, at)) => {
+                let earned = (now - at).max(0) as f64 / EXCHANGE_REFILL as f64;
+                (left + earned).min(EXCHANGE_BURST as f64)
+            }
+            None => EXCHANGE_BURST as f64,
+        }
     }
 }

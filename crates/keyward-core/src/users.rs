@@ -289,7 +289,7 @@ impl Store {
                 key_ids.insert(key.id.clone());
                 if key.revoked_at.is_none() {
                     key.revoked_at = Some(now);
-                    key.grace = None;
+                    key.graces.clear();
                     key.updated_at = now;
                     ch.put(T::Keys, &key.id, &key)?;
                     keys_revoked += 1;

@@ -70,6 +70,9 @@ pub struct Identity {
     pub scope: ScopeView,
     /// A token's expiry; API keys do not expire (`null`).
     pub expires_at: Option<String>,
+    /// The key generation of the presented secret (a retired one during its grace).
+    #[serde(skip)]
+    pub generation: u32,
 }
 
 /// `{"valid":true,"kind",…}` or `{"valid":false,"code":"…"}`.
@@ -115,7 +118,11 @@ impl Store {
         Ok(verdict)
     }
 
-    /// Exchanges a valid API key (not a token) for a new token; counts as a use.
+    /// Exchanges a valid API key (not a token) for a new token; counts as a use. This is
+    /// the HTTP API's token exchange, audited as such. The token ends with the presented
+    /// secret: one minted with a secret in its grace period stops when that grace ends.
+    /// Refused with `TOO_MANY_TOKENS` at the live-token cap, and with `RATE_LIMITED` when
+    /// the key exchanges faster than [`crate::tokens::EXCHANGE_BURST`] allows.
     pub fn exchange_key_for_token(
         &self,
         presented: &str,
@@ -124,7 +131,15 @@ impl Store {
         let code = match self.check(presented)? {
             Ok(identity) if identity.kind == CredentialKind::ApiKey => {
                 let key = self.api_key(&identity.key_id)?;
-                let created = self.mint_token(&key)?;
+                let now = self.now();
+                if let Err(retry_after_ms) = self.exchanges.check(&key.id, now) {
+                    return Err(crate::Error::RateLimited {
+                        name: key.name.clone(),
+                        retry_after_ms,
+                    });
+                }
+                let created = self.mint_token(&key, identity.generation, "http")?;
+                self.exchanges.spend(&key.id, now);
                 self.record_use(&[&key.id]);
                 return Ok(Ok(created));
             }
@@ -151,6 +166,7 @@ impl Store {
             let Some(entry) = ix.hashes.get(&hash) else {
                 return Err(NotFound);
             };
+            let generation = entry.generation;
             let (key, token) = if entry.token {
                 let token = ix.tokens.get(&entry.id).ok_or(NotFound)?;
                 let key = ix.keys.get(&token.key_id).ok_or(NotFound)?;
@@ -199,6 +215,7 @@ impl Store {
                     },
                 },
                 expires_at: token.map(|t| to_rfc3339(t.expires_at)),
+                generation,
             })
         })
     }

@@ -5,96 +5,18 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{open, Env, T0};
+use common::{code, open, Env, T0};
 use keyward_core::clock::{to_rfc3339, DAY, HOUR, MINUTE};
 use keyward_core::lifecycle::ReminderKind;
 use keyward_core::{
-    AuditFilter, AuditView, CreatedKey, CredentialKind, Disclosure, ErrorClass, KeyFilter, Millis,
-    NewKey, NewUser, ScopeView, Secret, SecretKind, Settings, UserEdit, UserView,
+    AuditFilter, CredentialKind, Disclosure, ErrorClass, KeyFilter, Millis, NewKey, NewUser,
+    ScopeView, Secret, SecretKind, Settings, UserEdit,
 };
-
-impl Env {
-    /// Sets the clock to `T0 + offset`.
-    fn at(&self, offset: Millis) {
-        self.clock.set(T0 + offset);
-    }
-
-    fn admin(&self, name: &str, email: &str) -> UserView {
-        self.store
-            .add_user(NewUser {
-                name: name.into(),
-                email: email.into(),
-                admin: true,
-            })
-            .unwrap()
-    }
-
-    fn manager(&self, name: &str, email: &str) -> UserView {
-        self.store
-            .add_user(NewUser {
-                name: name.into(),
-                email: email.into(),
-                admin: false,
-            })
-            .unwrap()
-    }
-
-    fn key(&self, owner: &str, name: &str) -> CreatedKey {
-        self.store
-            .create_key(NewKey {
-                owner: owner.into(),
-                name: name.into(),
-                location: None,
-            })
-            .unwrap()
-    }
-
-    /// "VALID" or the verdict's code.
-    fn verify(&self, presented: &str) -> &'static str {
-        let v = self.store.verify(presented).unwrap();
-        match v.code {
-            None => {
-                assert!(v.valid);
-                assert!(v.identity.is_some());
-                "VALID"
-            }
-            Some(code) => {
-                assert!(!v.valid);
-                assert!(v.identity.is_none());
-                code.as_str()
-            }
-        }
-    }
-
-    fn audit(&self) -> Vec<AuditView> {
-        self.store.audit(&AuditFilter::default()).unwrap()
-    }
-
-    fn count(&self, action: &str) -> usize {
-        self.audit().iter().filter(|e| e.action == action).count()
-    }
-
-    fn keys(&self, filter: KeyFilter) -> Vec<String> {
-        let mut ids: Vec<String> = self
-            .store
-            .list_keys(&filter)
-            .unwrap()
-            .into_iter()
-            .map(|k| k.id)
-            .collect();
-        ids.sort();
-        ids
-    }
-}
 
 fn sorted(ids: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
     v.sort();
     v
-}
-
-fn code<T: std::fmt::Debug>(r: keyward_core::Result<T>) -> &'static str {
-    r.expect_err("expected an error").code()
 }
 
 fn status(s: &str) -> KeyFilter {
@@ -1608,9 +1530,13 @@ fn newer_schema_is_refused() {
         let meta = db.open_tree("meta").unwrap();
         assert_eq!(
             meta.get("schema_version").unwrap().unwrap().as_ref(),
-            1u32.to_be_bytes()
+            keyward_core::store::SCHEMA_VERSION.to_be_bytes()
         );
-        meta.insert("schema_version", &2u32.to_be_bytes()).unwrap();
+        meta.insert(
+            "schema_version",
+            &(keyward_core::store::SCHEMA_VERSION + 1).to_be_bytes(),
+        )
+        .unwrap();
         db.flush().unwrap();
     }
     let err = open(dir.path(), &clock).unwrap_err();

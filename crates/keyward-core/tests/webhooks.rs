@@ -9,13 +9,13 @@ use std::path::Path;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use common::{Env, T0};
+use common::{code, Env, T0};
 use hmac::{Hmac, Mac};
 use keyward_core::clock::{DAY, MINUTE, SECOND};
 use keyward_core::webhooks::{sign, GIVE_UP_AFTER};
 use keyward_core::{
-    Attempt, AttemptResult, AuditFilter, CreatedKey, CreatedWebhook, DeliveryView, Disclosure,
-    DueMessage, Millis, NewKey, NewUser, NewWebhook, UserEdit, UserView, WebhookView,
+    Attempt, AttemptResult, AuditFilter, CreatedWebhook, DeliveryView, Disclosure, DueMessage,
+    Millis, NewWebhook, UserEdit, WebhookView,
 };
 use serde_json::Value;
 use sha2::Sha256;
@@ -23,26 +23,6 @@ use sha2::Sha256;
 const HOOK_URL: &str = "https://hooks.example.com/keyward";
 
 impl Env {
-    fn admin(&self, name: &str, email: &str) -> UserView {
-        self.store
-            .add_user(NewUser {
-                name: name.into(),
-                email: email.into(),
-                admin: true,
-            })
-            .unwrap()
-    }
-
-    fn key(&self, owner: &str, name: &str) -> CreatedKey {
-        self.store
-            .create_key(NewKey {
-                owner: owner.into(),
-                name: name.into(),
-                location: None,
-            })
-            .unwrap()
-    }
-
     fn hook(&self, user: &str, entity: &str, operation: &str) -> CreatedWebhook {
         self.store
             .add_webhook(NewWebhook {
@@ -77,10 +57,6 @@ impl Env {
             .filter(|e| e.action == action)
             .count()
     }
-}
-
-fn code<T: std::fmt::Debug>(r: keyward_core::Result<T>) -> &'static str {
-    r.expect_err("expected an error").code()
 }
 
 fn body(m: &DueMessage) -> Value {

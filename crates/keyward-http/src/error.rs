@@ -112,8 +112,24 @@ impl ApiError {
         }
     }
 
-    pub fn internal(e: &keyward_core::Error) -> Self {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.code(), e.to_string())
+    /// The answer for an error of the store: a refusal keeps its code with a 4xx status,
+    /// a full disk is 503 (reads still work), anything else 500.
+    pub fn from_store(e: &keyward_core::Error) -> Self {
+        use keyward_core::Error as E;
+        let status = match e {
+            E::TooManyTokens { .. } => StatusCode::CONFLICT,
+            E::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            E::DiskFull(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let retry_after = match e {
+            E::RateLimited { retry_after_ms, .. } => Some(retry_after_ms.div_ceil(1000).max(1)),
+            _ => None,
+        };
+        ApiError {
+            retry_after,
+            ..ApiError::new(status, e.code(), e.to_string())
+        }
     }
 }
 

@@ -69,7 +69,9 @@ pub(crate) async fn health() -> Json<Health> {
 /// Exchange an API key for a token.
 ///
 /// The token is shown once: store it. It expires after the token lifetime (365 days by
-/// default). Counts as a use of the key.
+/// default), or with the presented key when that key was replaced and is in its grace
+/// period. Counts as a use of the key. A key may have at most `max_live_tokens` (100 by
+/// default) live tokens, and exchange about 10 a minute after a burst of 20.
 #[utoipa::path(
     post,
     path = "/v1/tokens",
@@ -78,7 +80,8 @@ pub(crate) async fn health() -> Json<Health> {
     responses(
         (status = 201, description = "A new token", body = schema::TokenAnswer),
         (status = 401, description = "No valid API key (a token is not accepted here)", body = schema::ErrorBody),
-        (status = 429, description = "Too many failed attempts; see Retry-After", body = schema::ErrorBody,
+        (status = 409, description = "TOO_MANY_TOKENS: the key has as many live tokens as it may have", body = schema::ErrorBody),
+        (status = 429, description = "Too many failed attempts, or this key exchanged too often (RATE_LIMITED); see Retry-After", body = schema::ErrorBody,
             headers(("Retry-After" = u64, description = "seconds to wait"))),
     )
 )]
@@ -233,7 +236,7 @@ impl ApiState {
     ) -> Result<T, ApiError> {
         match self.inner.store_calls.run(f).await {
             Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(ApiError::internal(&e)),
+            Ok(Err(e)) => Err(ApiError::from_store(&e)),
             Err(_) => Err(ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL",

@@ -7,7 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use keyward_core::{FileMasterKey, ManualClock, Millis, Store, StoreOptions};
+use keyward_core::{
+    AuditFilter, AuditView, CreatedKey, FileMasterKey, KeyFilter, ManualClock, Millis, NewKey,
+    NewUser, Store, StoreOptions, UserView,
+};
 use tempfile::TempDir;
 
 /// 14 Nov 2023, 22:13:20 UTC: every test starts here.
@@ -61,4 +64,84 @@ impl Env {
         drop(store);
         dir
     }
+}
+
+/// What the store's tests do again and again, in one line each.
+impl Env {
+    /// Sets the clock to `T0 + offset`.
+    pub fn at(&self, offset: Millis) {
+        self.clock.set(T0 + offset);
+    }
+
+    pub fn admin(&self, name: &str, email: &str) -> UserView {
+        self.store
+            .add_user(NewUser {
+                name: name.into(),
+                email: email.into(),
+                admin: true,
+            })
+            .unwrap()
+    }
+
+    pub fn manager(&self, name: &str, email: &str) -> UserView {
+        self.store
+            .add_user(NewUser {
+                name: name.into(),
+                email: email.into(),
+                admin: false,
+            })
+            .unwrap()
+    }
+
+    pub fn key(&self, owner: &str, name: &str) -> CreatedKey {
+        self.store
+            .create_key(NewKey {
+                owner: owner.into(),
+                name: name.into(),
+                location: None,
+            })
+            .unwrap()
+    }
+
+    /// "VALID" or the verdict's code.
+    pub fn verify(&self, presented: &str) -> &'static str {
+        let v = self.store.verify(presented).unwrap();
+        match v.code {
+            None => {
+                assert!(v.valid);
+                assert!(v.identity.is_some());
+                "VALID"
+            }
+            Some(code) => {
+                assert!(!v.valid);
+                assert!(v.identity.is_none());
+                code.as_str()
+            }
+        }
+    }
+
+    pub fn audit(&self) -> Vec<AuditView> {
+        self.store.audit(&AuditFilter::default()).unwrap()
+    }
+
+    pub fn count(&self, action: &str) -> usize {
+        self.audit().iter().filter(|e| e.action == action).count()
+    }
+
+    pub fn keys(&self, filter: KeyFilter) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .store
+            .list_keys(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|k| k.id)
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+/// The code of an error a call must have returned.
+pub fn code<T: std::fmt::Debug>(r: keyward_core::Result<T>) -> &'static str {
+    r.expect_err("expected an error").code()
 }

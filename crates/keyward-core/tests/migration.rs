@@ -1,0 +1,137 @@
+//! A database written at schema 1 (`fixtures/schema1`, made by the Keyward release before
+//! per-secret grace periods with `fixtures/make-schema1.sh`) opens with today's code, is
+//! migrated in place and loses nothing: every user, location, key, token, webhook,
+//! setting and audit event is still there, and every secret still verifies as it did.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use keyward_core::clock::{parse_rfc3339, HOUR};
+use keyward_core::{
+    AuditFilter, Disclosure, FileMasterKey, KeyFilter, ManualClock, Store, StoreOptions,
+};
+use serde_json::Value;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// Retries while sled's flusher thread of a store just closed still holds the file lock.
+fn retry<T, E: std::fmt::Debug>(mut f: impl FnMut() -> Result<T, E>) -> T {
+    for _ in 0..250 {
+        if let Ok(v) = f() {
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    f().unwrap()
+}
+
+fn schema_version(dir: &Path) -> u32 {
+    let db = retry(|| sled::open(dir.join("db")));
+    let v = db.open_tree("meta").unwrap().get("schema_version").unwrap();
+    u32::from_be_bytes(v.unwrap().as_ref().try_into().unwrap())
+}
+
+#[test]
+fn a_schema_1_database_is_migrated_in_place_and_loses_nothing() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema1");
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(fixture.join("expected.json")).unwrap()).unwrap();
+    let e = |k: &str| expected[k].as_str().unwrap().to_owned();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    copy_dir(&fixture.join("data"), &dir);
+    assert_eq!(schema_version(&dir), 1);
+
+    // An hour after the fixture was made: the regenerated key's 7-day grace still runs.
+    let clock = Arc::new(ManualClock::new(
+        parse_rfc3339(&e("made_at")).unwrap() + HOUR,
+    ));
+    let open = || {
+        retry(|| {
+            Store::open(
+                &dir,
+                clock.clone(),
+                &FileMasterKey::new(dir.join("master.key")),
+                StoreOptions::default(),
+            )
+        })
+    };
+    let store = open();
+
+    let users = store.list_users().unwrap();
+    assert_eq!(users.len(), 2);
+    assert!(users
+        .iter()
+        .any(|u| u.id == e("admin") && u.role == "admin"));
+    assert!(users.iter().any(|u| u.id == e("manager") && u.api_access));
+    assert_eq!(store.list_locations().unwrap()[0].id, e("location"));
+    let keys = store.list_keys(&KeyFilter::default()).unwrap();
+    assert_eq!(keys.len(), 3);
+    let disabled = keys.iter().find(|k| k.id == e("disabled_key_id")).unwrap();
+    assert_eq!(disabled.status, "disabled");
+    let rotated = keys.iter().find(|k| k.id == e("local_key_id")).unwrap();
+    assert!(rotated.grace_until.is_some(), "{rotated:?}");
+
+    // Every secret answers as before the migration; the sealed secrets still open.
+    let verdict = |s: &str| {
+        let v = store.verify(s).unwrap();
+        v.code.map_or("VALID", |c| c.as_str())
+    };
+    for secret in [
+        "agency_key",
+        "token",
+        "local_key",
+        "old_local_key",
+        "old_local_token",
+    ] {
+        assert_eq!(verdict(&e(secret)), "VALID", "{secret}");
+    }
+    assert_eq!(
+        store
+            .reveal_key(&e("local_key_id"), Disclosure::Reveal)
+            .unwrap()
+            .expose(),
+        e("local_key")
+    );
+    assert_eq!(store.list_tokens(None).unwrap().len(), 2);
+    let hooks = store.list_webhooks(None).unwrap();
+    assert_eq!(hooks.len(), 1);
+    assert_eq!(hooks[0].id, e("webhook_id"));
+    assert_eq!(store.settings().unwrap().reminder_days, [20, 7, 1]);
+    let audit = store
+        .audit(&AuditFilter {
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .unwrap();
+    let audit_before = expected["audit_events"].as_u64().unwrap() as usize;
+    // The fixture's events, plus what this test did (one reveal).
+    assert_eq!(audit.len(), audit_before + 1);
+    assert!(store.check_integrity().unwrap().is_empty());
+    drop(store);
+
+    // The grace ends as it was promised, and the migrated database reopens as schema 2.
+    assert_eq!(schema_version(&dir), keyward_core::store::SCHEMA_VERSION);
+    clock.advance(7 * 24 * HOUR);
+    let store = open();
+    assert_eq!(
+        store
+            .verify(&e("old_local_key"))
+            .unwrap()
+            .code
+            .map(|c| c.as_str()),
+        Some("REVOKED")
+    );
+    assert!(store.verify(&e("local_key")).unwrap().valid);
+}
