@@ -22,6 +22,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Start a new, empty database in a data directory that has a master key but lost its
+    /// database (db/). Without it Keyward refuses, so a missing database is never replaced
+    /// silently.
+    #[arg(long, global = true)]
+    pub new_store: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -41,8 +47,15 @@ pub enum Command {
     #[command(subcommand)]
     Tokens(TokensCmd),
     /// Check an API key or token; records its use like the HTTP verify. Exit 0 if valid, 3 if not.
+    #[command(
+        long_about = "Check an API key or token; records its use like the HTTP verify. \
+                      Exit 0 if valid, 3 if not.\n\n\
+                      Pass - instead of the secret to read it from standard input, so it stays \
+                      out of the process list and your shell history: \
+                      `keyward verify - < key.txt`, or type it and press Enter."
+    )]
     Verify {
-        /// The API key or token.
+        /// The API key or token, or - to read it from standard input.
         secret: String,
     },
     /// Raise due reminders and delete keys whose inactivity deadline has passed.
@@ -184,6 +197,13 @@ pub enum KeysCmd {
     /// Reset the inactivity clock.
     Keep {
         key: String,
+    },
+    /// Give a key a new descriptive name (its secret, owner and scope stay).
+    Rename {
+        key: String,
+        /// The new name (1–100 characters).
+        #[arg(long)]
+        name: String,
     },
     /// Write a Postman collection of the local API and an environment holding the key.
     #[command(

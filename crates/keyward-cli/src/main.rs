@@ -2,6 +2,7 @@
 
 mod cli;
 mod local_api;
+mod logger;
 mod output;
 
 use clap::Parser;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if usage { 2 } else { 0 });
         }
     };
+    logger::init(cli.json);
     let out = Out {
         json: cli.json,
         now: clock().map(|c| c.now()).unwrap_or_default(),
@@ -120,14 +122,40 @@ fn clock() -> Result<Arc<dyn Clock>, Error> {
 
 /// A database the CLI creates keeps its master key in a file; one the desktop app created
 /// may have it in the OS keychain, which the CLI then reads too.
-fn open(dir: PathBuf) -> Result<Store, Error> {
+fn open(dir: PathBuf, new_store: bool) -> Result<Store, Error> {
     let file = FileMasterKey::new(keyward_core::store::master_key_path(&dir));
     let keychain = KeychainMasterKey::new(APP_IDENTIFIER, &dir);
-    Store::open_with_sources(&dir, clock()?, &[&file, &keychain], StoreOptions::default())
+    let opts = StoreOptions {
+        new_store,
+        ..StoreOptions::default()
+    };
+    Store::open_with_sources(&dir, clock()?, &[&file, &keychain], opts)
+}
+
+/// The secret of `keyward verify`: the argument, or standard input for `-`.
+fn presented_secret(arg: String) -> Result<keyward_core::Secret, Error> {
+    if arg != "-" {
+        return Ok(keyward_core::Secret::from_text(arg.trim().to_owned()));
+    }
+    // Wiped when dropped, like the secret itself.
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin().read_line(&mut line).map_err(|e| {
+        Error::Invalid(format!(
+            "the secret could not be read from standard input: {e}"
+        ))
+    })?;
+    let secret = keyward_core::Secret::from_text(line.trim().to_owned());
+    if secret.expose().is_empty() {
+        return Err(Error::Invalid(
+            "no secret on standard input — pipe the key or token in, e.g. keyward verify - < key.txt"
+                .into(),
+        ));
+    }
+    Ok(secret)
 }
 
 fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
-    let store = Arc::new(open(data_dir(cli.data_dir)?)?);
+    let store = Arc::new(open(data_dir(cli.data_dir)?, cli.new_store)?);
     match cli.command {
         Command::Serve { port } => return local_api::serve(store, port, out),
         Command::Webhooks(cmd) => webhooks(&store, cmd, out)?,
@@ -136,7 +164,8 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
         Command::Keys(cmd) => keys(&store, cmd, out)?,
         Command::Tokens(cmd) => tokens(&store, cmd, out)?,
         Command::Verify { secret } => {
-            let verdict = store.verify(secret.trim())?;
+            let secret = presented_secret(secret)?;
+            let verdict = store.verify(secret.expose())?;
             out.verdict(&verdict);
             deliver_webhooks(&store);
             store.flush()?;
@@ -317,6 +346,9 @@ fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<(), Error> {
             out.key_changed(&store.set_key_disabled(&key, false)?, "Enabled")
         }
         KeysCmd::Keep { key } => out.key_changed(&store.keep_key(&key)?, "Kept"),
+        KeysCmd::Rename { key, name } => {
+            out.key_changed(&store.rename_key(&key, &name)?, "Renamed")
+        }
         KeysCmd::Delete { key, force } => out.deleted(&store.delete_key(&key, force)?),
         KeysCmd::ExportPostman { key, out: dest } => {
             local_api::export_postman(store, &key, dest, out)?

@@ -47,6 +47,26 @@ pub struct Out {
     pub now: Millis,
 }
 
+/// Text as it may reach a terminal: control characters (an escape sequence typed into a
+/// name, say) and the invisible characters that reorder or hide text are shown as
+/// `\u{…}` escapes instead of being acted on.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() && c != '\n' || keyward_core::validate::is_invisible(c);
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 pub fn print_error_json(code: &str, message: &str) {
     let v = serde_json::json!({"error": {"code": code, "message": message}});
     eprintln!("{v}");
@@ -121,7 +141,7 @@ impl Out {
         if self.json {
             print_error_json(e.code(), &e.to_string());
         } else {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", terminal_safe(&e.to_string()));
             if e.code() == "KEY_IN_USE" {
                 eprintln!("Run the same command with --force to delete it anyway.");
             }

@@ -228,7 +228,8 @@ fn settings_show_gives_the_defaults() {
             "local_api_port": 7420,
             "launch_at_login": false,
             "close_to_tray": true,
-            "notifications": true
+            "notifications": true,
+            "max_live_tokens": 100
         })
     );
     let h = kw.human(&["settings", "show"]);
