@@ -21,8 +21,9 @@ if ! need_cmd cargo; then
   fi
 fi
 
+# strace: the storage fault tests kill keyward at chosen writes with its fault injection.
 pkgs=(gcc pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
-      libxdo-dev libdbus-1-dev libssl-dev)
+      libxdo-dev libdbus-1-dev libssl-dev strace)
 if [ "$mode" = e2e ]; then
   pkgs+=(webkit2gtk-driver xvfb dbus-x11 dunst xclip)
 fi

@@ -564,3 +564,27 @@ fn a_non_utf8_argument_is_a_usage_error_not_a_panic() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+#[test]
+fn errors_never_send_control_characters_from_input_to_the_terminal() {
+    let kw = Kw::new();
+    kw.ada();
+    for (name, email) in [
+        ("\u{1b}[2J\u{1b}[31mRed", "red@example.com"),
+        ("Bell", "bell\u{7}@example.com"),
+        ("invoice\u{202e}fdp.exe", "x@example.com"),
+    ] {
+        let h = kw.human(&["users", "add", "--name", name, "--email", email]);
+        assert_eq!(h.code, 2, "{}", h.stderr);
+        assert!(
+            !h.stderr.chars().any(|c| c.is_control() && c != '\n'),
+            "raw control characters reached the terminal: {:?}",
+            h.stderr
+        );
+        assert!(!h.stderr.contains('\u{202e}'), "{:?}", h.stderr);
+    }
+    // The key named in an error is shown escaped, so the user sees what was typed.
+    let h = kw.human(&["keys", "show", "key_\u{1b}[31m"]);
+    assert_eq!(h.code, 4);
+    assert!(h.stderr.contains("\\u{1b}[31m"), "{:?}", h.stderr);
+}

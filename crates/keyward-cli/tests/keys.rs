@@ -720,3 +720,27 @@ fn keys_verbs_on_an_unknown_key_exit_4_with_not_found() {
         assert!(msg.contains(id), "{args:?}: {msg}");
     }
 }
+
+#[test]
+fn keys_rename_changes_the_name_and_keeps_the_secret() {
+    let kw = Kw::new();
+    kw.ada();
+    let (id, key) = kw.create_key("ada@example.com", "Old name");
+    let v = kw
+        .json(&["keys", "rename", &id, "--name", "  Zapier sync  "])
+        .ok();
+    assert_eq!(s(&v["name"]), "Zapier sync");
+    assert_eq!(s(&kw.key_show(&id)["name"]), "Zapier sync");
+    kw.verify_ok(&key);
+    let h = kw.human(&["keys", "rename", &id, "--name", "Form"]);
+    assert_eq!(h.code, 0);
+    assert!(h.stdout.contains("Renamed"), "{}", h.stdout);
+    assert!(kw
+        .audit_all()
+        .iter()
+        .any(|e| s(&e["action"]) == "api_key.updated" && s(&e["summary"]).contains("Form")));
+    kw.json(&["keys", "rename", &id, "--name", " "])
+        .fails(2, "INVALID_INPUT");
+    kw.json(&["keys", "rename", "key_NOPE", "--name", "X"])
+        .fails(4, "NOT_FOUND");
+}

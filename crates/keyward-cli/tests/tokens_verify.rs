@@ -349,3 +349,34 @@ fn verify_failures_are_audited_in_aggregate_without_the_secret() {
     assert!(failed[0].contains("MALFORMED"), "newest first: {failed:?}");
     assert!(failed[1].contains("DISABLED"), "{failed:?}");
 }
+
+#[test]
+fn verify_reads_the_secret_from_standard_input_with_a_dash() {
+    let kw = Kw::new();
+    kw.ada();
+    let (id, key) = kw.create_key("ada@example.com", "Form");
+    let out = kw
+        .command()
+        .args(["--json", "verify", "-"])
+        .write_stdin(format!("{key}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["key_id"], json!(id));
+    // Nothing on standard input is a usage error, not a verification.
+    let out = kw
+        .command()
+        .args(["--json", "verify", "-"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let (code, message) = error_of(&String::from_utf8_lossy(&out.stderr));
+    assert_eq!(code, "INVALID_INPUT");
+    assert!(message.contains("standard input"), "{message}");
+    // --help says so.
+    let help = kw.human(&["verify", "--help"]);
+    assert!(help.stdout.contains("standard input"), "{}", help.stdout);
+}
