@@ -128,7 +128,11 @@ fn audit_records_changes_reveals_reminders_and_deletions_and_never_a_secret() {
         "{}",
         deletions[0]
     );
-    assert!(s(&find("api_key.reminder")[0]["summary"]).contains("will be deleted in 1 day"));
+    assert!(
+        s(&find("api_key.reminder")[0]["summary"]).contains("will be deleted in 24 hours"),
+        "{}",
+        find("api_key.reminder")[0]
+    );
     assert!(s(&find("settings.updated")[0]["summary"]).contains("clipboard_clear_seconds"));
 }
 

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use crate::clock::{days_until, short_date, to_rfc3339, Millis, DAY};
+use crate::clock::{days_until, due_phrase, short_date, to_rfc3339, Millis, DAY};
 use crate::error::Result;
 use crate::keys::{remove_key, ApiKey};
 use crate::store::{Changes, Store, T};
@@ -329,9 +329,9 @@ impl Store {
                 KeyAction::Remind { days_before } => {
                     let days_left = days_until(now, plan.deletes_at);
                     let message = format!(
-                        "API key '{}' will be deleted in {days_left} day{} — {}",
+                        "API key '{}' will be deleted {} — {}",
                         key.name,
-                        if days_left == 1 { "" } else { "s" },
+                        due_phrase(now, plan.deletes_at),
                         since()
                     );
                     key.reminders.retain(|r| r.deadline == plan.deadline);
@@ -425,9 +425,9 @@ impl Store {
                 };
                 let days_left = days_until(now, token.expires_at);
                 let message = format!(
-                    "A token of API key '{}' expires in {days_left} day{} — generate a new one before {}",
+                    "A token of API key '{}' expires {} — generate a new one before {}",
                     key.name,
-                    if days_left == 1 { "" } else { "s" },
+                    due_phrase(now, token.expires_at),
                     short_date(now, token.expires_at)
                 );
                 let mut t = token.clone();

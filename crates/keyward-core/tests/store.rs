@@ -1276,7 +1276,7 @@ fn lifecycle_reminds_at_15_7_and_1_days_then_deletes() {
     assert_eq!(r.reminders.len(), 1);
     assert_eq!(r.reminders[0].days_before, 1);
     assert!(
-        r.reminders[0].message.contains("1 day "),
+        r.reminders[0].message.contains("deleted in 24 hours "),
         "{}",
         r.reminders[0].message
     );
@@ -1327,7 +1327,7 @@ fn lifecycle_raises_only_the_most_urgent_missed_reminder_and_moves_the_deadline(
     assert_eq!(n.days_before, 1);
     assert_eq!(n.days_left, 1);
     assert_eq!(n.due_at, to_rfc3339(T0 + now + DAY));
-    assert!(n.message.contains("1 day "), "{}", n.message);
+    assert!(n.message.contains("deleted in 24 hours"), "{}", n.message);
     assert!(r.deleted.is_empty());
     let view = env.store.key_view(&k.view.id).unwrap();
     assert_eq!(
@@ -1486,7 +1486,7 @@ fn lifecycle_reminds_before_token_expiry_at_30_7_and_1_days() {
                 assert_eq!(n.days_left, days as i64);
                 assert!(n.message.contains("Zapier"), "{}", n.message);
                 let span = if days == 1 {
-                    "expires in 1 day ".to_owned()
+                    "expires in 24 hours ".to_owned()
                 } else {
                     format!("expires in {days} days")
                 };
