@@ -144,7 +144,7 @@ fn lifecycle_raises_the_15_7_and_1_day_reminders_once_each_then_deletes_at_the_d
     assert!(
         days[0].contains("in 15 days")
             && days[1].contains("in 7 days")
-            && days[2].contains("in 1 day "),
+            && days[2].contains("in 24 hours "),
         "{days:?}"
     );
 }
