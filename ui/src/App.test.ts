@@ -75,6 +75,7 @@ describe("the shell", () => {
             launch_at_login: false,
             close_to_tray: true,
             notifications: true,
+            max_live_tokens: 100,
           };
         default:
           return null;

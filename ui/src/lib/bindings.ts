@@ -99,7 +99,12 @@ token_reminder_days: Array<number>,
 /**
  * Clear the clipboard this many seconds after a copy (0 = never).
  */
-clipboard_clear_seconds: number, local_api_enabled: boolean, local_api_port: number, launch_at_login: boolean, close_to_tray: boolean, notifications: boolean, };
+clipboard_clear_seconds: number, local_api_enabled: boolean, local_api_port: number, launch_at_login: boolean, close_to_tray: boolean, notifications: boolean, 
+/**
+ * The most live tokens one API key may have; minting more is refused until some are
+ * revoked or expire.
+ */
+max_live_tokens: number, };
 
 export type ReminderKind = "key_deletion" | "token_expiry";
 

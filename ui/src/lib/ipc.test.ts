@@ -35,6 +35,7 @@ const settings: Settings = {
   launch_at_login: false,
   close_to_tray: true,
   notifications: true,
+  max_live_tokens: 100,
 };
 
 const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][] = [

@@ -185,6 +185,7 @@ describe("preferences form", () => {
     launch_at_login: false,
     close_to_tray: true,
     notifications: true,
+    max_live_tokens: 100,
   };
 
   test("round-trips", () => {

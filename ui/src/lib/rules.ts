@@ -292,6 +292,7 @@ export type SettingsForm = {
   launch_at_login: boolean;
   close_to_tray: boolean;
   notifications: boolean;
+  max_live_tokens: number | null;
 };
 
 export function settingsToForm(s: Settings): SettingsForm {
@@ -318,6 +319,7 @@ export function formToSettings(
   const lifetime = whole(f.token_lifetime_days, "token_lifetime_days", 1, 3650);
   const clear = whole(f.clipboard_clear_seconds, "clipboard_clear_seconds", 0, 3600);
   const port = whole(f.local_api_port, "local_api_port", 1024, 65535);
+  const maxTokens = whole(f.max_live_tokens, "max_live_tokens", 1, 10000);
   const days = (text: string, key: keyof Settings, limit: number): number[] => {
     const r = parseDayList(text);
     if ("error" in r) {
@@ -344,6 +346,7 @@ export function formToSettings(
       launch_at_login: f.launch_at_login,
       close_to_tray: f.close_to_tray,
       notifications: f.notifications,
+      max_live_tokens: maxTokens,
     },
     errors: null,
   };
@@ -362,6 +365,7 @@ export function settingsFieldOf(message: string): keyof Settings | null {
     "launch_at_login",
     "close_to_tray",
     "notifications",
+    "max_live_tokens",
   ];
   return fields.find((f) => message.startsWith(f)) ?? null;
 }
