@@ -15,7 +15,7 @@ if ! need_cmd cargo; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"
   else
-    echo "Keyward needs a Rust toolchain (cargo and rustc 1.80 or newer)." >&2
+    echo "Keyward needs a Rust toolchain (cargo and rustc 1.89 or newer)." >&2
     echo "Install it (Debian: apt-get install cargo, or rustup) and run make again." >&2
     exit 1
   fi

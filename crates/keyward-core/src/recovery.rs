@@ -62,6 +62,53 @@ pub(crate) fn set_aside_interrupted(data_dir: &Path, db_dir: &Path, now: Millis)
     done
 }
 
+/// A master key file is written as `master.key.tmp-<pid>` and linked into place; a
+/// process killed in between leaves the temporary name behind. When it is a second name
+/// of `master.key` it is removed; otherwise it holds a key that was never used, and is
+/// set aside (still private) rather than left lying about.
+pub(crate) fn tidy_master_key_temps(data_dir: &Path, master: &Path, now: Millis) -> Vec<String> {
+    let mut done = Vec::new();
+    let Some(prefix) = master
+        .file_name()
+        .map(|n| format!("{}.tmp-", n.to_string_lossy()))
+    else {
+        return done;
+    };
+    let Ok(entries) = fs::read_dir(data_dir) else {
+        return done;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(&prefix) {
+            continue;
+        }
+        let path = entry.path();
+        if same_file(&path, master) && fs::remove_file(&path).is_ok() {
+            let line = format!("removed {name}, a second name of the master key file");
+            log::warn!("{line}");
+            done.push(line);
+        } else {
+            let why = "a master key file an interrupted process never put in place";
+            done.extend(set_aside(data_dir, &path, why, now));
+        }
+    }
+    done
+}
+
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &Path, _: &Path) -> bool {
+    false
+}
+
 /// Sets aside every snapshot, so sled rebuilds its page table from the log alone.
 pub(crate) fn set_aside_all_snapshots(data_dir: &Path, db_dir: &Path, now: Millis) -> Vec<String> {
     let mut done = Vec::new();
@@ -89,14 +136,17 @@ fn set_aside(data_dir: &Path, path: &Path, why: &str, now: Millis) -> Option<Str
     let moved = crate::store::create_private_dir(&dest_dir)
         .ok()
         .and_then(|()| fs::rename(path, &dest).ok());
+    let shown = path
+        .strip_prefix(data_dir)
+        .map_or_else(|_| name.clone(), |p| p.display().to_string());
     let line = match moved {
         Some(()) => format!(
-            "set aside {why}: db/{name} ({size} bytes), moved to {}",
+            "set aside {why}: {shown} ({size} bytes), moved to {}",
             dest.display()
         ),
         // An empty file holds nothing; on a full disk there may be no room to move it.
         None if size == 0 && fs::remove_file(path).is_ok() => {
-            format!("removed {why}: db/{name} (empty)")
+            format!("removed {why}: {shown} (empty)")
         }
         None => return None,
     };
@@ -220,7 +270,7 @@ mod tests {
         let done = set_aside_interrupted(data.path(), &db, 0);
         assert_eq!(done.len(), 1, "{done:?}");
         assert!(
-            done[0].contains("snap.0000000000000020.generating"),
+            done[0].contains("db/snap.0000000000000020.generating"),
             "{done:?}"
         );
         assert!(db.join("snap.0000000000000010").exists());
@@ -240,6 +290,30 @@ mod tests {
         assert!(!db.join("snap.0000000000000030").exists());
         assert!(db.join("snap.0000000000000010").exists());
         assert!(set_aside_interrupted(data.path(), &db, 2).is_empty());
+    }
+
+    #[test]
+    fn leftover_master_key_temporaries_are_tidied_safely() {
+        let data = tempfile::tempdir().unwrap();
+        let master = data.path().join("master.key");
+        fs::write(&master, b"the key").unwrap();
+        // Killed after linking: a second name of the same file.
+        fs::hard_link(&master, data.path().join("master.key.tmp-41")).unwrap();
+        // Killed before linking: a key that was never used.
+        fs::write(data.path().join("master.key.tmp-42"), b"another key").unwrap();
+        let done = tidy_master_key_temps(data.path(), &master, 0);
+        assert_eq!(done.len(), 2, "{done:?}");
+        assert_eq!(fs::read(&master).unwrap(), b"the key");
+        let names: Vec<String> = fs::read_dir(data.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n.contains(".tmp-")), "{names:?}");
+        let aside: Vec<Vec<u8>> = fs::read_dir(recovered_dir(data.path()))
+            .unwrap()
+            .map(|e| fs::read(e.unwrap().path()).unwrap())
+            .collect();
+        assert_eq!(aside, vec![b"another key".to_vec()]);
     }
 
     #[test]

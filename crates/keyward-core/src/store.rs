@@ -181,6 +181,8 @@ pub struct Store {
     /// The copy a read-only store reads; declared after `db` so it is removed after sled
     /// has closed it.
     _copy: Option<recovery::ReadOnlyCopy>,
+    /// This process's hold on the data directory (see `lock_data_dir`), released last.
+    _lock: std::fs::File,
 }
 
 impl std::fmt::Debug for Store {
@@ -231,7 +233,13 @@ impl Store {
             });
         }
         create_private_dir(dir)?;
+        let lock = lock_data_dir(dir)?;
         let mut recovered = recovery::set_aside_interrupted(dir, &db_dir, clock.now());
+        recovered.extend(recovery::tidy_master_key_temps(
+            dir,
+            &master_key_path(dir),
+            clock.now(),
+        ));
         let mut copy = None;
         let db = match open_sled(&db_dir, &opts, dir) {
             Err(Error::Corrupt(why)) => {
@@ -287,6 +295,7 @@ impl Store {
                 )
             }),
             _copy: copy,
+            _lock: lock,
         };
         store.check_schema()?;
         store.master = store.find_master_key(master_sources)?;
@@ -753,6 +762,34 @@ impl Store {
 impl Drop for Store {
     fn drop(&mut self) {
         let _ = self.flush();
+    }
+}
+
+/// Takes the data directory for this process: an exclusive lock on `keyward.lock` in it,
+/// held as long as the store is open and dropped by the kernel if the process dies. Open
+/// repairs files (see `recovery`) only while holding it, so it never touches the files of
+/// a live process — sled's own lock is taken later, inside `sled::open`.
+fn lock_data_dir(dir: &Path) -> Result<std::fs::File> {
+    let path = dir.join("keyward.lock");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts.open(&path).map_err(|e| {
+        Error::Storage(format!("cannot open the lock file {}: {e}", path.display()))
+    })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked {
+            dir: dir.display().to_string(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::Storage(format!(
+            "cannot lock {}: {e}",
+            path.display()
+        ))),
     }
 }
 

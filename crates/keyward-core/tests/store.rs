@@ -1690,3 +1690,20 @@ fn errors_serialize_as_code_and_message_only() {
         assert!(!err.to_string().contains(k.key.expose()));
     }
 }
+
+#[test]
+fn a_second_open_never_repairs_the_files_of_the_process_that_holds_the_store() {
+    let env = Env::new();
+    env.admin("Ada", "ada@example.com");
+    // What a snapshot being written by the holder looks like from outside.
+    let generating = env.dir.path().join("db/snap.00000000000FFFFF.generating");
+    std::fs::write(&generating, b"being written").unwrap();
+    assert_eq!(code(open(env.dir.path(), &env.clock)), "DATABASE_LOCKED");
+    assert!(generating.exists(), "a live process's file was moved");
+    assert!(!env.dir.path().join("recovered").exists());
+    // Once the holder is gone, the leftover is set aside and the store opens.
+    let env = env.reopen();
+    assert!(!generating.exists());
+    assert_eq!(env.store.list_users().unwrap().len(), 1);
+    assert_eq!(env.count("store.recovered"), 1);
+}
