@@ -13,6 +13,7 @@
 //! # }
 //! ```
 
+mod conn;
 mod error;
 mod guards;
 mod limit;
@@ -25,11 +26,11 @@ use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use axum::Router;
 use keyward_core::Store;
 use tokio::net::TcpListener;
 
+pub use conn::{ServeOptions, MAX_CONNECTIONS, RESERVED_FDS};
 pub use error::{Error, Result};
 pub use limit::FailureBudget;
 
@@ -140,19 +141,26 @@ pub async fn serve_with<F>(state: ApiState, listener: TcpListener, shutdown: F) 
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    serve_with_options(state, listener, ServeOptions::default(), shutdown).await
+}
+
+/// [`serve_with`] with other connection timeouts or cap (see [`ServeOptions`]).
+pub async fn serve_with_options<F>(
+    state: ApiState,
+    listener: TcpListener,
+    options: ServeOptions,
+    shutdown: F,
+) -> Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
     let store = state.store().clone();
     // Build the verification index before the first request rather than during it.
     let warm = store.clone();
     tokio::task::spawn_blocking(move || warm.warm_index())
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e)))??;
-    // Answers are one small write each: do not let Nagle hold them back.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    conn::serve(listener, router(state), options, shutdown).await;
     tokio::task::spawn_blocking(move || store.flush())
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e)))??;
