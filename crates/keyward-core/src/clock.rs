@@ -104,6 +104,29 @@ pub fn days_until(now: Millis, at: Millis) -> i64 {
     }
 }
 
+/// When something due at `at` happens, as a person would say it after "deleted" or
+/// "expires": "now", "within the hour", "in 25 hours", "in 7 days".
+///
+/// Under two days the phrase counts hours, because a day count turns 25 hours into
+/// "2 days" or "1 day", and "today"/"tomorrow" would need the reader's time zone (the
+/// clock is UTC). Counts are rounded to the nearest hour or day (a half rounds down), so
+/// the 7-day reminder, raised just inside 7 days, says "in 7 days".
+pub fn due_phrase(now: Millis, at: Millis) -> String {
+    let left = at.saturating_sub(now);
+    if left <= 0 {
+        return "now".to_owned();
+    }
+    if left < HOUR {
+        return "within the hour".to_owned();
+    }
+    let nearest = |unit: Millis| left / unit + Millis::from(left % unit > unit / 2);
+    let (n, unit) = match nearest(HOUR) {
+        h if h < 48 => (h, "hour"),
+        _ => (nearest(DAY), "day"),
+    };
+    format!("in {n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 /// "12 Aug" (or "12 Aug 2025" when not in `now`'s year).
 pub fn short_date(now: Millis, at: Millis) -> String {
     use chrono::Datelike;
@@ -139,6 +162,74 @@ mod tests {
         assert_eq!(days_until(now, now + DAY + 1), 2);
         assert_eq!(days_until(now, now + 7 * DAY), 7);
         assert_eq!(days_until(now, now - 1), 0);
+    }
+
+    #[test]
+    fn due_phrases_read_as_a_person_would_say_them() {
+        let now = 100 * DAY;
+        assert_eq!(due_phrase(now, now - HOUR), "now");
+        assert_eq!(due_phrase(now, now), "now");
+        assert_eq!(due_phrase(now, now + 59 * MINUTE), "within the hour");
+        assert_eq!(due_phrase(now, now + HOUR), "in 1 hour");
+        assert_eq!(due_phrase(now, now + 90 * MINUTE), "in 1 hour");
+        assert_eq!(due_phrase(now, now + 91 * MINUTE), "in 2 hours");
+        // The defect this replaces: 25 hours read as "in 2 days".
+        assert_eq!(due_phrase(now, now + 25 * HOUR), "in 25 hours");
+        assert_eq!(due_phrase(now, now + 47 * HOUR), "in 47 hours");
+        assert_eq!(due_phrase(now, now + 2 * DAY - MINUTE), "in 2 days");
+        assert_eq!(due_phrase(now, now + 6 * DAY + 12 * HOUR), "in 6 days");
+        assert_eq!(due_phrase(now, now + 7 * DAY - 5 * MINUTE), "in 7 days");
+        assert_eq!(due_phrase(now, now + 15 * DAY), "in 15 days");
+        assert_eq!(
+            due_phrase(i64::MIN, i64::MAX),
+            format!("in {} days", i64::MAX / DAY)
+        );
+    }
+
+    /// What a phrase promises: the time it names and how far off it may be.
+    fn promised(phrase: &str) -> (Millis, Millis) {
+        match phrase {
+            "now" => (0, 0),
+            "within the hour" => (0, HOUR),
+            _ => {
+                let words: Vec<&str> = phrase.split(' ').collect();
+                assert_eq!(words.len(), 3, "{phrase}");
+                assert_eq!(words[0], "in", "{phrase}");
+                let n: Millis = words[1].parse().unwrap();
+                let unit = match words[2] {
+                    "hour" | "hours" => HOUR,
+                    "day" | "days" => DAY,
+                    other => panic!("unit {other} in {phrase}"),
+                };
+                assert_eq!(words[2].ends_with('s'), n != 1, "plural agrees: {phrase}");
+                (n * unit, unit / 2)
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_due_phrase_is_off_by_at_most_half_its_unit(
+            now in -1_000_000 * DAY..1_000_000 * DAY,
+            left in -30 * DAY..4_000 * DAY,
+        ) {
+            let phrase = due_phrase(now, now + left);
+            let (said, tolerance) = promised(&phrase);
+            let left = left.max(0);
+            proptest::prop_assert!((left - said).abs() <= tolerance, "{phrase} for {left} ms");
+        }
+
+        #[test]
+        fn later_is_never_said_sooner(
+            now in 0..1_000 * DAY,
+            a in 0..100 * DAY,
+            b in 0..100 * DAY,
+        ) {
+            let (sooner, later) = (a.min(b), a.max(b));
+            let p = promised(&due_phrase(now, now + sooner)).0;
+            let q = promised(&due_phrase(now, now + later)).0;
+            proptest::prop_assert!(p <= q, "{sooner} → {p}, {later} → {q}");
+        }
     }
 
     #[test]
