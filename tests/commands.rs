@@ -17,6 +17,7 @@ use keyward_core::{FileMasterKey, ManualClock, Store, StoreOptions};
 
 const T0: i64 = 1_780_000_000_000;
 const DAY: i64 = 86_400_000;
+const HOUR: i64 = 3_600_000;
 
 struct Harness {
     _dir: tempfile::TempDir,
@@ -519,6 +520,24 @@ fn reminders_become_notifications() {
     let shown = notifier.shown.lock().unwrap().clone();
     assert_eq!(shown.len(), 1);
     assert!(shown[0].0.contains("will be deleted in 7 days"));
+}
+
+#[test]
+fn a_reminder_25_hours_before_deletion_says_25_hours_not_2_days() {
+    let (h, notifier) = harness_with(MemoryNotifier::default());
+    let ada = h.admin();
+    h.key(&ada, "Zapier sync");
+    h.clock.advance(90 * DAY - 25 * HOUR);
+    let state = h.app.state::<AppState>();
+    let report = h.store().run_lifecycle(false).unwrap();
+    keyward_app::scheduler::deliver(&state, &report, true);
+    let shown = notifier.shown.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(
+        shown[0].0,
+        "API key 'Zapier sync' will be deleted in 25 hours"
+    );
+    assert!(shown[0].1.starts_with("Never used."), "{shown:?}");
 }
 
 #[test]
