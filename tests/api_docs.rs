@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use keyward_core::clock::parse_rfc3339;
 use keyward_core::{FileMasterKey, ManualClock, NewKey, NewUser, Store, StoreOptions};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// The pinned clock of the examples: their dates never change.
 const T0: &str = "2026-08-12T09:30:00Z";
