@@ -133,9 +133,11 @@ fn set_item_title<R: Runtime>(tray: &TrayIcon<R>, title: &str) -> tauri::Result<
     let title = title.to_owned();
     tray.with_inner_tray_icon(move |inner| {
         // SAFETY: the pointer is to the AppIndicator owned by `inner`, alive for this
-        // call. The wrapper is a handle to a GObject with no Drop: a bitwise copy calls
-        // the same object and needs no `&mut` to `inner`'s own copy.
-        let mut indicator = unsafe { std::ptr::read(inner.app_indicator()) };
+        // call. The wrapper is a handle to a GObject: a bitwise copy calls the same
+        // object without a `&mut` to `inner`'s own, and is never dropped, so it can
+        // never release the object `inner` still holds.
+        let mut indicator =
+            std::mem::ManuallyDrop::new(unsafe { std::ptr::read(inner.app_indicator()) });
         indicator.set_title(&title);
     })
 }
