@@ -3,7 +3,8 @@
 # Safe to run again: it only installs what is missing.
 #   scripts/setup.sh          build dependencies (Rust, the desktop's -dev packages, npm)
 #   scripts/setup.sh e2e      plus what the end-to-end tests drive: Xvfb, dunst, xclip,
-#                             WebKitWebDriver and tauri-driver
+#                             WebKitWebDriver and tauri-driver, and busctl (systemd) to
+#                             read the tray over D-Bus
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,7 @@ fi
 pkgs=(gcc pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
       libxdo-dev libdbus-1-dev libssl-dev strace)
 if [ "$mode" = e2e ]; then
-  pkgs+=(webkit2gtk-driver xvfb dbus-x11 dunst xclip)
+  pkgs+=(webkit2gtk-driver xvfb dbus-x11 dunst xclip systemd)
 fi
 need_cmd node || pkgs+=(nodejs)
 need_cmd npm || pkgs+=(npm)

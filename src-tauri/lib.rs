@@ -13,6 +13,7 @@ pub mod scheduler;
 pub mod startup;
 pub mod state;
 pub mod tray;
+pub mod window;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,6 +46,7 @@ pub fn run() {
                 std::env::var("KEYWARD_KEYCHAIN").map_or(true, |v| v != "off"),
             );
             app.manage(state);
+            window::open_main(app.handle(), &dir)?;
             if let Err(e) = tray::build(app.handle()) {
                 log::warn!("no tray icon: {e}");
             }
@@ -109,7 +111,7 @@ fn close_to_tray<R: Runtime>(app: &AppHandle<R>) -> bool {
 }
 
 pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(w) = app.get_webview_window("main") {
+    if let Some(w) = app.get_webview_window(window::MAIN) {
         let _ = w.show();
         let _ = w.unminimize();
         let _ = w.set_focus();

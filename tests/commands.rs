@@ -17,6 +17,7 @@ use keyward_core::{FileMasterKey, ManualClock, Store, StoreOptions};
 
 const T0: i64 = 1_780_000_000_000;
 const DAY: i64 = 86_400_000;
+const HOUR: i64 = 3_600_000;
 
 struct Harness {
     _dir: tempfile::TempDir,
@@ -290,6 +291,46 @@ fn copy_does_not_clear_what_the_user_copied_since() {
     assert_eq!(h.clipboard.read().unwrap(), "my own text");
 }
 
+/// Where "Export for Postman" writes in these tests: one directory for the whole process
+/// (the export reads it from the environment, which every test shares).
+fn downloads() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        std::env::set_var("XDG_DOWNLOAD_DIR", dir.path());
+        std::env::set_var("HOME", dir.path());
+        dir
+    })
+    .path()
+}
+
+#[cfg(unix)]
+#[test]
+fn export_for_postman_narrows_an_existing_readable_file_before_writing_the_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = harness();
+    let ada = h.admin();
+    let created = h.key(&ada, "Narrowed export");
+    let secret = created["key"].as_str().unwrap().to_owned();
+    downloads();
+    // Where the command writes: the same lookup.
+    let dir = dirs::download_dir().or_else(dirs::home_dir).unwrap();
+    let existing = dir.join("keyward-narrowed-export.postman_environment.json");
+    std::fs::write(&existing, "{}").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let receipt = h.ok("export_postman", json!({"id": created["id"]}));
+    assert_eq!(receipt["path"], existing.display().to_string());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&existing), 0o600, "the existing file is private now");
+    let env: Value = serde_json::from_str(&std::fs::read_to_string(&existing).unwrap()).unwrap();
+    assert_eq!(env["values"][1]["value"], secret.as_str());
+    let collection = std::path::PathBuf::from(receipt["collection_path"].as_str().unwrap());
+    assert_eq!(mode(&collection), 0o600);
+    std::fs::remove_file(existing).unwrap();
+    std::fs::remove_file(collection).unwrap();
+}
+
 #[test]
 fn copy_as_curl_and_export_for_postman_carry_the_key() {
     let h = harness();
@@ -301,9 +342,7 @@ fn copy_as_curl_and_export_for_postman_carry_the_key() {
     assert!(curl.starts_with("curl -X POST http://127.0.0.1:7420/v1/tokens"));
     assert!(curl.contains(&secret));
 
-    let downloads = tempfile::tempdir().unwrap();
-    std::env::set_var("XDG_DOWNLOAD_DIR", downloads.path());
-    std::env::set_var("HOME", downloads.path());
+    downloads();
     let receipt = h.ok("export_postman", json!({"id": created["id"]}));
     let path = receipt["path"].as_str().unwrap();
     assert!(!receipt.to_string().contains(&secret));
@@ -519,6 +558,24 @@ fn reminders_become_notifications() {
     let shown = notifier.shown.lock().unwrap().clone();
     assert_eq!(shown.len(), 1);
     assert!(shown[0].0.contains("will be deleted in 7 days"));
+}
+
+#[test]
+fn a_reminder_25_hours_before_deletion_says_25_hours_not_2_days() {
+    let (h, notifier) = harness_with(MemoryNotifier::default());
+    let ada = h.admin();
+    h.key(&ada, "Zapier sync");
+    h.clock.advance(90 * DAY - 25 * HOUR);
+    let state = h.app.state::<AppState>();
+    let report = h.store().run_lifecycle(false).unwrap();
+    keyward_app::scheduler::deliver(&state, &report, true);
+    let shown = notifier.shown.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(
+        shown[0].0,
+        "API key 'Zapier sync' will be deleted in 25 hours"
+    );
+    assert!(shown[0].1.starts_with("Never used."), "{shown:?}");
 }
 
 #[test]

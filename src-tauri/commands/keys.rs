@@ -176,47 +176,17 @@ pub async fn copy_key_as_curl(state: State<'_, AppState>, id: String) -> Result<
 }
 
 /// Writes a Postman environment (baseUrl, apiKey) and the collection of the loopback
-/// API's routes to the Downloads folder.
+/// API's routes to the Downloads folder, private to the user, as the CLI does.
 #[tauri::command]
 pub async fn export_postman(state: State<'_, AppState>, id: String) -> Result<ExportReceipt> {
     let dir = dirs::download_dir()
         .or_else(dirs::home_dir)
         .ok_or_else(|| AppError::Io("no Downloads folder to write to".into()))?;
-    let path = state
-        .run(move |s| {
-            let key = s.key_view(&id)?;
-            let port = s.settings()?.local_api_port;
-            let secret = s.reveal_key(&id, Disclosure::ExportForPostman)?;
-            let base = postman::base_url(port);
-            let env = postman::environment(&key.id, &key.name, &base, &secret);
-            let path = dir.join(postman::environment_file_name(&key.name));
-            write_private(&path, &env)?;
-            let collection = dir.join(postman::collection_file_name(&key.name));
-            write_private(&collection, &postman::collection(&base))?;
-            Ok((path, collection))
-        })
+    let done = state
+        .run(move |s| postman::export(s, &id, |name| postman::ExportPaths::in_dir(&dir, name)))
         .await?;
     Ok(ExportReceipt {
-        path: path.0.display().to_string(),
-        collection_path: path.1.display().to_string(),
+        path: done.paths.environment.display().to_string(),
+        collection_path: done.paths.collection.display().to_string(),
     })
-}
-
-/// The file holds a secret: readable by its owner only.
-fn write_private(path: &std::path::Path, value: &serde_json::Value) -> keyward_core::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path)?;
-    f.write_all(
-        serde_json::to_string_pretty(value)
-            .unwrap_or_default()
-            .as_bytes(),
-    )?;
-    Ok(())
 }

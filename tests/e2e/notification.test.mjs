@@ -1,5 +1,5 @@
-// A due reminder becomes a native notification: a key created 83.5 days ago and never
-// used is 6.5 days from deletion, so the 7-day reminder is due; the app's lifecycle pass
+// A due reminder becomes a native notification: a key created 83.25 days ago and never
+// used is 6.75 days from deletion, so the 7-day reminder is due (and says "in 7 days"); the app's lifecycle pass
 // at start raises it through notify-rust, and dunst (the session's notification server)
 // receives it.
 
@@ -11,7 +11,7 @@ import { tid, waitUntil } from "./webdriver.mjs";
 
 test("a due reminder is raised as a native notification and shown in Expiring soon", { timeout: 90_000 }, async () => {
   const dir = await dataDir("reminder");
-  const then = daysAgo(83.5);
+  const then = daysAgo(83.25);
   await cli(dir, ["users", "add", "--name", "Ada Lovelace", "--email", "ada@example.com", "--admin"], { now: then });
   const key = await cli(dir, ["keys", "create", "--owner", "ada@example.com", "--name", "Marketing Automation"], {
     now: then,

@@ -165,12 +165,12 @@ WEBKIT_DRIVER=${WEBKIT_DRIVER:-/usr/bin/WebKitWebDriver}
     apt-get install webkit2gtk-driver     (or: scripts/setup.sh e2e)"
 
 missing=()
-for cmd in Xvfb dbus-run-session dbus-send dunst dunstctl xclip node timeout setsid; do
+for cmd in Xvfb dbus-run-session dbus-send busctl dunst dunstctl xclip node timeout setsid; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   die "missing tools: ${missing[*]}. On Debian/Ubuntu:
-    apt-get install xvfb dbus-x11 dunst xclip nodejs     (or: scripts/setup.sh e2e)"
+    apt-get install xvfb dbus-x11 dunst xclip systemd nodejs     (or: scripts/setup.sh e2e)"
 fi
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || die "node 20 or newer is needed (found $(node --version))"

@@ -101,5 +101,8 @@ describe("the shell", () => {
     expect(document.body.textContent).toContain("http://127.0.0.1:7420/v1/health");
     expect(document.body.textContent).toContain("$KEYWARD_API_KEY");
     expect(document.body.textContent).toContain("API_ACCESS_OFF");
+    // The 401 example is the body the server sends, not a verification code.
+    expect(document.body.textContent).toContain('"code": "UNAUTHORIZED"');
+    expect(document.body.textContent).not.toContain('"code": "REVOKED"');
   });
 });

@@ -1,10 +1,10 @@
 //! `keyward serve` (the loopback HTTP API of keyward-http) and
 //! `keyward keys export-postman` (the files a Postman user imports to call it).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use keyward_core::{postman, Disclosure, Error, Store};
+use keyward_core::{postman, Error, Store};
 
 use crate::output::{print_error_json, write_stdout, Out};
 
@@ -87,25 +87,29 @@ fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send
     })
 }
 
-/// Writes the collection and the environment (which holds the key), both 0600.
+/// Writes the collection and the environment (which holds the key), both 0600, through
+/// the export the desktop app uses too.
 pub fn export_postman(
     store: &Store,
     key: &str,
     dest: Option<PathBuf>,
     out: &Out,
 ) -> Result<(), Error> {
-    let view = store.key_view(key)?;
-    let base = postman::base_url(store.settings()?.local_api_port);
-    let (collection_path, environment_path) = export_paths(dest, &view.name);
-    // Reveal first: a key that cannot be unsealed leaves no half-written export behind.
-    let secret = store.reveal_key(&view.id, Disclosure::ExportForPostman)?;
-    let environment = postman::environment(&view.id, &view.name, &base, &secret);
-    write_private(&collection_path, &postman::collection(&base))?;
-    write_private(&environment_path, &environment)?;
+    let done =
+        postman::export(store, key, |name| postman::ExportPaths::at(dest, name)).map_err(|e| {
+            match e {
+                Error::Invalid(m) => {
+                    Error::Invalid(format!("{m} — choose another place with --out"))
+                }
+                other => other,
+            }
+        })?;
+    let (collection_path, environment_path) = (&done.paths.collection, &done.paths.environment);
+    let base = &done.base_url;
     if out.json {
         let v = serde_json::json!({
-            "id": view.id,
-            "name": view.name,
+            "id": done.id,
+            "name": done.name,
             "base_url": base,
             "collection": collection_path,
             "environment": environment_path,
@@ -115,7 +119,7 @@ pub fn export_postman(
     }
     write_stdout(format_args!(
         "Exported API key '{}' ({}) for Postman:",
-        view.name, view.masked_key
+        done.name, done.masked_key
     ));
     write_stdout(format_args!("  collection   {}", collection_path.display()));
     write_stdout(format_args!(
@@ -129,91 +133,4 @@ pub fn export_postman(
         environment_path.display()
     ));
     Ok(())
-}
-
-/// Where the two files go: the current directory, a given directory, or `FILE.postman_…`.
-fn export_paths(dest: Option<PathBuf>, key_name: &str) -> (PathBuf, PathBuf) {
-    let in_dir = |dir: &Path| {
-        (
-            dir.join(postman::collection_file_name(key_name)),
-            dir.join(postman::environment_file_name(key_name)),
-        )
-    };
-    let Some(dest) = dest else {
-        return in_dir(Path::new("."));
-    };
-    if dest.is_dir() {
-        return in_dir(&dest);
-    }
-    let mut prefix = dest.into_os_string().into_string().unwrap_or_else(|p| {
-        // A non-UTF-8 path: keep it as given.
-        p.to_string_lossy().into_owned()
-    });
-    for suffix in [".json", ".postman_collection", ".postman_environment"] {
-        if let Some(p) = prefix.strip_suffix(suffix) {
-            prefix = p.to_owned();
-        }
-    }
-    (
-        PathBuf::from(format!("{prefix}.postman_collection.json")),
-        PathBuf::from(format!("{prefix}.postman_environment.json")),
-    )
-}
-
-/// Writes pretty JSON to a file only its owner can read (it may hold a key).
-fn write_private(path: &Path, value: &serde_json::Value) -> Result<(), Error> {
-    use std::io::Write;
-    let cannot = |e: std::io::Error| {
-        Error::Invalid(format!(
-            "cannot write {}: {e} — choose another place with --out",
-            path.display()
-        ))
-    };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(cannot)?;
-    #[cfg(unix)]
-    {
-        // An existing file keeps its mode on open: narrow it before writing the key.
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(cannot)?;
-    }
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::Invalid(format!("cannot encode the export: {e}")))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.write_all(b"\n"))
-        .and_then(|()| file.sync_all())
-        .map_err(cannot)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn export_paths_take_a_directory_or_a_prefix() {
-        let (c, e) = export_paths(None, "Zapier sync");
-        assert_eq!(
-            c,
-            Path::new("./keyward-zapier-sync.postman_collection.json")
-        );
-        assert_eq!(
-            e,
-            Path::new("./keyward-zapier-sync.postman_environment.json")
-        );
-        let dir = std::env::temp_dir();
-        let (c, _) = export_paths(Some(dir.clone()), "Zapier sync");
-        assert_eq!(c, dir.join("keyward-zapier-sync.postman_collection.json"));
-        for given in ["out/zap", "out/zap.json", "out/zap.postman_collection.json"] {
-            let (c, e) = export_paths(Some(PathBuf::from(given)), "x");
-            assert_eq!(c, Path::new("out/zap.postman_collection.json"), "{given}");
-            assert_eq!(e, Path::new("out/zap.postman_environment.json"), "{given}");
-        }
-    }
 }

@@ -1,0 +1,120 @@
+//! The main window, opened by the app (not from the config) so its webview gets a data
+//! directory of its own. Left alone, Tauri puts WebKit's caches, local storage and cookies
+//! in the app's local data directory — on Linux the very directory that holds the key
+//! store — with the process's default modes.
+
+use std::path::{Path, PathBuf};
+
+use tauri::{Manager, Runtime, WebviewWindowBuilder};
+
+pub const MAIN: &str = "main";
+
+/// Opens the main window as `tauri.conf.json` describes it (where it is `create: false`),
+/// its webview data kept apart from the store in `store_dir`.
+pub fn open_main<R: Runtime, M: Manager<R>>(app: &M, store_dir: &Path) -> tauri::Result<()> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN)
+        .cloned()
+        .unwrap_or_default();
+    let cache = app.path().app_cache_dir()?;
+    let dir = webview_data_dir(store_dir, &cache);
+    create_private_dir(&dir)?;
+    WebviewWindowBuilder::from_config(app, &config)?
+        .data_directory(dir)
+        .build()?;
+    Ok(())
+}
+
+/// Where the webview keeps its data: `webview` in the app's cache directory, unless that
+/// is inside the store's directory or holds it (a `--data-dir` under the cache), then a
+/// sibling of the store's directory, `<name>.webview`. Never inside the store's directory.
+pub fn webview_data_dir(store_dir: &Path, cache_dir: &Path) -> PathBuf {
+    let store = absolute(store_dir);
+    let preferred = absolute(cache_dir).join("webview");
+    if !store.starts_with(&preferred) && !preferred.starts_with(&store) {
+        return preferred;
+    }
+    match (store.parent(), store.file_name()) {
+        (Some(parent), Some(name)) => parent.join(format!("{}.webview", name.to_string_lossy())),
+        // The store is a filesystem root: anything else is inside it.
+        _ => preferred,
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Creates `dir` (and what is missing above it) for the user only, and narrows it if it
+/// was there with wider modes: the webview's cookies and storage are the user's alone.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_webview_lives_in_the_cache_not_in_the_store() {
+        let store = Path::new("/home/ada/.local/share/com.keyward.desktop");
+        let cache = Path::new("/home/ada/.cache/com.keyward.desktop");
+        assert_eq!(
+            webview_data_dir(store, cache),
+            Path::new("/home/ada/.cache/com.keyward.desktop/webview")
+        );
+    }
+
+    #[test]
+    fn a_store_under_the_cache_gets_the_webview_beside_it() {
+        let cache = Path::new("/c/com.keyward.desktop");
+        for store in [
+            "/c/com.keyward.desktop/webview/keys",
+            "/c/com.keyward.desktop/webview",
+            "/c/com.keyward.desktop",
+            "/c",
+        ] {
+            let dir = webview_data_dir(Path::new(store), cache);
+            assert_eq!(dir, PathBuf::from(format!("{store}.webview")), "{store}");
+            assert!(!dir.starts_with(store), "{store}");
+        }
+    }
+
+    #[test]
+    fn a_relative_store_is_compared_as_an_absolute_path() {
+        let cwd = std::env::current_dir().unwrap();
+        let cache = cwd.join("cache");
+        let dir = webview_data_dir(Path::new("cache/webview/store"), &cache);
+        assert_eq!(dir, cwd.join("cache/webview/store.webview"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_webview_directory_is_created_and_narrowed_to_the_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("cache/com.keyward.desktop/webview");
+        create_private_dir(&dir).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        create_private_dir(&dir).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+    }
+}
