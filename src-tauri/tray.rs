@@ -4,7 +4,6 @@
 //! and as the menu's first line. The icon changes when a key is due within a day. The
 //! menu is built from a `TrayModel`, plain data computed from the core's expiring summary.
 
-use keyward_core::clock::{due_phrase, parse_rfc3339, Millis};
 use keyward_core::ExpiringSoon;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
@@ -31,9 +30,9 @@ pub struct TrayModel {
     pub keys: Vec<(String, String)>,
 }
 
-/// The tray for `summary`, computed at `now`. `window_days` is how far ahead a deletion
+/// The tray for `summary`. `window_days` is how far ahead a deletion
 /// counts as due: the largest reminder threshold, the window the core used for `summary`.
-pub fn model(summary: &ExpiringSoon, window_days: i64, now: Millis) -> TrayModel {
+pub fn model(summary: &ExpiringSoon, window_days: i64) -> TrayModel {
     let due = summary.keys.len();
     let within = match window_days {
         1 => "within 1 day".to_owned(),
@@ -61,14 +60,9 @@ pub fn model(summary: &ExpiringSoon, window_days: i64, now: Millis) -> TrayModel
         .iter()
         .take(MAX_KEYS)
         .map(|k| {
-            let when = match parse_rfc3339(&k.deletes_at) {
-                Some(at) => due_phrase(now, at),
-                // Core always gives a date; the day count is the fallback.
-                None => format!("in {} days", k.days_left),
-            };
             (
                 format!("key:{}", k.id),
-                format!("{} — deleted {when}", k.name),
+                format!("{} — deleted {}", k.name, k.due_in),
             )
         })
         .collect();
@@ -115,7 +109,7 @@ fn menu<R: Runtime>(app: &AppHandle<R>, m: &TrayModel) -> tauri::Result<Menu<R>>
 }
 
 pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let m = model(&ExpiringSoon::default(), 15, 0);
+    let m = model(&ExpiringSoon::default(), 15);
     let tray = TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(ICON)?)
         .tooltip(&m.title)
@@ -167,16 +161,16 @@ pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
     };
     let state = app.state::<AppState>();
     let read = state
-        .run(|s| Ok((s.expiring_soon()?, s.settings()?.soon_days(), s.now())))
+        .run(|s| Ok((s.expiring_soon()?, s.settings()?.soon_days())))
         .await;
-    let (summary, window, now) = match read {
+    let (summary, window) = match read {
         Ok(r) => r,
         Err(e) => {
             log::warn!("tray not refreshed: {e}");
             return;
         }
     };
-    let m = model(&summary, window, now);
+    let m = model(&summary, window);
     let icon = if m.attention { ICON_ATTENTION } else { ICON };
     let result = (|| -> tauri::Result<()> {
         tray.set_menu(Some(menu(app, &m)?))?;
@@ -200,7 +194,7 @@ pub fn refresh_later<R: Runtime>(app: &AppHandle<R>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use keyward_core::clock::{to_rfc3339, DAY, HOUR};
+    use keyward_core::clock::{to_rfc3339, Millis, DAY, HOUR};
     use keyward_core::lifecycle::DueKey;
     use keyward_core::users::OwnerView;
 
@@ -217,6 +211,7 @@ mod tests {
             },
             deletes_at: to_rfc3339(NOW + left),
             days_left: keyward_core::clock::days_until(NOW, NOW + left),
+            due_in: keyward_core::clock::due_phrase(NOW, NOW + left),
             last_used_at: None,
             reminded: true,
         }
@@ -233,7 +228,7 @@ mod tests {
             s.keys.push(due(&format!("k{i}"), *d));
         }
         s.urgent = 1;
-        let m = model(&s, 15, NOW);
+        let m = model(&s, 15);
         assert_eq!(m.keys.len(), 5);
         assert_eq!(
             m.keys[0],
@@ -251,12 +246,12 @@ mod tests {
         let mut s = ExpiringSoon::default();
         s.keys.push(due("a", 3));
         s.keys.push(due("b", 10));
-        let m = model(&s, 15, NOW);
+        let m = model(&s, 15);
         assert_eq!(m.label, "2 due");
         assert_eq!(m.title, "Keyward — 2 keys due for deletion within 15 days");
         assert_eq!(m.headline, "2 keys due within 15 days");
         s.keys.pop();
-        let m = model(&s, 15, NOW);
+        let m = model(&s, 15);
         assert_eq!(m.label, "1 due");
         assert_eq!(m.headline, "1 key due within 15 days");
     }
@@ -265,15 +260,15 @@ mod tests {
     fn the_window_is_the_reminder_setting_not_a_fixed_15_days() {
         let mut s = ExpiringSoon::default();
         s.keys.push(due("a", 20));
-        let m = model(&s, 30, NOW);
+        let m = model(&s, 30);
         assert_eq!(m.headline, "1 key due within 30 days");
         assert_eq!(m.title, "Keyward — 1 key due for deletion within 30 days");
-        assert_eq!(model(&s, 1, NOW).headline, "1 key due within 1 day");
+        assert_eq!(model(&s, 1).headline, "1 key due within 1 day");
     }
 
     #[test]
     fn quiet_tray_when_nothing_is_due() {
-        let m = model(&ExpiringSoon::default(), 15, NOW);
+        let m = model(&ExpiringSoon::default(), 15);
         assert!(m.keys.is_empty());
         assert!(!m.attention);
         assert_eq!(m.label, "");
@@ -285,7 +280,7 @@ mod tests {
     fn twenty_five_hours_read_as_hours_not_two_days() {
         let mut s = ExpiringSoon::default();
         s.keys.push(due_in("Zapier", 25 * HOUR));
-        assert_eq!(model(&s, 15, NOW).keys[0].1, "Zapier — deleted in 25 hours");
+        assert_eq!(model(&s, 15).keys[0].1, "Zapier — deleted in 25 hours");
     }
 
     #[test]
@@ -293,7 +288,7 @@ mod tests {
         let mut s = ExpiringSoon::default();
         s.keys.push(due("Marketing Automation", 7));
         assert_eq!(
-            model(&s, 15, NOW).keys[0].1,
+            model(&s, 15).keys[0].1,
             "Marketing Automation — deleted in 7 days"
         );
     }

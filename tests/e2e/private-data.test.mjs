@@ -59,11 +59,9 @@ test("the webview's data lives outside the data directory, for the user only", {
   assert.ok((await readdir(webview)).length > 0, "WebKit wrote its data there");
 });
 
-// The store's own modes (directory and db/ 0700, files 0600) come with the core's store;
-// until that lands this runs as a to-do.
+// The store makes its directory and db/ 0700 and every file 0600.
 test("after a first run nothing in the data directory is readable by others", {
   skip,
-  todo: "the store creates and tightens its directory (core)",
   timeout: 90_000,
 }, async () => {
   const dir = await firstRun();

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use crate::clock::{days_until, due_phrase, short_date, to_rfc3339, Millis, DAY};
+use crate::clock::{days_until, due_phrase, parse_rfc3339, short_date, to_rfc3339, Millis, DAY};
 use crate::error::Result;
 use crate::keys::{remove_key, ApiKey};
 use crate::store::{Changes, Store, T};
@@ -628,6 +628,8 @@ pub struct DueKey {
     pub deletes_at: String,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub days_left: i64,
+    /// When, as a person would say it: "in 25 hours", "in 7 days".
+    pub due_in: String,
     pub last_used_at: Option<String>,
     /// A reminder has been raised for this deadline.
     pub reminded: bool,
@@ -643,6 +645,8 @@ pub struct DueToken {
     pub expires_at: String,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub days_left: i64,
+    /// When, as a person would say it: "in 25 hours", "in 7 days".
+    pub due_in: String,
 }
 
 /// The "Expiring soon" summary: keys due for deletion within the first reminder window
@@ -682,6 +686,9 @@ impl Store {
                         owner: v.owner.clone(),
                         deletes_at: at.clone(),
                         days_left: days,
+                        due_in: parse_rfc3339(at)
+                            .map(|at| due_phrase(ctx.now, at))
+                            .unwrap_or_default(),
                         last_used_at: v.last_used_at.clone(),
                         reminded: v.deletion_scheduled,
                     });
@@ -696,6 +703,7 @@ impl Store {
                         key_name: key.name.clone(),
                         expires_at: to_rfc3339(t.expires_at),
                         days_left: days,
+                        due_in: due_phrase(ctx.now, t.expires_at),
                     });
                 }
             }

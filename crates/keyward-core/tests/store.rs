@@ -1707,3 +1707,24 @@ fn a_second_open_never_repairs_the_files_of_the_process_that_holds_the_store() {
     assert_eq!(env.store.list_users().unwrap().len(), 1);
     assert_eq!(env.count("store.recovered"), 1);
 }
+
+#[test]
+fn expiring_soon_says_when_as_a_person_would() {
+    let env = Env::new();
+    env.admin("Ada", "ada@example.com");
+    let k = env.key("ada@example.com", "Zapier");
+    let t = env.store.create_token(&k.view.id).unwrap();
+    // 25 hours before the key's deletion: not "in 2 days", nor "in 1 day".
+    env.at(90 * DAY - 25 * HOUR);
+    env.store.run_lifecycle(false).unwrap();
+    let soon = env.store.expiring_soon().unwrap();
+    assert_eq!(soon.keys[0].due_in, "in 25 hours");
+    assert_eq!(soon.keys[0].days_left, 2);
+    assert!(soon.tokens.is_empty());
+    env.store.keep_key(&k.view.id).unwrap();
+    env.at(365 * DAY - 7 * DAY);
+    env.store.keep_key(&k.view.id).unwrap();
+    let soon = env.store.expiring_soon().unwrap();
+    assert_eq!(soon.tokens[0].id, t.id);
+    assert_eq!(soon.tokens[0].due_in, "in 7 days");
+}

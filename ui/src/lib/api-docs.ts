@@ -36,7 +36,7 @@ export const API_ROUTES: ApiRoute[] = [
   },
   {
     "bearer": true,
-    "description": "The token is shown once: store it. It expires after the token lifetime (365 days by\ndefault). Counts as a use of the key.",
+    "description": "The token is shown once: store it. It expires after the token lifetime (365 days by\ndefault), or with the presented key when that key was replaced and is in its grace\nperiod. Counts as a use of the key. A key may have at most `max_live_tokens` (100 by\ndefault) live tokens, and exchange about 10 a minute after a burst of 20.",
     "examples": [
       {
         "body": "{\"id\":\"tok_…\",\"token\":\"kwt_…\",\"key_id\":\"key_…\",\"expires_at\":\"2027-08-12T09:30:00Z\"}",
@@ -61,7 +61,11 @@ export const API_ROUTES: ApiRoute[] = [
         "status": "401"
       },
       {
-        "description": "Too many failed attempts; see Retry-After",
+        "description": "TOO_MANY_TOKENS: the key has as many live tokens as it may have",
+        "status": "409"
+      },
+      {
+        "description": "Too many failed attempts, or this key exchanged too often (RATE_LIMITED); see Retry-After",
         "status": "429"
       }
     ],

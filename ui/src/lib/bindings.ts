@@ -122,13 +122,21 @@ export type DeletionNotice = { id: string, name: string, owner: OwnerView, last_
 
 export type LifecycleReport = { ran_at: string, dry_run: boolean, keys_checked: number, tokens_checked: number, reminders: Array<ReminderNotice>, deleted: Array<DeletionNotice>, };
 
-export type DueKey = { id: string, name: string, owner: OwnerView, deletes_at: string, days_left: number, last_used_at: string | null, 
+export type DueKey = { id: string, name: string, owner: OwnerView, deletes_at: string, days_left: number, 
+/**
+ * When, as a person would say it: "in 25 hours", "in 7 days".
+ */
+due_in: string, last_used_at: string | null, 
 /**
  * A reminder has been raised for this deadline.
  */
 reminded: boolean, };
 
-export type DueToken = { id: string, key_id: string, key_name: string, expires_at: string, days_left: number, };
+export type DueToken = { id: string, key_id: string, key_name: string, expires_at: string, days_left: number, 
+/**
+ * When, as a person would say it: "in 25 hours", "in 7 days".
+ */
+due_in: string, };
 
 export type ExpiringSoon = { keys: Array<DueKey>, tokens: Array<DueToken>, 
 /**
