@@ -6,7 +6,6 @@ mod common;
 use common::Kw;
 use keyward_core::clock::to_rfc3339;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -30,16 +29,7 @@ impl Serving {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start keyward serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("read the first line");
-        let port = first
-            .trim()
-            .strip_prefix("Listening on http://127.0.0.1:")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("keyward serve did not start: {first:?}"));
+        let port = common::announced_port(&mut child);
         Serving { child, port }
     }
 

@@ -6,7 +6,7 @@ mod common;
 
 use common::Kw;
 use keyward_core::clock::to_rfc3339;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -34,15 +34,7 @@ impl Limited {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start keyward serve");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first)
-            .expect("read the first line");
-        let port = first
-            .trim()
-            .strip_prefix("Listening on http://127.0.0.1:")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("keyward serve did not start: {first:?}"));
+        let port = common::announced_port(&mut child);
         Limited { child, port }
     }
 

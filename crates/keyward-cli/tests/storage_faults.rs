@@ -24,6 +24,15 @@ use rand::Rng;
 use serde_json::Value;
 
 const KILLS_PER_PHASE: usize = 20;
+const ADD_ADMIN: &[&str] = &[
+    "users",
+    "add",
+    "--name",
+    "Ada",
+    "--email",
+    "ada@example.com",
+    "--admin",
+];
 
 fn keyward_bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("keyward")
@@ -103,19 +112,7 @@ struct Store {
 impl Store {
     fn new() -> Store {
         let dir = tempfile::tempdir().unwrap();
-        let (_, code, _) = run(
-            dir.path(),
-            &[
-                "users",
-                "add",
-                "--name",
-                "Ada",
-                "--email",
-                "ada@example.com",
-                "--admin",
-            ],
-            None,
-        );
+        let (_, code, _) = run(dir.path(), ADD_ADMIN, None);
         assert_eq!(code, 0);
         let mut store = Store {
             dir,
@@ -172,19 +169,7 @@ fn a_kill_at_any_of_the_first_writes_never_bricks_the_store() {
         let mut killed = 0;
         for n in 1..=KILLS_PER_PHASE {
             let dir = tempfile::tempdir().unwrap();
-            let (k, code, out) = run(
-                dir.path(),
-                &[
-                    "users",
-                    "add",
-                    "--name",
-                    "Ada",
-                    "--email",
-                    "ada@example.com",
-                    "--admin",
-                ],
-                Some((syscalls, n)),
-            );
+            let (k, code, out) = run(dir.path(), ADD_ADMIN, Some((syscalls, n)));
             killed += usize::from(k);
             let context = format!("open, {syscalls} #{n}");
             let (_, c, users) = run(dir.path(), &["users", "list"], None);

@@ -310,3 +310,20 @@ pub fn assert_secret_shape(secret: &str, prefix: &str) {
 pub fn masked(secret: &str) -> String {
     format!("{}…{}", &secret[..8], &secret[secret.len() - 4..])
 }
+
+/// The port a just-started `keyward serve --port 0` announces on its first line
+/// ("Listening on http://127.0.0.1:PORT").
+#[track_caller]
+pub fn announced_port(child: &mut std::process::Child) -> u16 {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("serve's stdout is piped");
+    let mut first = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("read the first line");
+    first
+        .trim()
+        .strip_prefix("Listening on http://127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("keyward serve did not start: {first:?}"))
+}
