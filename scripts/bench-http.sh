@@ -3,8 +3,9 @@
 #
 # Target: keyward's verify answers at least 0.6× the requests per second of nginx
 # returning a fixed 200 on the same machine, with a p99 of at most 2 ms — over 100,000
-# stored keys, with wrk (-t2 -c64). The ratio, not an absolute figure, is the target: the
-# load generator, nginx and keyward share the machine, and its speed varies from run to run.
+# stored keys, with wrk (-t2 -c64). Throughput is judged as a ratio, not an absolute
+# figure: the load generator, nginx and keyward share the machine, and its speed varies
+# from run to run. nginx's p99 is printed beside keyward's for the same reason.
 #
 # Builds the release `keyward`, prepares a data directory with KEYS keys (kept under
 # target/bench-http/ and reused while the key count matches), starts `keyward serve` and
@@ -17,8 +18,8 @@
 #
 # wrk and nginx-light are installed with apt-get when run as root; otherwise the script
 # says what to install. Measuring while a compiler runs gives meaningless figures: the
-# script waits until no compiler or linker runs (WAIT_IDLE=0 skips that), marks a run
-# during which one started, and prints the load average.
+# script waits until no compiler or linker runs (WAIT_IDLE=0 skips that), marks a run at
+# whose end one was running, and prints the load average.
 #
 # Knobs: KEYS (100000), CONNECTIONS (64), THREADS (2), DURATION (10s), ROUNDS (3).
 set -euo pipefail
