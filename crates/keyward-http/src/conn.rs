@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -135,6 +135,7 @@ pub(crate) async fn serve<F>(
         // buffer to hyper's default of ~400 KiB per connection.
         .max_buf_size(64 * 1024);
 
+    let mut warned: Option<Instant> = None;
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -145,7 +146,14 @@ pub(crate) async fn serve<F>(
         let tcp = match accepted {
             Ok((tcp, _)) => tcp,
             Err(e) if out_of_files(&e) => {
-                log::warn!("the local API cannot accept a connection: {e}; closing an idle one");
+                // Once a minute at most: this can repeat every few milliseconds.
+                if warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+                    log::warn!(
+                        "the local API ran out of file descriptors ({e}): closing the \
+                         connections that waited longest"
+                    );
+                    warned = Some(Instant::now());
+                }
                 tracker.shed_one();
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
@@ -275,10 +283,13 @@ impl Slot {
         }
     }
 
-    /// The request is complete: its answer is under way and must not be cut.
+    /// The request is complete: its answer is under way and must not be cut. (A busy
+    /// connection has no deadline: its time is left as it was, sparing a clock read.)
     fn request_complete(&self) {
-        if self.phase().0 != BUSY {
-            self.set(BUSY);
+        let (phase, since) = self.phase();
+        if phase != BUSY {
+            self.state
+                .store(BUSY << PHASE_SHIFT | since, Ordering::Relaxed);
         }
     }
 
@@ -301,6 +312,8 @@ struct Tracker {
     options: ServeOptions,
     epoch: Instant,
     conns: Mutex<HashMap<u64, Arc<Slot>>>,
+    /// How many of `conns` are not closing: checked on every accept.
+    open: AtomicUsize,
     next_id: AtomicU64,
     /// Signalled when the first connection arrives (the sweeper sleeps while there is
     /// none) and when the last one leaves (shutdown waits for that).
@@ -314,6 +327,7 @@ impl Tracker {
             options,
             epoch: Instant::now(),
             conns: Mutex::new(HashMap::new()),
+            open: AtomicUsize::new(0),
             next_id: AtomicU64::new(0),
             arrived: Notify::new(),
             emptied: Notify::new(),
@@ -330,10 +344,17 @@ impl Tracker {
 
     /// Open connections, not counting those already told to close.
     fn open(&self) -> usize {
-        self.conns()
-            .values()
-            .filter(|s| !s.closing.load(Ordering::Relaxed))
-            .count()
+        self.open.load(Ordering::Relaxed)
+    }
+
+    /// Tells a connection to close. Only ever called on a slot in `conns`, under its lock,
+    /// so that `unregister` can tell whether the slot still counts as open.
+    fn close(&self, slot: &Slot) -> bool {
+        let closed = slot.close();
+        if closed {
+            self.open.fetch_sub(1, Ordering::Relaxed);
+        }
+        closed
     }
 
     /// A new connection: reading its first request, from now.
@@ -350,6 +371,7 @@ impl Tracker {
         let first = {
             let mut conns = self.conns();
             conns.insert(id, slot.clone());
+            self.open.fetch_add(1, Ordering::Relaxed);
             conns.len() == 1
         };
         if first {
@@ -361,7 +383,11 @@ impl Tracker {
     fn unregister(&self, id: u64) {
         let empty = {
             let mut conns = self.conns();
-            conns.remove(&id);
+            if let Some(slot) = conns.remove(&id) {
+                if !slot.closing.load(Ordering::Relaxed) {
+                    self.open.fetch_sub(1, Ordering::Relaxed);
+                }
+            }
             conns.is_empty()
         };
         if empty {
@@ -382,7 +408,7 @@ impl Tracker {
             })
             .min_by_key(|(since, id, _)| (*since, *id));
         match oldest {
-            Some((_, _, slot)) => slot.close(),
+            Some((_, _, slot)) => self.close(slot),
             None => false,
         }
     }
@@ -401,7 +427,7 @@ impl Tracker {
                 _ => false,
             };
             if expired {
-                slot.close();
+                self.close(slot);
             }
         }
     }
@@ -420,7 +446,7 @@ impl Tracker {
 
     fn close_all(&self) {
         for slot in self.conns().values() {
-            slot.close();
+            self.close(slot);
         }
     }
 }

@@ -74,6 +74,7 @@ struct Inner {
     failures: limit::Failures,
     openapi: axum::body::Bytes,
     store_calls: Arc<pool::StoreCalls>,
+    pending_failures: pool::PendingFailures,
 }
 
 impl ApiState {
@@ -93,6 +94,7 @@ impl ApiState {
                 store_calls: pool::StoreCalls::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),
+                pending_failures: pool::PendingFailures::new(),
             }),
         }
     }

@@ -1,5 +1,6 @@
 //! The routes of SPEC §6. Each handler parses, hands the store call to the blocking pool
-//! (see `pool`: a verification may write "last used" or an audit event) and answers.
+//! (see `pool`: a store call may write durably) — or, for a verification that cannot,
+//! makes it on the spot — and answers.
 //! Every bad credential gets the same 401, whatever made it bad.
 
 use axum::body::Bytes;
@@ -126,8 +127,7 @@ pub(crate) async fn verify(State(s): State<ApiState>, body: Bytes) -> Response {
         Ok(k) => k,
         Err(e) => return e.into_response(),
     };
-    let store = s.store().clone();
-    match s.blocking(move || store.verify(presented.expose())).await {
+    match s.verify_secret(presented).await {
         Ok(verdict) if !verdict.valid => match s.spend_failure() {
             Ok(()) => Json(verdict).into_response(),
             Err(e) => e.into_response(),
@@ -245,8 +245,24 @@ impl ApiState {
         }
     }
 
+    /// Verifies on this worker when that cannot write durably (see
+    /// `pool::PendingFailures`), on the pool otherwise.
+    async fn verify_secret(&self, presented: Secret) -> Result<Verdict, ApiError> {
+        if self.inner.pending_failures.none() {
+            return self
+                .store()
+                .verify(presented.expose())
+                .map_err(|e| ApiError::internal(&e));
+        }
+        let store = self.store().clone();
+        self.blocking(move || store.verify(presented.expose()))
+            .await
+    }
+
     /// Spends one failure from the budget; the 429 to answer instead when it is spent.
+    /// Every failed attempt passes here, which is how `PendingFailures` sees them.
     fn spend_failure(&self) -> Result<(), ApiError> {
+        self.inner.pending_failures.answered();
         self.inner.failures.spend().map_err(ApiError::rate_limited)
     }
 
