@@ -625,17 +625,32 @@ impl Store {
         }
     }
 
+    /// Counts a failed verification, in memory only: a verification never waits for the
+    /// disk, so a server can answer it on the thread that received it. The counts become
+    /// one audit event through [`Store::write_due_failure_summary`] (servers call it every
+    /// few seconds, off the request path) or [`Store::flush`] (on close).
     pub(crate) fn record_failed_verification(&self, code: &'static str) {
         let now = self.now();
-        let flush_due = {
-            let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
-            *usage.failed.entry(code).or_insert(0) += 1;
-            let since = *usage.failed_since.get_or_insert(now);
-            now - since >= MINUTE
+        let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
+        *usage.failed.entry(code).or_insert(0) += 1;
+        usage.failed_since.get_or_insert(now);
+    }
+
+    /// Writes the summary of failed verifications once they have been counted for a
+    /// minute; returns whether it wrote one. Durable (it fsyncs): call it off any thread
+    /// that answers requests.
+    pub fn write_due_failure_summary(&self) -> Result<bool> {
+        let due = {
+            let usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
+            usage
+                .failed_since
+                .is_some_and(|since| self.now() - since >= MINUTE)
         };
-        if flush_due {
-            let _ = self.flush_failed_verifications();
+        if due && self.read_only.is_none() {
+            self.flush_failed_verifications()?;
+            return Ok(true);
         }
+        Ok(false)
     }
 
     fn flush_failed_verifications(&self) -> Result<()> {

@@ -1182,8 +1182,8 @@ fn token_exchange_counts_as_use_and_records_failures_without_deadlocking() {
         .unwrap();
     assert!(refused.is_err());
 
-    // A failure a minute after the first one writes the aggregated audit event from
-    // inside the exchange: it must not wait on the lock the exchange itself holds.
+    // A failure a minute after the first one, inside the exchange (which holds the write
+    // lock): only counted, and the summary is written by the housekeeping call.
     clock.set(T0 + HOUR + 2 * MINUTE);
     let unknown = Secret::generate(SecretKind::AgencyKey);
     let (tx, rx) = std::sync::mpsc::channel();
@@ -1197,6 +1197,7 @@ fn token_exchange_counts_as_use_and_records_failures_without_deadlocking() {
         .recv_timeout(std::time::Duration::from_secs(10))
         .expect("token exchange deadlocked");
     assert_eq!(answer.unwrap().map(|c| c.as_str()), Some("NOT_FOUND"));
+    assert!(store.write_due_failure_summary().unwrap());
     let failed = store
         .audit(&AuditFilter {
             entity: Some("verification".into()),
@@ -1727,4 +1728,33 @@ fn expiring_soon_says_when_as_a_person_would() {
     let soon = env.store.expiring_soon().unwrap();
     assert_eq!(soon.tokens[0].id, t.id);
     assert_eq!(soon.tokens[0].due_in, "in 7 days");
+}
+
+#[test]
+fn failure_summaries_are_written_when_due_never_by_a_verification() {
+    let env = Env::new();
+    let count = |env: &Env| {
+        env.store
+            .audit(&AuditFilter {
+                entity: Some("verification".into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .len()
+    };
+    env.verify("garbage");
+    assert!(
+        !env.store.write_due_failure_summary().unwrap(),
+        "not due yet"
+    );
+    // A minute on, verifying still writes nothing: the housekeeping call does.
+    env.at(MINUTE);
+    env.verify("garbage");
+    assert_eq!(count(&env), 0);
+    assert!(env.store.write_due_failure_summary().unwrap());
+    assert_eq!(count(&env), 1);
+    assert!(
+        !env.store.write_due_failure_summary().unwrap(),
+        "nothing left"
+    );
 }

@@ -53,6 +53,9 @@ pub struct ServeOptions {
     pub idle_timeout: Duration,
     /// The most connections open at once; see [`ServeOptions::default_max_connections`].
     pub max_connections: usize,
+    /// How often the server writes what verifications only count (the summary of failed
+    /// verifications, once a minute old). Default 5 s.
+    pub housekeeping: Duration,
 }
 
 /// File descriptors kept free of connections: the store's files, the log, standard
@@ -71,6 +74,7 @@ impl Default for ServeOptions {
             request_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: ServeOptions::default_max_connections(),
+            housekeeping: Duration::from_secs(5),
         }
     }
 }

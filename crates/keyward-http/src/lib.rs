@@ -74,7 +74,6 @@ struct Inner {
     failures: limit::Failures,
     openapi: axum::body::Bytes,
     store_calls: Arc<pool::StoreCalls>,
-    pending_failures: pool::PendingFailures,
 }
 
 impl ApiState {
@@ -94,7 +93,6 @@ impl ApiState {
                 store_calls: pool::StoreCalls::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),
-                pending_failures: pool::PendingFailures::new(),
             }),
         }
     }
@@ -162,9 +160,28 @@ where
     tokio::task::spawn_blocking(move || warm.warm_index())
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+    let housekeeping = tokio::spawn(housekeeping(store.clone(), options.housekeeping));
     conn::serve(listener, router(state), options, shutdown).await;
+    housekeeping.abort();
     tokio::task::spawn_blocking(move || store.flush())
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e)))??;
     Ok(())
+}
+
+/// Writes, off the request path, what verifications only count: the summary of failed
+/// verifications, once it is due. Runs until the server stops (aborted then; the final
+/// flush writes whatever is left).
+async fn housekeeping(store: Arc<Store>, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let s = store.clone();
+        match tokio::task::spawn_blocking(move || s.write_due_failure_summary()).await {
+            Ok(Err(e)) => log::warn!("the summary of failed verifications was not written: {e}"),
+            Ok(Ok(_)) => {}
+            Err(_) => return,
+        }
+    }
 }

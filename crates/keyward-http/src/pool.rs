@@ -1,5 +1,6 @@
-//! Store calls on tokio's blocking pool (a store call may write durably, and so fsync:
-//! never on an async worker), in batches — and when a verification may skip the pool.
+//! Store calls that write (and so fsync: never on an async worker) on tokio's blocking
+//! pool, in batches. Verification does not come here: it never waits for the disk, and
+//! runs on the worker that received it.
 //!
 //! One `spawn_blocking` per request would wake one pool thread per request: with 64
 //! connections, dozens of threads take turns on two cores and the handoffs cost more than
@@ -10,9 +11,8 @@
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -79,68 +79,6 @@ impl StoreCalls {
     }
 }
 
-/// Whether a verification can run on the async worker that received it.
-///
-/// A verification reads the in-memory index and records the use in memory (persisting a
-/// key's "last used" at most once a minute, a sled write that does not wait for the
-/// disk): microseconds, far less than a trip through the pool. The one durable write it
-/// can make is the failure summary: the store counts failed verifications and commits one
-/// audit event for them — with an fsync — on the first failure a minute or more after
-/// the first one it counted. So a verification may run inline exactly when no failure is
-/// pending in the store.
-///
-/// Every failure a client can cause in this process is answered here (verify, me, token
-/// exchange), so the API keeps the store's count in view: pending from the first failure
-/// it answers; over again when it answers a failure a minute or more after that one — on
-/// the pool, where the store writes the summary. The view is started after the store's
-/// count and ended no sooner, so it errs towards the pool.
-pub(crate) struct PendingFailures {
-    epoch: Instant,
-    /// Milliseconds since `epoch` (at least 1) of the first failure pending; 0 for none.
-    since: AtomicU64,
-}
-
-/// How long the store counts failures before it writes their summary.
-const SUMMARY_AFTER: Duration = Duration::from_secs(60);
-
-impl PendingFailures {
-    pub fn new() -> PendingFailures {
-        PendingFailures {
-            epoch: Instant::now(),
-            since: AtomicU64::new(0),
-        }
-    }
-
-    fn now(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis())
-            .unwrap_or(u64::MAX)
-            .max(1)
-    }
-
-    /// True when the store has no failure pending, so a verification cannot write durably.
-    pub fn none(&self) -> bool {
-        self.since.load(Ordering::Acquire) == 0
-    }
-
-    /// A failure was answered (the store has counted it already).
-    pub fn answered(&self) {
-        self.answered_at(self.now());
-    }
-
-    fn answered_at(&self, now: u64) {
-        let since = self.since.load(Ordering::Acquire);
-        if since == 0 {
-            let _ = self
-                .since
-                .compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire);
-        } else if now.saturating_sub(since) >= SUMMARY_AFTER.as_millis() as u64 {
-            let _ = self
-                .since
-                .compare_exchange(since, 0, Ordering::AcqRel, Ordering::Acquire);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,20 +124,5 @@ mod tests {
         let bad = calls.run(|| -> u32 { panic!("boom") });
         assert!(bad.await.is_err());
         assert_eq!(calls.run(|| 7).await.unwrap(), 7);
-    }
-
-    #[test]
-    fn failures_are_pending_from_the_first_answered_until_one_a_minute_later() {
-        let p = PendingFailures::new();
-        let minute = SUMMARY_AFTER.as_millis() as u64;
-        assert!(p.none());
-        p.answered_at(1_000);
-        assert!(!p.none());
-        p.answered_at(1_000 + minute - 1);
-        assert!(!p.none(), "a failure within the minute keeps them pending");
-        p.answered_at(1_000 + minute);
-        assert!(p.none(), "the store wrote the summary with this failure");
-        p.answered_at(2_000 + minute);
-        assert!(!p.none());
     }
 }

@@ -52,6 +52,7 @@ async fn out_of_file_descriptors_the_server_sheds_and_keeps_accepting() {
             request_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(60),
             max_connections: 4096,
+            ..ServeOptions::default()
         },
         async move {
             let _ = stopped.await;

@@ -79,6 +79,7 @@ fn options(request: Duration, idle: Duration, max_connections: usize) -> ServeOp
         request_timeout: request,
         idle_timeout: idle,
         max_connections,
+        ..ServeOptions::default()
     }
 }
 
