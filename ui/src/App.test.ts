@@ -1,22 +1,15 @@
 import type { AppStatus } from "./lib/ipc";
-import { afterEach, beforeAll, describe, expect, test } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { describe, expect, test } from "vitest";
+import { flushSync } from "svelte";
+import { mockIPC } from "@tauri-apps/api/mocks";
 import App from "./App.svelte";
-import { installBrowserShims, settle } from "./lib/test-setup";
+import { pageForTests, settle } from "./lib/test-setup";
 import { pageOf } from "./lib/fixtures";
 import { app } from "./lib/state.svelte";
 
-beforeAll(installBrowserShims);
-
-let component: ReturnType<typeof mount> | null = null;
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  document.body.innerHTML = "";
+const mountPage = pageForTests(() => {
   app.screen = "keys";
   app.startupProblem = null;
-  clearMocks();
 });
 
 const status = (startup_problem: string | null): AppStatus => ({
@@ -36,7 +29,7 @@ describe("the shell", () => {
       if (cmd === "app_status") return status(problem);
       throw { code: "DATABASE_LOCKED", message: problem };
     });
-    component = mount(App, { target: document.body });
+    mountPage(App);
     flushSync();
     await settle();
     flushSync();
@@ -81,7 +74,7 @@ describe("the shell", () => {
           return null;
       }
     });
-    component = mount(App, { target: document.body });
+    mountPage(App);
     flushSync();
     await settle();
     expect(document.querySelector('[data-testid="create-key"]')).not.toBeNull();

@@ -1,20 +1,12 @@
-import { afterEach, beforeAll, describe, expect, test, vi } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { describe, expect, test, vi } from "vitest";
+import { flushSync } from "svelte";
+import { mockIPC } from "@tauri-apps/api/mocks";
 import DeleteKeyDialog from "./DeleteKeyDialog.svelte";
 import { hoursAgo, makeKey, NOW } from "../lib/fixtures";
-import { installBrowserShims, settle } from "../lib/test-setup";
+import { pageForTests, settle } from "../lib/test-setup";
 import type { KeyView } from "../lib/ipc";
 
-beforeAll(installBrowserShims);
-
-let component: ReturnType<typeof mount> | null = null;
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  document.body.innerHTML = "";
-  clearMocks();
-});
+const mountPage = pageForTests();
 
 function mockStore(key: KeyView, calls: { cmd: string; args: unknown }[]) {
   mockIPC((cmd, args) => {
@@ -39,10 +31,7 @@ describe("delete dialog", () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockStore(key, calls);
     const ondeleted = vi.fn();
-    component = mount(DeleteKeyDialog, {
-      target: document.body,
-      props: { key, onclose: () => {}, ondeleted, now: () => NOW },
-    });
+    mountPage(DeleteKeyDialog, { key, onclose: () => {}, ondeleted, now: () => NOW });
     flushSync();
     await settle();
 
@@ -75,10 +64,7 @@ describe("delete dialog", () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockStore(key, calls);
     const ondeleted = vi.fn();
-    component = mount(DeleteKeyDialog, {
-      target: document.body,
-      props: { key, onclose: () => {}, ondeleted, now: () => NOW },
-    });
+    mountPage(DeleteKeyDialog, { key, onclose: () => {}, ondeleted, now: () => NOW });
     flushSync();
     await settle();
 
@@ -97,10 +83,7 @@ describe("delete dialog", () => {
     const fresh = { ...stale, in_use: true, last_used_at: hoursAgo(1), live_tokens: 1 };
     const calls: { cmd: string; args: unknown }[] = [];
     mockStore(fresh, calls);
-    component = mount(DeleteKeyDialog, {
-      target: document.body,
-      props: { key: stale, onclose: () => {}, ondeleted: () => {}, now: () => NOW },
-    });
+    mountPage(DeleteKeyDialog, { key: stale, onclose: () => {}, ondeleted: () => {}, now: () => NOW });
     flushSync();
     await settle();
     flushSync();
@@ -112,10 +95,7 @@ describe("delete dialog", () => {
     const key = makeKey();
     mockStore(key, []);
     const onclose = vi.fn();
-    component = mount(DeleteKeyDialog, {
-      target: document.body,
-      props: { key, onclose, ondeleted: () => {}, now: () => NOW },
-    });
+    mountPage(DeleteKeyDialog, { key, onclose, ondeleted: () => {}, now: () => NOW });
     flushSync();
     await settle();
     window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));

@@ -1,18 +1,10 @@
-import { afterEach, beforeAll, expect, test } from "vitest";
-import { mount, unmount } from "svelte";
+import { expect, test } from "vitest";
 import ExpiringSoon from "./ExpiringSoon.svelte";
 import { NOW } from "../lib/fixtures";
-import { installBrowserShims } from "../lib/test-setup";
+import { pageForTests } from "../lib/test-setup";
 import type { ExpiringSoon as Summary } from "../lib/ipc";
 
-beforeAll(installBrowserShims);
-
-let component: ReturnType<typeof mount> | null = null;
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  document.body.innerHTML = "";
-});
+const mountPage = pageForTests();
 
 const owner = { id: "usr_1", name: "Ada", email: "ada@example.com" };
 
@@ -42,10 +34,7 @@ test("says when as the core phrases it, never a rounded day count", () => {
     ],
     urgent: 0,
   };
-  component = mount(ExpiringSoon, {
-    target: document.body,
-    props: { data, now: NOW, onopen: () => {}, onkeep: () => {} },
-  });
+  mountPage(ExpiringSoon, { data, now: NOW, onopen: () => {}, onkeep: () => {} });
   const text = document.querySelector('[data-testid="expiring-soon"]')!.textContent!.replace(/\s+/g, " ");
   expect(text).toContain("Zapier sync — deleted in 25 hours");
   expect(text).not.toContain("in 2 days");

@@ -1,21 +1,13 @@
 // A site manager's webhooks under their row on the Site managers page.
-import { afterEach, beforeAll, describe, expect, test } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { describe, expect, test } from "vitest";
+import { flushSync } from "svelte";
+import { mockIPC } from "@tauri-apps/api/mocks";
 import UsersPage from "../screens/UsersPage.svelte";
 import { makeUser, makeWebhook } from "../lib/fixtures";
-import { installBrowserShims, settle } from "../lib/test-setup";
+import { pageForTests, settle } from "../lib/test-setup";
 import { deliveryResult, eventTypes, operationLabel, quietReason } from "./webhooks";
 
-beforeAll(installBrowserShims);
-
-let component: ReturnType<typeof mount> | null = null;
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  document.body.innerHTML = "";
-  clearMocks();
-});
+const mountPage = pageForTests();
 
 const one = <T extends HTMLElement = HTMLElement>(id: string, root: ParentNode = document) =>
   root.querySelector<T>(`[data-testid="${id}"]`)!;
@@ -53,7 +45,7 @@ function mockBackend() {
 describe("webhooks under each site manager", () => {
   test("a row's Webhooks button opens that site manager's webhooks, and Add pre-selects them", async () => {
     const calls = mockBackend();
-    component = mount(UsersPage, { target: document.body });
+    mountPage(UsersPage);
     flushSync();
     await settle();
     flushSync();

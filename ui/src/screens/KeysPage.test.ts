@@ -1,20 +1,12 @@
-import { afterEach, beforeAll, describe, expect, test } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { describe, expect, test } from "vitest";
+import { flushSync } from "svelte";
+import { mockIPC } from "@tauri-apps/api/mocks";
 import KeysPage from "./KeysPage.svelte";
 import { makeKey, makeUser, pageOf } from "../lib/fixtures";
-import { installBrowserShims, settle } from "../lib/test-setup";
+import { pageForTests, settle } from "../lib/test-setup";
 import type { KeyView } from "../lib/ipc";
 
-beforeAll(installBrowserShims);
-
-let component: ReturnType<typeof mount> | null = null;
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  document.body.innerHTML = "";
-  clearMocks();
-});
+const mountPage = pageForTests();
 
 const SECRET = "kwa_0123456789abcdefghijABCDEFGHIJKLMN0a1b2c";
 
@@ -72,7 +64,7 @@ async function update(): Promise<void> {
 }
 
 async function openPage(): Promise<void> {
-  component = mount(KeysPage, { target: document.body });
+  mountPage(KeysPage);
   await update();
 }
 

@@ -1,23 +1,16 @@
-import { afterEach, beforeAll, describe, expect, test } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { describe, expect, test } from "vitest";
+import { flushSync } from "svelte";
+import { mockIPC } from "@tauri-apps/api/mocks";
 import WebhooksPage from "./WebhooksPage.svelte";
 import App from "../App.svelte";
 import { makeDelivery, makeUser, makeWebhook, pageOf } from "../lib/fixtures";
-import { installBrowserShims, settle } from "../lib/test-setup";
+import { pageForTests, settle } from "../lib/test-setup";
 import { app, toasts } from "../lib/state.svelte";
 import type { NewWebhookInput, WebhookView } from "../lib/ipc";
 
-beforeAll(installBrowserShims);
-
-let component: ReturnType<typeof mount> | null = null;
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  document.body.innerHTML = "";
+const mountPage = pageForTests(() => {
   toasts.list = [];
   app.screen = "keys";
-  clearMocks();
 });
 
 const SECRET = "whsec_c2VjcmV0LXNpZ25pbmcta2V5LWZvci10ZXN0cy0wMTIzNDU=";
@@ -82,7 +75,7 @@ const one = <T extends HTMLElement = HTMLElement>(id: string, root: ParentNode =
   root.querySelector<T>(`[data-testid="${id}"]`)!;
 
 async function show() {
-  component = mount(WebhooksPage, { target: document.body });
+  mountPage(WebhooksPage);
   flushSync();
   await settle();
   flushSync();
@@ -404,7 +397,7 @@ describe("navigation", () => {
           return null;
       }
     });
-    component = mount(App, { target: document.body });
+    mountPage(App);
     flushSync();
     await settle();
     const labels = [...document.querySelectorAll("nav .nav-link")].map((b) => b.textContent!.trim());
