@@ -502,7 +502,8 @@ impl Drop for CloseAllOnDrop {
     }
 }
 
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// A spawned task that ends with its owner: aborted when this is dropped.
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

@@ -160,9 +160,12 @@ where
     tokio::task::spawn_blocking(move || warm.warm_index())
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e)))??;
-    let housekeeping = tokio::spawn(housekeeping(store.clone(), options.housekeeping));
+    let housekeeping = conn::AbortOnDrop(tokio::spawn(housekeeping(
+        store.clone(),
+        options.housekeeping,
+    )));
     conn::serve(listener, router(state), options, shutdown).await;
-    housekeeping.abort();
+    drop(housekeeping);
     tokio::task::spawn_blocking(move || store.flush())
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e)))??;
