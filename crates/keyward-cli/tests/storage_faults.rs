@@ -382,6 +382,14 @@ fn on_a_full_disk_reads_and_verification_work_and_writes_fail_clearly() {
         "Form",
     ]);
     let (id, secret) = acknowledged_key(&created).unwrap();
+    const CREATE_MORE: &[&str] = &[
+        "keys",
+        "create",
+        "--owner",
+        "ada@example.com",
+        "--name",
+        "More",
+    ];
     // A write after the last open: the next open wants to write a snapshot.
     kw(&["keys", "keep", &id]);
     disk.fill();
@@ -392,14 +400,7 @@ fn on_a_full_disk_reads_and_verification_work_and_writes_fail_clearly() {
     assert!(err.contains("read-only copy"), "a warning says why: {err}");
     let (code, out, _) = kw(&["verify", &secret]);
     assert_eq!(code, 0, "verify on a full disk: {out}");
-    let (code, out, err) = kw(&[
-        "keys",
-        "create",
-        "--owner",
-        "ada@example.com",
-        "--name",
-        "More",
-    ]);
+    let (code, out, err) = kw(CREATE_MORE);
     assert_eq!(code, 1, "{out} {err}");
     assert!(
         err.contains("DISK_FULL") && err.contains("free some space"),
@@ -409,14 +410,7 @@ fn on_a_full_disk_reads_and_verification_work_and_writes_fail_clearly() {
     assert_eq!(kw(&["keys", "list"]).0, 0);
 
     disk.free();
-    let (code, out, err) = kw(&[
-        "keys",
-        "create",
-        "--owner",
-        "ada@example.com",
-        "--name",
-        "More",
-    ]);
+    let (code, out, err) = kw(CREATE_MORE);
     assert_eq!(code, 0, "{out} {err}");
     let (_, listed, _) = kw(&["keys", "list"]);
     assert!(listed.contains(&id) && listed.contains("More"));
