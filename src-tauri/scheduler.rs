@@ -4,8 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use keyward_core::clock::parse_rfc3339;
-use keyward_core::{Clock, LifecycleReport, SystemClock};
+use keyward_core::LifecycleReport;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -105,12 +104,10 @@ pub fn deliver(state: &AppState, report: &LifecycleReport, notifications: bool) 
     if !notifications {
         return;
     }
-    // The texts are said as of the pass that raised them.
-    let now = parse_rfc3339(&report.ran_at).unwrap_or_else(|| SystemClock.now());
     let texts = report
         .reminders
         .iter()
-        .map(|r| notify::reminder_text(r, now))
+        .map(notify::reminder_text)
         .chain(report.deleted.iter().map(notify::deletion_text));
     for (summary, body) in texts {
         match state.notifier.notify(&summary, &body) {

@@ -175,7 +175,20 @@ pub struct ReminderNotice {
     /// When the key will be deleted, or the token expires.
     pub due_at: String,
     pub last_used_at: Option<String>,
+    /// The whole reminder, as the audit log and the CLI show it.
     pub message: String,
+    /// A notification's title: what happens when ("… will be deleted in 25 hours").
+    pub summary: String,
+    /// A notification's body: when it was last used, and what to do.
+    pub advice: String,
+}
+
+/// "Last used 12 Aug." or "Never used.", to open a reminder's advice.
+fn last_use_sentence(now: Millis, used: Option<Millis>) -> String {
+    match used {
+        Some(u) => format!("Last used {}.", short_date(now, u)),
+        None => "Never used.".to_owned(),
+    }
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -328,12 +341,12 @@ impl Store {
                 KeyAction::Nothing => {}
                 KeyAction::Remind { days_before } => {
                     let days_left = days_until(now, plan.deletes_at);
-                    let message = format!(
-                        "API key '{}' will be deleted {} — {}",
+                    let summary = format!(
+                        "API key '{}' will be deleted {}",
                         key.name,
-                        due_phrase(now, plan.deletes_at),
-                        since()
+                        due_phrase(now, plan.deletes_at)
                     );
+                    let message = format!("{summary} — {}", since());
                     key.reminders.retain(|r| r.deadline == plan.deadline);
                     key.reminders.push(Reminder {
                         deadline: plan.deadline,
@@ -358,6 +371,11 @@ impl Store {
                         due_at: to_rfc3339(plan.deletes_at),
                         last_used_at: used.map(to_rfc3339),
                         message,
+                        summary,
+                        advice: format!(
+                            "{} Open Keyward to keep it, or let it go.",
+                            last_use_sentence(now, used)
+                        ),
                     });
                 }
                 KeyAction::Delete => {
@@ -424,12 +442,14 @@ impl Store {
                     continue;
                 };
                 let days_left = days_until(now, token.expires_at);
-                let message = format!(
-                    "A token of API key '{}' expires {} — generate a new one before {}",
+                let summary = format!(
+                    "A token of API key '{}' expires {}",
                     key.name,
-                    due_phrase(now, token.expires_at),
-                    short_date(now, token.expires_at)
+                    due_phrase(now, token.expires_at)
                 );
+                let before = short_date(now, token.expires_at);
+                let message = format!("{summary} — generate a new one before {before}");
+                let token_used = last_used.get(&token.id).copied();
                 let mut t = token.clone();
                 t.reminders.push(Reminder {
                     deadline: t.expires_at,
@@ -448,8 +468,13 @@ impl Store {
                     days_before,
                     days_left,
                     due_at: to_rfc3339(t.expires_at),
-                    last_used_at: last_used.get(&t.id).copied().map(to_rfc3339),
+                    last_used_at: token_used.map(to_rfc3339),
                     message,
+                    summary,
+                    advice: format!(
+                        "{} Generate a new one before {before}.",
+                        last_use_sentence(now, token_used)
+                    ),
                 });
             }
             if pending >= BATCH && !dry_run {

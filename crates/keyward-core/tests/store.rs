@@ -1758,3 +1758,56 @@ fn failure_summaries_are_written_when_due_never_by_a_verification() {
         "nothing left"
     );
 }
+
+#[test]
+fn reminder_notices_carry_a_summary_and_advice_said_as_a_person_would() {
+    let env = Env::new();
+    env.admin("Ada", "ada@example.com");
+    let k = env.key("ada@example.com", "Zapier sync");
+    // 25 hours before deletion: hours, not "in 2 days".
+    env.at(90 * DAY - 25 * HOUR);
+    let r = env.store.run_lifecycle(false).unwrap();
+    let n = &r.reminders[0];
+    assert_eq!(
+        n.summary,
+        "API key 'Zapier sync' will be deleted in 25 hours"
+    );
+    assert_eq!(
+        n.advice,
+        "Never used. Open Keyward to keep it, or let it go."
+    );
+    assert!(n.message.starts_with(&n.summary), "{}", n.message);
+
+    // Used, then reminded 7 days ahead (just inside 7 days).
+    env.store.verify(k.key.expose()).unwrap();
+    env.store.flush().unwrap();
+    env.at(90 * DAY - 25 * HOUR + 83 * DAY + HOUR);
+    let r = env.store.run_lifecycle(false).unwrap();
+    let n = &r.reminders[0];
+    assert_eq!(n.summary, "API key 'Zapier sync' will be deleted in 7 days");
+    assert!(n.advice.starts_with("Last used "), "{}", n.advice);
+
+    // A token 30 days before it expires.
+    let env = Env::new();
+    env.admin("Ada", "ada@example.com");
+    let k = env.key("ada@example.com", "Zapier sync");
+    env.store.create_token(&k.view.id).unwrap();
+    env.at(335 * DAY);
+    env.store.keep_key(&k.view.id).unwrap();
+    let r = env.store.run_lifecycle(false).unwrap();
+    let n = r
+        .reminders
+        .iter()
+        .find(|n| n.kind == ReminderKind::TokenExpiry)
+        .unwrap();
+    assert_eq!(
+        n.summary,
+        "A token of API key 'Zapier sync' expires in 30 days"
+    );
+    assert!(
+        n.advice
+            .starts_with("Never used. Generate a new one before "),
+        "{}",
+        n.advice
+    );
+}

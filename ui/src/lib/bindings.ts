@@ -116,7 +116,19 @@ id: string, key_id: string, key_name: string, owner: OwnerView, days_before: num
 /**
  * When the key will be deleted, or the token expires.
  */
-due_at: string, last_used_at: string | null, message: string, };
+due_at: string, last_used_at: string | null, 
+/**
+ * The whole reminder, as the audit log and the CLI show it.
+ */
+message: string, 
+/**
+ * A notification's title: what happens when ("… will be deleted in 25 hours").
+ */
+summary: string, 
+/**
+ * A notification's body: when it was last used, and what to do.
+ */
+advice: string, };
 
 export type DeletionNotice = { id: string, name: string, owner: OwnerView, last_used_at: string | null, tokens_deleted: number, message: string, };
 
