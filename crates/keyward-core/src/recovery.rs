@@ -1,4 +1,4 @@
-//! What `Store::open` repairs before and after sled opens the database.
+//! What `Store::open` repairs before and after sled opens the database (`open_repairing`).
 //!
 //! sled 0.34 writes a snapshot of its page table on every open that follows a write: into
 //! `snap.<lsn>.generating`, then fsync, then a rename to `snap.<lsn>`. A process killed
@@ -186,6 +186,118 @@ fn read_all(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     fs::File::open(path)?.read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// What `Store::open` gets from sled once repairs are done.
+pub(crate) struct Opened {
+    pub db: sled::Db,
+    /// The memory-backed copy the database was opened from, when the disk is full.
+    pub read_only: Option<ReadOnlyCopy>,
+    /// One sentence per repair, for the log and the audit log.
+    pub repaired: Vec<String>,
+}
+
+/// Opens the database in `db_dir` with `open`, repairing on the way: sets aside what an
+/// interrupted process left first; on corruption, every snapshot (sled rebuilds from its
+/// log); on a full disk, opens a read-only copy. Finally makes the data directory
+/// private. Must run while this process holds the data directory.
+pub(crate) fn open_repairing(
+    data_dir: &Path,
+    db_dir: &Path,
+    now: Millis,
+    open: impl Fn(&Path) -> crate::Result<sled::Db>,
+) -> crate::Result<Opened> {
+    let mut repaired = set_aside_interrupted(data_dir, db_dir, now);
+    repaired.extend(tidy_master_key_temps(
+        data_dir,
+        &crate::store::master_key_path(data_dir),
+        now,
+    ));
+    let mut read_only = None;
+    let db = match open(db_dir) {
+        Err(crate::Error::Corrupt(why)) => {
+            let aside = set_aside_all_snapshots(data_dir, db_dir, now);
+            if aside.is_empty() {
+                return Err(crate::Error::Corrupt(why));
+            }
+            repaired.extend(aside);
+            open(db_dir)?
+        }
+        Err(crate::Error::DiskFull(_)) => {
+            log::warn!(
+                "the disk holding {} is full: opening a read-only copy of the database",
+                data_dir.display()
+            );
+            // The failed open may have left an unfinished snapshot behind.
+            repaired.extend(set_aside_interrupted(data_dir, db_dir, now));
+            let copy = ReadOnlyCopy::make(db_dir).map_err(|e| {
+                crate::Error::DiskFull(format!(
+                    "the disk holding {} is full, and a read-only copy of the database \
+                     could not be made either ({e}) — free some space and try again",
+                    data_dir.display()
+                ))
+            })?;
+            let db = open(&copy.dir)?;
+            read_only = Some(copy);
+            db
+        }
+        other => other?,
+    };
+    tighten_modes(data_dir);
+    Ok(Opened {
+        db,
+        read_only,
+        repaired,
+    })
+}
+
+/// The data directory and `db/` are private to the user (0700) and so is every file in
+/// them (0600), however they were created: by an older Keyward, by sled (which creates
+/// with the process umask) or by hand.
+fn tighten_modes(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fn make_private(path: &Path, meta: &std::fs::Metadata) {
+            let want = if meta.is_dir() { 0o700 } else { 0o600 };
+            if meta.permissions().mode() & 0o777 == want {
+                return;
+            }
+            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(want)) {
+                log::warn!("could not make {} private: {e}", path.display());
+            }
+        }
+        /// `path` and, for a directory, everything under it (symbolic links are left alone).
+        fn walk(path: &Path, recurse: bool) {
+            let Ok(meta) = std::fs::symlink_metadata(path) else {
+                return;
+            };
+            if meta.file_type().is_symlink() {
+                return;
+            }
+            make_private(path, &meta);
+            if meta.is_dir() && recurse {
+                for e in std::fs::read_dir(path).into_iter().flatten().flatten() {
+                    walk(&e.path(), true);
+                }
+            }
+        }
+        // The directory, the files directly in it, and the directories Keyward made; a
+        // directory of some other program's inside it is not Keyward's to change.
+        walk(dir, false);
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = e.path();
+            let ours = matches!(
+                path.file_name().and_then(|n| n.to_str()),
+                Some("db" | "recovered")
+            );
+            if ours || e.file_type().is_ok_and(|t| t.is_file()) {
+                walk(&path, ours);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 /// Whether an error from the file system says the disk (or quota) is full.

@@ -176,11 +176,9 @@ pub struct Store {
     outbox_listener: std::sync::RwLock<Option<Box<dyn Fn() + Send + Sync>>>,
     /// Per-key budgets of the HTTP token exchange.
     pub(crate) exchanges: crate::tokens::ExchangeBudget,
-    /// Set when the disk was full at open: the store reads a copy and refuses changes.
-    read_only: Option<String>,
-    /// The copy a read-only store reads; declared after `db` so it is removed after sled
-    /// has closed it.
-    _copy: Option<recovery::ReadOnlyCopy>,
+    /// Set when the disk was full at open: the store reads this copy and refuses changes.
+    /// Declared after `db`, so the copy is removed after sled has closed it.
+    read_only: Option<recovery::ReadOnlyCopy>,
     /// This process's hold on the data directory (see `lock_data_dir`), released last.
     _lock: std::fs::File,
 }
@@ -234,43 +232,10 @@ impl Store {
         }
         create_private_dir(dir)?;
         let lock = lock_data_dir(dir)?;
-        let mut recovered = recovery::set_aside_interrupted(dir, &db_dir, clock.now());
-        recovered.extend(recovery::tidy_master_key_temps(
-            dir,
-            &master_key_path(dir),
-            clock.now(),
-        ));
-        let mut copy = None;
-        let db = match open_sled(&db_dir, &opts, dir) {
-            Err(Error::Corrupt(why)) => {
-                let aside = recovery::set_aside_all_snapshots(dir, &db_dir, clock.now());
-                if aside.is_empty() {
-                    return Err(Error::Corrupt(why));
-                }
-                recovered.extend(aside);
-                open_sled(&db_dir, &opts, dir)?
-            }
-            Err(Error::DiskFull(_)) => {
-                log::warn!(
-                    "the disk holding {} is full: opening a read-only copy of the database",
-                    dir.display()
-                );
-                // The failed open may have left an unfinished snapshot behind.
-                recovered.extend(recovery::set_aside_interrupted(dir, &db_dir, clock.now()));
-                let c = recovery::ReadOnlyCopy::make(&db_dir).map_err(|e| {
-                    Error::DiskFull(format!(
-                        "the disk holding {} is full, and a read-only copy of the database \
-                         could not be made either ({e}) — free some space and try again",
-                        dir.display()
-                    ))
-                })?;
-                let db = open_sled(&c.dir, &opts, dir)?;
-                copy = Some(c);
-                db
-            }
-            other => other?,
-        };
-        tighten_modes(dir);
+        let opened = recovery::open_repairing(dir, &db_dir, clock.now(), |path| {
+            open_sled(path, &opts, dir)
+        })?;
+        let db = opened.db;
         let trees = TREES
             .iter()
             .map(|t| db.open_tree(t.name()))
@@ -287,19 +252,12 @@ impl Store {
             opts,
             outbox_listener: std::sync::RwLock::new(None),
             exchanges: Default::default(),
-            read_only: copy.as_ref().map(|_| {
-                format!(
-                    "the disk holding {} is full, so changes cannot be saved — free some \
-                     space, then try again (reading and verification keep working)",
-                    dir.display()
-                )
-            }),
-            _copy: copy,
+            read_only: opened.read_only,
             _lock: lock,
         };
         store.check_schema()?;
         store.master = store.find_master_key(master_sources)?;
-        store.record_recovery(&recovered);
+        store.record_recovery(&opened.repaired);
         Ok(store)
     }
 
@@ -326,11 +284,6 @@ impl Store {
                 log::warn!("the repair could not be noted in the audit log: {e}");
             }
         }
-    }
-
-    /// Why changes are refused, when the store was opened read-only (full disk).
-    pub fn read_only_reason(&self) -> Option<&str> {
-        self.read_only.as_deref()
     }
 
     fn check_schema(&self) -> Result<()> {
@@ -501,8 +454,12 @@ impl Store {
         if changes.is_empty() {
             return Ok(());
         }
-        if let Some(why) = &self.read_only {
-            return Err(Error::DiskFull(why.clone()));
+        if self.read_only.is_some() {
+            return Err(Error::DiskFull(format!(
+                "the disk holding {} is full, so changes cannot be saved — free some space, \
+                 then try again (reading and verification keep working)",
+                self.dir.display()
+            )));
         }
         let events = std::mem::take(&mut changes.events);
         let queued = self.fan_out(&mut changes, &events)?;
@@ -823,55 +780,6 @@ fn open_sled(path: &Path, opts: &StoreOptions, data_dir: &Path) -> Result<sled::
             }
             other => other.into(),
         })
-}
-
-/// The data directory and `db/` are private to the user (0700) and so is every file in
-/// them (0600), however they were created: by an older Keyward, by sled (which creates
-/// with the process umask) or by hand.
-fn tighten_modes(dir: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fn make_private(path: &Path, meta: &std::fs::Metadata) {
-            let want = if meta.is_dir() { 0o700 } else { 0o600 };
-            if meta.permissions().mode() & 0o777 == want {
-                return;
-            }
-            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(want)) {
-                log::warn!("could not make {} private: {e}", path.display());
-            }
-        }
-        /// `path` and, for a directory, everything under it (symbolic links are left alone).
-        fn walk(path: &Path, recurse: bool) {
-            let Ok(meta) = std::fs::symlink_metadata(path) else {
-                return;
-            };
-            if meta.file_type().is_symlink() {
-                return;
-            }
-            make_private(path, &meta);
-            if meta.is_dir() && recurse {
-                for e in std::fs::read_dir(path).into_iter().flatten().flatten() {
-                    walk(&e.path(), true);
-                }
-            }
-        }
-        // The directory, the files directly in it, and the directories Keyward made; a
-        // directory of some other program's inside it is not Keyward's to change.
-        walk(dir, false);
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = e.path();
-            let ours = matches!(
-                path.file_name().and_then(|n| n.to_str()),
-                Some("db" | "recovered")
-            );
-            if ours || e.file_type().is_ok_and(|t| t.is_file()) {
-                walk(&path, ours);
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
