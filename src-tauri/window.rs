@@ -22,7 +22,8 @@ pub fn open_main<R: Runtime, M: Manager<R>>(app: &M, store_dir: &Path) -> tauri:
         .unwrap_or_default();
     let cache = app.path().app_cache_dir()?;
     let dir = webview_data_dir(store_dir, &cache);
-    create_private_dir(&dir)?;
+    keyward_core::store::create_private_dir(&dir)
+        .map_err(|e| tauri::Error::Io(std::io::Error::other(e)))?;
     WebviewWindowBuilder::from_config(app, &config)?
         .data_directory(dir)
         .build()?;
@@ -47,24 +48,6 @@ pub fn webview_data_dir(store_dir: &Path, cache_dir: &Path) -> PathBuf {
 
 fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-/// Creates `dir` (and what is missing above it) for the user only, and narrows it if it
-/// was there with wider modes: the webview's cookies and storage are the user's alone.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(dir)
-    }
 }
 
 #[cfg(test)]
@@ -102,19 +85,5 @@ mod tests {
         let cache = cwd.join("cache");
         let dir = webview_data_dir(Path::new("cache/webview/store"), &cache);
         assert_eq!(dir, cwd.join("cache/webview/store.webview"));
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn the_webview_directory_is_created_and_narrowed_to_the_user() {
-        use std::os::unix::fs::PermissionsExt;
-        let root = tempfile::tempdir().unwrap();
-        let dir = root.path().join("cache/com.keyward.desktop/webview");
-        create_private_dir(&dir).unwrap();
-        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&dir), 0o700);
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        create_private_dir(&dir).unwrap();
-        assert_eq!(mode(&dir), 0o700);
     }
 }

@@ -782,8 +782,20 @@ fn open_sled(path: &Path, opts: &StoreOptions, data_dir: &Path) -> Result<sled::
         })
 }
 
-pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
+/// Creates `dir` (and what is missing above it) for the user only (0700), or narrows it
+/// to 0700 if it was there with wider modes.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
+            if mode != 0o700 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(
+                    |e| Error::Storage(format!("cannot make {} private: {e}", dir.display())),
+                )?;
+            }
+        }
         return Ok(());
     }
     let mut b = std::fs::DirBuilder::new();
@@ -795,7 +807,7 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     }
     b.create(dir).map_err(|e| {
         Error::Storage(format!(
-            "cannot create the data directory {}: {e}",
+            "cannot create the directory {}: {e}",
             dir.display()
         ))
     })

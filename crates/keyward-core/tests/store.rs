@@ -1811,3 +1811,19 @@ fn reminder_notices_carry_a_summary_and_advice_said_as_a_person_would() {
         n.advice
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_private_directory_is_created_and_narrowed_to_the_user() {
+    use keyward_core::store::create_private_dir;
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("cache/com.keyward.desktop/webview");
+    create_private_dir(&dir).unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    create_private_dir(&dir).unwrap();
+    assert_eq!(mode(&dir), 0o700);
+}
