@@ -70,9 +70,6 @@ pub struct Identity {
     pub scope: ScopeView,
     /// A token's expiry; API keys do not expire (`null`).
     pub expires_at: Option<String>,
-    /// The key generation of the presented secret (a retired one during its grace).
-    #[serde(skip)]
-    pub generation: u32,
 }
 
 /// `{"valid":true,"kind",…}` or `{"valid":false,"code":"…"}`.
@@ -101,7 +98,7 @@ impl Store {
     /// which writes it out on its own threads), a failure is only counted.
     pub fn verify(&self, presented: &str) -> Result<Verdict> {
         let verdict = match self.check(presented)? {
-            Ok(identity) => {
+            Ok((identity, _)) => {
                 match &identity.token_id {
                     Some(t) => self.record_use(&[&identity.key_id, t]),
                     None => self.record_use(&[&identity.key_id]),
@@ -131,7 +128,7 @@ impl Store {
     ) -> Result<std::result::Result<CreatedToken, VerifyCode>> {
         let _g = self.write_guard();
         let code = match self.check(presented)? {
-            Ok(identity) if identity.kind == CredentialKind::ApiKey => {
+            Ok((identity, generation)) if identity.kind == CredentialKind::ApiKey => {
                 let key = self.api_key(&identity.key_id)?;
                 let now = self.now();
                 if let Err(retry_after_ms) = self.exchanges.check(&key.id, now) {
@@ -140,7 +137,7 @@ impl Store {
                         retry_after_ms,
                     });
                 }
-                let created = self.mint_token(&key, identity.generation, "http")?;
+                let created = self.mint_token(&key, generation, "http")?;
                 self.exchanges.spend(&key.id, now);
                 self.record_use(&[&key.id]);
                 return Ok(Ok(created));
@@ -154,7 +151,8 @@ impl Store {
 
     /// The verdict for a presented secret, from the in-memory index: format, hash, then a
     /// few map lookups. Unknown and revoked secrets take the same path up to the lookup.
-    fn check(&self, presented: &str) -> Result<std::result::Result<Identity, VerifyCode>> {
+    /// A valid secret comes with its key generation (a retired one during its grace).
+    fn check(&self, presented: &str) -> Result<std::result::Result<(Identity, u32), VerifyCode>> {
         use VerifyCode::*;
         let Some(kind) = check_format(presented) else {
             return Ok(Err(Malformed));
@@ -197,7 +195,7 @@ impl Store {
                 return Err(ApiAccessOff);
             }
             debug_assert_eq!(kind.is_api_key(), token.is_none());
-            Ok(Identity {
+            let identity = Identity {
                 kind: if token.is_some() {
                     CredentialKind::Token
                 } else {
@@ -214,8 +212,8 @@ impl Store {
                     },
                 },
                 expires_at: token.map(|t| to_rfc3339(t.expires_at)),
-                generation,
-            })
+            };
+            Ok((identity, generation))
         })
     }
 }
