@@ -19,7 +19,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{s, Kw};
-use keyward_core::clock::to_rfc3339;
 use rand::Rng;
 use serde_json::Value;
 
@@ -47,6 +46,18 @@ fn strace() -> &'static str {
     path
 }
 
+/// `cmd` (keyward itself, or strace running it) made into `keyward --data-dir DIR --json
+/// ARGS…` at the tests' pinned time, with nothing on standard input.
+fn keyward_on<'c>(cmd: &'c mut Command, dir: &Path, args: &[&str]) -> &'c mut Command {
+    cmd.env_remove("KEYWARD_DATA_DIR")
+        .env("KEYWARD_NOW", common::T0)
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--json")
+        .args(args)
+        .stdin(Stdio::null())
+}
+
 /// One `keyward --json --data-dir DIR ARGS…` run, optionally under strace killing it at
 /// its `kill_at`-th call of `syscalls`. Returns whether it was killed and its stdout.
 fn run(dir: &Path, args: &[&str], inject: Option<(&str, usize)>) -> (bool, i32, String) {
@@ -62,15 +73,10 @@ fn run(dir: &Path, args: &[&str], inject: Option<(&str, usize)>) -> (bool, i32, 
         }
         None => Command::new(keyward_bin()),
     };
-    cmd.env_remove("KEYWARD_DATA_DIR")
-        .env("KEYWARD_NOW", "2026-08-12T10:00:00Z")
+    let out = keyward_on(&mut cmd, dir, args)
         .env("KEYWARD_LOG", "off")
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--json")
-        .args(args)
-        .stdin(Stdio::null());
-    let out = cmd.output().expect("keyward runs");
+        .output()
+        .expect("keyward runs");
     let killed = out.status.signal() == Some(9);
     (
         killed,
@@ -257,15 +263,8 @@ fn a_kill_9_loop_of_reads_and_writes_loses_nothing_acknowledged() {
         } else {
             &["keys", "list"]
         };
-        let mut child = Command::new(keyward_bin())
-            .env_remove("KEYWARD_DATA_DIR")
-            .env("KEYWARD_NOW", "2026-08-12T10:00:00Z")
+        let mut child = keyward_on(&mut Command::new(keyward_bin()), store.dir.path(), args)
             .env("KEYWARD_LOG", "off")
-            .arg("--data-dir")
-            .arg(store.dir.path())
-            .arg("--json")
-            .args(args)
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -346,14 +345,9 @@ fn on_a_full_disk_reads_and_verification_work_and_writes_fail_clearly() {
     };
     let dir = disk.path().join("data");
     let kw = |args: &[&str]| {
-        let mut c = Command::new(keyward_bin());
-        c.env_remove("KEYWARD_DATA_DIR")
-            .env("KEYWARD_NOW", to_rfc3339(common::at(common::T0)))
-            .arg("--data-dir")
-            .arg(&dir)
-            .arg("--json")
-            .args(args);
-        let out = c.output().unwrap();
+        let out = keyward_on(&mut Command::new(keyward_bin()), &dir, args)
+            .output()
+            .unwrap();
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
