@@ -354,19 +354,7 @@ fn on_a_full_disk_reads_and_verification_work_and_writes_fail_clearly() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    assert_eq!(
-        kw(&[
-            "users",
-            "add",
-            "--name",
-            "Ada",
-            "--email",
-            "ada@example.com",
-            "--admin"
-        ])
-        .0,
-        0
-    );
+    assert_eq!(kw(ADD_ADMIN).0, 0);
     let (_, created, _) = kw(&[
         "keys",
         "create",
