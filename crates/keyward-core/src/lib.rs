@@ -1,30 +1,60 @@
 //! Keyward's domain: site managers, locations, API keys, tokens, verification, the
-//! inactivity lifecycle, the audit log and settings, stored in sled. Knows nothing of
-//! Tauri, HTTP or the command line.
+//! inactivity lifecycle, the audit log, webhooks and settings. Knows nothing of Tauri,
+//! HTTP or the command line.
+//!
+//! Four layers, each using only the ones before it:
+//! - `model`: pure types and rules;
+//! - `store`: the `Backend` trait (sled today), schema and migrations, the one write path;
+//! - `service`: the use cases, written against the store's `write`/`Read` and the model;
+//! - `view`: what front ends show.
+//!
+//! The public modules below gather each concept's model and view types under one name.
 
-pub mod audit;
-pub mod clock;
 pub mod error;
-pub mod ids;
-mod index;
-pub mod integrity;
-pub mod key_page;
-pub mod keys;
-pub mod lifecycle;
-pub mod locations;
-mod migrate;
-pub mod postman;
-pub mod recovery;
-pub mod seal;
-pub mod secret;
-pub mod settings;
+pub mod model;
+pub mod service;
 pub mod store;
-pub mod tokens;
-pub mod users;
-pub mod validate;
-pub mod verify;
-pub mod webhook_url;
-pub mod webhooks;
+pub mod view;
+
+pub use model::{clock, ids, seal, secret, settings, validate, webhook_url};
+
+pub mod audit {
+    pub use crate::model::audit::*;
+    pub use crate::view::audit::*;
+}
+pub mod keys {
+    pub use crate::model::key::*;
+    pub use crate::view::keys::*;
+}
+pub mod key_page {
+    pub use crate::view::key_page::*;
+}
+pub mod lifecycle {
+    pub use crate::model::lifecycle::*;
+    pub use crate::view::lifecycle::*;
+}
+pub mod locations {
+    pub use crate::model::location::*;
+    pub use crate::view::locations::*;
+}
+pub mod tokens {
+    pub use crate::model::limits::*;
+    pub use crate::model::token::*;
+    pub use crate::view::tokens::*;
+}
+pub mod users {
+    pub use crate::model::user::*;
+    pub use crate::view::users::*;
+}
+pub mod verify {
+    pub use crate::view::verify::*;
+}
+pub mod webhooks {
+    pub use crate::model::webhook::*;
+    pub use crate::view::webhooks::*;
+}
+pub mod postman;
+pub use store::recovery;
 
 pub use audit::{AuditFilter, AuditView};
 pub use clock::{Clock, ManualClock, Millis, SystemClock};

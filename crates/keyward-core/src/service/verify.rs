@@ -2,95 +2,16 @@
 //! decrypted. A mistyped secret is MALFORMED before any lookup. Success records use (in
 //! memory, persisted at most once a minute per key); failures are counted for the audit.
 
-use serde::Serialize;
-
-use crate::clock::to_rfc3339;
-use crate::error::Result;
-use crate::keys::{Scope, ScopeView};
-use crate::secret::{check_format, hash_secret};
-use crate::store::Store;
-use crate::tokens::CreatedToken;
-use crate::users::OwnerView;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum VerifyCode {
-    Malformed,
-    NotFound,
-    Revoked,
-    Disabled,
-    Expired,
-    UserDeactivated,
-    ApiAccessOff,
-}
-
-impl VerifyCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VerifyCode::Malformed => "MALFORMED",
-            VerifyCode::NotFound => "NOT_FOUND",
-            VerifyCode::Revoked => "REVOKED",
-            VerifyCode::Disabled => "DISABLED",
-            VerifyCode::Expired => "EXPIRED",
-            VerifyCode::UserDeactivated => "USER_DEACTIVATED",
-            VerifyCode::ApiAccessOff => "API_ACCESS_OFF",
-        }
-    }
-
-    pub fn message(self) -> &'static str {
-        match self {
-            VerifyCode::Malformed => {
-                "this is not a Keyward key or token (check for a copy-paste slip)"
-            }
-            VerifyCode::NotFound => "no such key or token",
-            VerifyCode::Revoked => "this key or token has been revoked or replaced",
-            VerifyCode::Disabled => "this API key is disabled",
-            VerifyCode::Expired => "this token has expired — generate a new one",
-            VerifyCode::UserDeactivated => "the owner of this key is deactivated",
-            VerifyCode::ApiAccessOff => "API access is off for the owner of this key",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CredentialKind {
-    ApiKey,
-    Token,
-}
-
-/// Who a valid secret belongs to.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Identity {
-    pub kind: CredentialKind,
-    pub key_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_id: Option<String>,
-    pub owner: OwnerView,
-    pub scope: ScopeView,
-    /// A token's expiry; API keys do not expire (`null`).
-    pub expires_at: Option<String>,
-}
-
-/// `{"valid":true,"kind",…}` or `{"valid":false,"code":"…"}`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Verdict {
-    pub valid: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<VerifyCode>,
-    #[serde(flatten)]
-    pub identity: Option<Identity>,
-}
-
-impl Verdict {
-    fn invalid(code: VerifyCode) -> Verdict {
-        Verdict {
-            valid: false,
-            code: Some(code),
-            identity: None,
-        }
-    }
-}
+use super::keys::find_key;
+use super::tokens::mint_token;
+use crate::error::{Error, Result};
+use crate::model::clock::to_rfc3339;
+use crate::model::key::Scope;
+use crate::model::secret::{check_format, hash_secret};
+use crate::store::{Read, Store};
+use crate::view::keys::ScopeView;
+use crate::view::tokens::CreatedToken;
+use crate::view::verify::{CredentialKind, Identity, Verdict, VerifyCode};
 
 impl Store {
     /// Verifies an API key or token and, if valid, records its use. Never waits for the
@@ -126,27 +47,28 @@ impl Store {
         &self,
         presented: &str,
     ) -> Result<std::result::Result<CreatedToken, VerifyCode>> {
-        let _g = self.write_guard();
-        let code = match self.check(presented)? {
+        let answer = self.write(|tx| match self.check(presented)? {
             Ok((identity, generation)) if identity.kind == CredentialKind::ApiKey => {
-                let key = self.api_key(&identity.key_id)?;
-                let now = self.now();
+                let key = find_key(tx, &identity.key_id)?;
+                let now = tx.now();
                 if let Err(retry_after_ms) = self.exchanges.check(&key.id, now) {
-                    return Err(crate::Error::RateLimited {
+                    return Err(Error::RateLimited {
                         name: key.name.clone(),
                         retry_after_ms,
                     });
                 }
-                let created = self.mint_token(&key, generation, "http")?;
+                let created = mint_token(tx, &key, generation, "http")?;
                 self.exchanges.spend(&key.id, now);
-                self.record_use(&[&key.id]);
-                return Ok(Ok(created));
+                Ok(Ok(created))
             }
-            Ok(_) => VerifyCode::Malformed,
-            Err(code) => code,
-        };
-        self.record_failed_verification(code.as_str());
-        Ok(Err(code))
+            Ok(_) => Ok(Err(VerifyCode::Malformed)),
+            Err(code) => Ok(Err(code)),
+        })?;
+        match &answer {
+            Ok(created) => self.record_use(&[&created.key_id]),
+            Err(code) => self.record_failed_verification(code.as_str()),
+        }
+        Ok(answer)
     }
 
     /// The verdict for a presented secret, from the in-memory index: format, hash, then a

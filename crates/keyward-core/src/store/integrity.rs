@@ -4,11 +4,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::{Read, Store, Table};
 use crate::error::Result;
-use crate::keys::{ApiKey, HashEntry};
-use crate::store::{Store, T};
-use crate::tokens::Token;
-use crate::users::User;
+use crate::model::key::{ApiKey, HashEntry};
+use crate::model::token::Token;
+use crate::model::user::User;
 
 fn hex(hash: &[u8]) -> String {
     // Only a prefix: enough to find the entry, and a hash is no secret anyway.
@@ -28,7 +28,7 @@ impl Store {
 
         // The hash index, read whole: hash → entry.
         let mut index: HashMap<Vec<u8>, HashEntry> = HashMap::new();
-        for r in self.tree(T::Hashes).iter() {
+        for r in self.scan_raw(Table::Hashes, b"") {
             let (k, v) = r?;
             match bincode::deserialize::<HashEntry>(&v) {
                 Ok(e) => {
@@ -41,25 +41,25 @@ impl Store {
         }
 
         let mut users: HashMap<String, User> = HashMap::new();
-        for u in self.values::<User>(T::Users) {
+        for u in self.values::<User>(Table::Users) {
             let u = u?;
             users.insert(u.id.clone(), u);
         }
         let mut keys: HashMap<String, ApiKey> = HashMap::new();
-        for k in self.values::<ApiKey>(T::Keys) {
+        for k in self.values::<ApiKey>(Table::Keys) {
             let k = k?;
             keys.insert(k.id.clone(), k);
         }
         let mut tokens: HashMap<String, Token> = HashMap::new();
-        for t in self.values::<Token>(T::Tokens) {
+        for t in self.values::<Token>(Table::Tokens) {
             let t = t?;
             tokens.insert(t.id.clone(), t);
         }
 
         // Users and the email index.
         for u in users.values() {
-            match self.tree(T::Emails).get(u.email.to_lowercase())? {
-                Some(id) if id.as_ref() == u.id.as_bytes() => {}
+            match self.get_raw(Table::Emails, u.email.to_lowercase().as_bytes())? {
+                Some(id) if id == u.id.as_bytes() => {}
                 Some(id) => problems.push(format!(
                     "user {}: the email index maps their email to {}",
                     u.id,
@@ -71,7 +71,7 @@ impl Store {
                 )),
             }
         }
-        for r in self.tree(T::Emails).iter() {
+        for r in self.scan_raw(Table::Emails, b"") {
             let (email, id) = r?;
             let id = String::from_utf8_lossy(&id).into_owned();
             let email = String::from_utf8_lossy(&email).into_owned();
@@ -230,7 +230,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::keys::NewKey;
-    use crate::store::{Changes, StoreOptions};
+    use crate::store::StoreOptions;
     use crate::users::NewUser;
 
     fn store(dir: &std::path::Path) -> Store {
@@ -328,19 +328,19 @@ mod tests {
             .unwrap();
         let key = s.api_key(&k.view.id).unwrap();
         // Remove the key's index entry, and add one pointing nowhere.
-        let mut ch = Changes::default();
-        ch.del(T::Hashes, key.hash);
-        ch.put(
-            T::Hashes,
-            [7u8; 32],
-            &HashEntry {
-                token: true,
-                id: "tok_nowhere".into(),
-                generation: 0,
-            },
-        )
+        s.write(|tx| {
+            tx.del(Table::Hashes, key.hash);
+            tx.put(
+                Table::Hashes,
+                [7u8; 32],
+                &HashEntry {
+                    token: true,
+                    id: "tok_nowhere".into(),
+                    generation: 0,
+                },
+            )
+        })
         .unwrap();
-        s.commit(ch).unwrap();
         let problems = s.check_integrity().unwrap();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems

@@ -1,18 +1,18 @@
 //! An in-memory mirror of what verification and the lifecycle read: the hash index, keys
 //! (without their sealed secret), tokens, users and persisted "last used" times. Built
-//! from sled on first use, then kept in step by `Store::commit`, which feeds it every
-//! write it has just committed. Verification then costs a hash and a few map lookups
+//! from the database on first use, then kept in step by the commit hook
+//! `hooks::IndexMirror`, which feeds it every write just committed. Verification then costs a hash and a few map lookups
 //! instead of three B-tree reads and decodes, and a lifecycle pass plans from memory and
 //! reads from sled only the keys it acts on.
 
 use std::collections::HashMap;
 
-use crate::clock::Millis;
+use super::{Read, Store, Table};
 use crate::error::Result;
-use crate::keys::{ApiKey, HashEntry};
-use crate::store::{Store, T};
-use crate::tokens::Token;
-use crate::users::User;
+use crate::model::clock::Millis;
+use crate::model::key::{ApiKey, HashEntry};
+use crate::model::token::Token;
+use crate::model::user::User;
 
 #[derive(Default)]
 pub(crate) struct Index {
@@ -33,27 +33,27 @@ fn strip(mut key: ApiKey) -> ApiKey {
 impl Index {
     pub fn load(store: &Store) -> Result<Index> {
         let mut ix = Index::default();
-        for r in store.tree(T::Hashes).iter() {
+        for r in store.scan_raw(Table::Hashes, b"") {
             let (k, v) = r?;
-            if let Ok(h) = k.as_ref().try_into() {
+            if let Ok(h) = <[u8; 32]>::try_from(k.as_slice()) {
                 ix.hashes.insert(h, bincode::deserialize(&v)?);
             }
         }
-        for k in store.values::<ApiKey>(T::Keys) {
+        for k in store.values::<ApiKey>(Table::Keys) {
             let k = strip(k?);
             ix.keys.insert(k.id.clone(), k);
         }
-        for t in store.values::<Token>(T::Tokens) {
+        for t in store.values::<Token>(Table::Tokens) {
             let t = t?;
             ix.tokens.insert(t.id.clone(), t);
         }
-        for u in store.values::<User>(T::Users) {
+        for u in store.values::<User>(Table::Users) {
             let u = u?;
             ix.users.insert(u.id.clone(), u);
         }
-        for r in store.tree(T::LastUsed).iter() {
+        for r in store.scan_raw(Table::LastUsed, b"") {
             let (k, v) = r?;
-            if let Ok(b) = v.as_ref().try_into() {
+            if let Ok(b) = v.as_slice().try_into() {
                 ix.last_used.insert(
                     String::from_utf8_lossy(&k).into_owned(),
                     i64::from_be_bytes(b),
@@ -64,46 +64,46 @@ impl Index {
     }
 
     /// Mirrors one committed write.
-    pub fn apply(&mut self, t: T, key: &[u8], value: Option<&[u8]>) -> Result<()> {
+    pub fn apply(&mut self, t: Table, key: &[u8], value: Option<&[u8]>) -> Result<()> {
         let id = || String::from_utf8_lossy(key).into_owned();
         match (t, value) {
-            (T::Hashes, Some(v)) => {
+            (Table::Hashes, Some(v)) => {
                 if let Ok(h) = key.try_into() {
                     self.hashes.insert(h, bincode::deserialize(v)?);
                 }
             }
-            (T::Hashes, None) => {
+            (Table::Hashes, None) => {
                 if let Ok(h) = <[u8; 32]>::try_from(key) {
                     self.hashes.remove(&h);
                 }
             }
-            (T::Keys, Some(v)) => {
+            (Table::Keys, Some(v)) => {
                 let k = strip(bincode::deserialize(v)?);
                 self.keys.insert(k.id.clone(), k);
             }
-            (T::Keys, None) => {
+            (Table::Keys, None) => {
                 self.keys.remove(&id());
             }
-            (T::Tokens, Some(v)) => {
+            (Table::Tokens, Some(v)) => {
                 let t: Token = bincode::deserialize(v)?;
                 self.tokens.insert(t.id.clone(), t);
             }
-            (T::Tokens, None) => {
+            (Table::Tokens, None) => {
                 self.tokens.remove(&id());
             }
-            (T::Users, Some(v)) => {
+            (Table::Users, Some(v)) => {
                 let u: User = bincode::deserialize(v)?;
                 self.users.insert(u.id.clone(), u);
             }
-            (T::Users, None) => {
+            (Table::Users, None) => {
                 self.users.remove(&id());
             }
-            (T::LastUsed, Some(v)) => {
+            (Table::LastUsed, Some(v)) => {
                 if let Ok(b) = v.try_into() {
                     self.last_used.insert(id(), i64::from_be_bytes(b));
                 }
             }
-            (T::LastUsed, None) => {
+            (Table::LastUsed, None) => {
                 self.last_used.remove(&id());
             }
             _ => {}

@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
-use crate::keys::{KeyFilter, KeyStatus, KeyView, RowFacts, ViewContext};
-use crate::{Result, Store};
+use crate::model::key::KeyStatus;
+use crate::view::keys::{KeyView, RowFacts, ViewContext};
 
 /// The column a keys list is sorted by.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -57,33 +57,8 @@ pub struct KeyPage {
 /// The most rows one page holds.
 pub const PAGE_MAX: usize = 1000;
 
-impl Store {
-    /// A page of the keys list. `limit` is capped at [`PAGE_MAX`]; an offset past the end
-    /// gives no rows (the list may have shrunk since the screen asked). Only the rows of
-    /// the page become views: filtering and sorting read the keys' facts.
-    pub fn key_page(
-        &self,
-        filter: &KeyFilter,
-        sort: KeySort,
-        offset: usize,
-        limit: usize,
-    ) -> Result<KeyPage> {
-        self.with_key_rows(filter, |ctx, mut rows, total| {
-            sort_rows(&mut rows, ctx, sort);
-            let matching = rows.len();
-            let start = offset.min(matching);
-            let end = start.saturating_add(limit.min(PAGE_MAX)).min(matching);
-            KeyPage {
-                matching,
-                total,
-                offset: start,
-                rows: rows[start..end].iter().map(|f| ctx.view_of(f)).collect(),
-            }
-        })
-    }
-}
 
-fn sort_rows(rows: &mut [RowFacts<'_>], ctx: &ViewContext, sort: KeySort) {
+pub(crate) fn sort_rows(rows: &mut [RowFacts<'_>], ctx: &ViewContext, sort: KeySort) {
     let by = |a: &RowFacts<'_>, b: &RowFacts<'_>| -> Ordering {
         match sort.column {
             SortColumn::Name => natural_cmp(&a.key.name, &b.key.name),

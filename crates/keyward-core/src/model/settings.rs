@@ -1,9 +1,9 @@
-//! Settings (SPEC §3.13), stored in the database so the app and the CLI agree.
+//! Settings (SPEC §3.13), stored in the database so the app and the CLI agree: their
+//! defaults, limits and parsing.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::store::{Changes, Store, T};
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,7 +135,7 @@ impl Settings {
         Ok(())
     }
 
-    fn normalize(&mut self) {
+    pub(crate) fn normalize(&mut self) {
         for days in [&mut self.reminder_days, &mut self.token_reminder_days] {
             days.sort_unstable_by(|a, b| b.cmp(a));
             days.dedup();
@@ -177,41 +177,8 @@ fn parse_days(name: &str, v: &str) -> Result<Vec<u32>> {
     v.split(',').map(|d| parse(name, d.trim())).collect()
 }
 
-impl Store {
-    pub fn settings(&self) -> Result<Settings> {
-        match self.tree(T::Meta).get("settings")? {
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| Error::Corrupt(format!("the settings record is unreadable ({e})"))),
-            None => Ok(Settings::default()),
-        }
-    }
-
-    pub fn update_settings(&self, mut new: Settings) -> Result<Settings> {
-        new.normalize();
-        new.validate()?;
-        let _g = self.write_guard();
-        let old = self.settings()?;
-        if old == new {
-            return Ok(new);
-        }
-        let changed = changed_names(&old, &new);
-        let mut ch = Changes::default();
-        let json = serde_json::to_vec(&new).map_err(|e| Error::Storage(e.to_string()))?;
-        ch.put_raw(T::Meta, "settings", json);
-        ch.audit(&self.audit_event(
-            "settings",
-            "updated",
-            "settings",
-            "Preferences",
-            None,
-            format!("changed {}", changed.join(", ")),
-        ))?;
-        self.commit(ch)?;
-        Ok(new)
-    }
-}
-
-fn changed_names(old: &Settings, new: &Settings) -> Vec<String> {
+/// The settings that differ, as "name to value" for the audit log.
+pub(crate) fn changed_names(old: &Settings, new: &Settings) -> Vec<String> {
     let (a, b) = (
         serde_json::to_value(old).unwrap_or_default(),
         serde_json::to_value(new).unwrap_or_default(),

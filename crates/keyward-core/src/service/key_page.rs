@@ -1,0 +1,32 @@
+//! One page of the keys list.
+
+use crate::error::Result;
+use crate::store::Store;
+use crate::view::key_page::{sort_rows, KeyPage, KeySort, PAGE_MAX};
+use crate::model::key::KeyFilter;
+
+impl Store {
+    /// A page of the keys list. `limit` is capped at [`PAGE_MAX`]; an offset past the end
+    /// gives no rows (the list may have shrunk since the screen asked). Only the rows of
+    /// the page become views: filtering and sorting read the keys' facts.
+    pub fn key_page(
+        &self,
+        filter: &KeyFilter,
+        sort: KeySort,
+        offset: usize,
+        limit: usize,
+    ) -> Result<KeyPage> {
+        self.with_key_rows(filter, |ctx, mut rows, total| {
+            sort_rows(&mut rows, ctx, sort);
+            let matching = rows.len();
+            let start = offset.min(matching);
+            let end = start.saturating_add(limit.min(PAGE_MAX)).min(matching);
+            KeyPage {
+                matching,
+                total,
+                offset: start,
+                rows: rows[start..end].iter().map(|f| ctx.view_of(f)).collect(),
+            }
+        })
+    }
+}

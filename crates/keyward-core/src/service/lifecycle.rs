@@ -1,0 +1,317 @@
+//! The lifecycle pass: plans every key and token with `model::lifecycle` from the
+//! in-memory index, then acts on the few that need it — raising reminders, announcing
+//! expired tokens, deleting keys — in batches of one transaction each, and reports.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::keys::{key_event, remove_key};
+use super::tokens::token_event;
+use crate::error::Result;
+use crate::model::clock::{days_until, due_phrase, short_date, to_rfc3339, Millis};
+use crate::model::key::ApiKey;
+use crate::model::lifecycle::{plan_key, plan_token, token_expiry_due, KeyAction, Reminder};
+use crate::model::settings::Settings;
+use crate::model::token::Token;
+use crate::store::index::Index;
+use crate::store::{Read, Store, Table, Tx};
+use crate::view::lifecycle::{
+    last_use_sentence, DeletionNotice, LifecycleReport, ReminderKind, ReminderNotice,
+};
+use crate::view::users::OwnerView;
+
+/// Actions are committed in batches of this many, each batch one transaction.
+const BATCH: usize = 500;
+
+/// What the pass acts on, gathered from the index: the keys that need an action, their
+/// tokens, the "last used" times and owners involved.
+struct Due {
+    keys: BTreeSet<String>,
+    tokens: HashMap<String, Vec<Token>>,
+    last_used: HashMap<String, Millis>,
+    owners: HashMap<String, OwnerView>,
+    keys_checked: usize,
+    tokens_checked: usize,
+}
+
+impl Due {
+    fn owner(&self, id: &str) -> OwnerView {
+        self.owners.get(id).cloned().unwrap_or_else(|| OwnerView {
+            id: id.to_owned(),
+            name: String::new(),
+            email: String::new(),
+        })
+    }
+}
+
+/// One pass's settings, time and findings.
+struct Pass<'a> {
+    settings: &'a Settings,
+    now: Millis,
+    due: &'a Due,
+    report: LifecycleReport,
+    /// Actions written since the last batch was committed.
+    pending: usize,
+}
+
+impl Store {
+    /// Raises due reminders and deletes keys whose time has come. With `dry_run`, only
+    /// reports what it would do.
+    pub fn run_lifecycle(&self, dry_run: bool) -> Result<LifecycleReport> {
+        // Uses seen in memory count: write them first so the plan sees them.
+        self.flush()?;
+        let settings = self.settings()?;
+        let now = self.now();
+        let due = self.with_index(|ix| self.find_due(ix, &settings, now))?;
+        let mut pass = Pass {
+            settings: &settings,
+            now,
+            due: &due,
+            report: LifecycleReport {
+                ran_at: to_rfc3339(now),
+                dry_run,
+                keys_checked: due.keys_checked,
+                tokens_checked: due.tokens_checked,
+                reminders: Vec::new(),
+                deleted: Vec::new(),
+            },
+            pending: 0,
+        };
+        let act = |tx: &mut Tx<'_>| -> Result<()> {
+            for id in &due.keys {
+                let Some(key) = tx.get::<ApiKey>(Table::Keys, id)? else {
+                    continue;
+                };
+                if let Some(key) = pass.act_on_key(tx, key)? {
+                    pass.act_on_tokens(tx, &key)?;
+                }
+                if pass.pending >= BATCH && !dry_run {
+                    tx.commit_so_far()?;
+                    pass.pending = 0;
+                }
+            }
+            Ok(())
+        };
+        if dry_run {
+            self.rehearse(act)?;
+        } else {
+            self.write(act)?;
+        }
+        Ok(pass.report)
+    }
+
+    /// Plans every key and token from the in-memory index, and gathers what the keys
+    /// that need an action (and only those) will be acted on with.
+    fn find_due(&self, ix: &Index, settings: &Settings, now: Millis) -> Due {
+        let mut keys = BTreeSet::new();
+        for key in ix.keys.values() {
+            // Revoked keys work for nobody: no reminders about them, no deadline.
+            if key.revoked_at.is_some() {
+                continue;
+            }
+            let used = self.last_used_in(ix, &key.id);
+            let p = plan_key(
+                key.last_activity(used),
+                &key.reminders,
+                settings.inactivity_days,
+                &settings.reminder_days,
+                now,
+            );
+            if p.action != KeyAction::Nothing {
+                keys.insert(key.id.clone());
+            }
+        }
+        for t in ix.tokens.values() {
+            let Some(key) = ix.keys.get(&t.key_id) else {
+                continue;
+            };
+            let remind = || {
+                plan_token(t.expires_at, &t.reminders, &settings.token_reminder_days, now)
+                    .is_some()
+            };
+            if token_expiry_due(t, key, now) || (t.is_live(key, now) && remind()) {
+                keys.insert(key.id.clone());
+            }
+        }
+        let mut tokens: HashMap<String, Vec<Token>> = HashMap::new();
+        let mut last_used = HashMap::new();
+        for t in ix.tokens.values().filter(|t| keys.contains(&t.key_id)) {
+            tokens.entry(t.key_id.clone()).or_default().push(t.clone());
+            if let Some(u) = self.last_used_in(ix, &t.id) {
+                last_used.insert(t.id.clone(), u);
+            }
+        }
+        let mut owners = HashMap::new();
+        for id in &keys {
+            if let Some(u) = self.last_used_in(ix, id) {
+                last_used.insert(id.clone(), u);
+            }
+            if let Some(o) = ix.keys.get(id).and_then(|k| ix.users.get(&k.owner)) {
+                owners.insert(o.id.clone(), o.owner_view());
+            }
+        }
+        Due {
+            keys,
+            tokens,
+            last_used,
+            owners,
+            keys_checked: ix.keys.len(),
+            tokens_checked: ix.tokens.len(),
+        }
+    }
+}
+
+impl Pass<'_> {
+    /// Raises the key's due deletion reminder, or deletes it. Returns the key when it is
+    /// still there (its tokens are looked at next).
+    fn act_on_key(&mut self, tx: &mut Tx<'_>, mut key: ApiKey) -> Result<Option<ApiKey>> {
+        let (now, settings) = (self.now, self.settings);
+        let used = self.due.last_used.get(&key.id).copied();
+        let plan = plan_key(
+            key.last_activity(used),
+            &key.reminders,
+            settings.inactivity_days,
+            &settings.reminder_days,
+            now,
+        );
+        let since = match used {
+            Some(u) => format!("unused since {}", short_date(now, u)),
+            None => format!(
+                "never used since it was created on {}",
+                short_date(now, key.created_at)
+            ),
+        };
+        match plan.action {
+            KeyAction::Nothing => Ok(Some(key)),
+            KeyAction::Remind { days_before } => {
+                let summary = format!(
+                    "API key '{}' will be deleted {}",
+                    key.name,
+                    due_phrase(now, plan.deletes_at)
+                );
+                let message = format!("{summary} — {since}");
+                key.reminders.retain(|r| r.deadline == plan.deadline);
+                key.reminders.push(Reminder {
+                    deadline: plan.deadline,
+                    days_before,
+                    raised_at: now,
+                });
+                tx.put(Table::Keys, &key.id, &key)?;
+                let said = format!("{message} (deletion on {})", to_rfc3339(plan.deletes_at));
+                tx.audit(key_event(tx, &key, "reminder").says(said))?;
+                self.pending += 1;
+                self.report.reminders.push(ReminderNotice {
+                    kind: ReminderKind::KeyDeletion,
+                    id: key.id.clone(),
+                    key_id: key.id.clone(),
+                    key_name: key.name.clone(),
+                    owner: self.due.owner(&key.owner),
+                    days_before,
+                    days_left: days_until(now, plan.deletes_at),
+                    due_at: to_rfc3339(plan.deletes_at),
+                    last_used_at: used.map(to_rfc3339),
+                    message,
+                    summary,
+                    advice: format!(
+                        "{} Open Keyward to keep it, or let it go.",
+                        last_use_sentence(now, used)
+                    ),
+                });
+                Ok(Some(key))
+            }
+            KeyAction::Delete => {
+                let tokens = self.due.tokens.get(&key.id).map_or(&[][..], Vec::as_slice);
+                let tokens_deleted = remove_key(tx, &key, tokens);
+                let message = format!(
+                    "API key '{}' was deleted after {} days of inactivity — {since}",
+                    key.name, settings.inactivity_days,
+                );
+                let said = format!("{message}; {tokens_deleted} token(s) deleted with it");
+                tx.audit(key_event(tx, &key, "deleted").says(said))?;
+                self.pending += 1;
+                self.report.deleted.push(DeletionNotice {
+                    id: key.id.clone(),
+                    name: key.name.clone(),
+                    owner: self.due.owner(&key.owner),
+                    last_used_at: used.map(to_rfc3339),
+                    tokens_deleted,
+                    message,
+                });
+                Ok(None)
+            }
+        }
+    }
+
+    /// Announces the key's tokens that just expired, and raises their due reminders.
+    fn act_on_tokens(&mut self, tx: &mut Tx<'_>, key: &ApiKey) -> Result<()> {
+        let now = self.now;
+        let tokens = self.due.tokens.get(&key.id).map_or(&[][..], Vec::as_slice);
+        for token in tokens {
+            if token_expiry_due(token, key, now) {
+                let mut t = token.clone();
+                t.reminders.push(Reminder {
+                    deadline: t.expires_at,
+                    days_before: 0,
+                    raised_at: now,
+                });
+                tx.put(Table::Tokens, &t.id, &t)?;
+                let said = format!(
+                    "token {} ({}) of API key '{}' expired on {}",
+                    t.id,
+                    t.masked,
+                    key.name,
+                    to_rfc3339(t.expires_at)
+                );
+                tx.audit(token_event(tx, &t, key, "expired").says(said))?;
+                self.pending += 1;
+                continue;
+            }
+            if !token.is_live(key, now) {
+                continue;
+            }
+            let Some(days_before) = plan_token(
+                token.expires_at,
+                &token.reminders,
+                &self.settings.token_reminder_days,
+                now,
+            ) else {
+                continue;
+            };
+            let summary = format!(
+                "A token of API key '{}' expires {}",
+                key.name,
+                due_phrase(now, token.expires_at)
+            );
+            let before = short_date(now, token.expires_at);
+            let message = format!("{summary} — generate a new one before {before}");
+            let used = self.due.last_used.get(&token.id).copied();
+            let mut t = token.clone();
+            t.reminders.push(Reminder {
+                deadline: t.expires_at,
+                days_before,
+                raised_at: now,
+            });
+            tx.put(Table::Tokens, &t.id, &t)?;
+            let said = format!("{message} ({})", t.id);
+            tx.audit(token_event(tx, &t, key, "reminder").says(said))?;
+            self.pending += 1;
+            self.report.reminders.push(ReminderNotice {
+                kind: ReminderKind::TokenExpiry,
+                id: t.id.clone(),
+                key_id: key.id.clone(),
+                key_name: key.name.clone(),
+                owner: self.due.owner(&key.owner),
+                days_before,
+                days_left: days_until(now, t.expires_at),
+                due_at: to_rfc3339(t.expires_at),
+                last_used_at: used.map(to_rfc3339),
+                message,
+                summary,
+                advice: format!(
+                    "{} Generate a new one before {before}.",
+                    last_use_sentence(now, used)
+                ),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,18 @@
+//! The use cases, as methods of `Store`: each reads through `Read` and changes data only
+//! through `Store::write`, applying the rules of `model` and answering with `view` types.
+//! Nothing here knows which database is underneath.
+
+mod audit;
+mod expiring;
+mod key_page;
+mod keys;
+mod lifecycle;
+mod locations;
+mod outbox;
+mod settings;
+mod tokens;
+mod users;
+mod verify;
+mod webhooks;
+
+

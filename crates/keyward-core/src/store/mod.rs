@@ -1,0 +1,460 @@
+//! The store: opens a backend (sled today) with its schema and master key, and is the one
+//! way to change data. Every change is `Store::write(|tx| …)`: the closure reads through
+//! `tx` (seeing its own pending writes), records its writes and audit events, and the
+//! store commits them in one transaction together with the webhook messages the events
+//! call for (`outbox`), makes them durable before returning, then runs the commit hooks
+//! (`hooks`: the in-memory index and usage). An acknowledged change survives a crash and
+//! never half-applies.
+
+pub mod backend;
+pub mod hooks;
+pub(crate) mod index;
+mod integrity;
+mod master;
+mod migrate;
+mod outbox;
+pub mod recovery;
+pub mod sled;
+mod tx;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub use backend::{Backend, Op, Table};
+pub use tx::{Read, Tx};
+
+use self::hooks::{CommitHook, IndexMirror, Usage};
+use self::index::Index;
+use crate::clock::{Clock, Millis, SystemClock};
+use crate::error::{Error, Result};
+use crate::model::limits::ExchangeBudget;
+use crate::seal::{FileMasterKey, MasterKey, MasterKeySource};
+
+/// The schema this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 3;
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// sled's page cache, in bytes. Caps the memory the store may hold.
+    pub cache_capacity: u64,
+    /// Flush to disk before acknowledging each change. Only bulk loaders (benchmarks,
+    /// imports) turn this off and flush once at the end.
+    pub durable: bool,
+    /// Who is acting, recorded in audit events ("cli", "desktop", "http").
+    pub actor: String,
+    /// Start a new, empty database even though the data directory holds a master key
+    /// file but no database (normally refused: the database was probably lost or moved).
+    pub new_store: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            cache_capacity: 64 * 1024 * 1024,
+            durable: true,
+            actor: "cli".to_owned(),
+            new_store: false,
+        }
+    }
+}
+
+pub struct Store {
+    dir: PathBuf,
+    backend: Box<dyn Backend>,
+    clock: Arc<dyn Clock>,
+    master: std::result::Result<MasterKey, String>,
+    write_lock: Mutex<()>,
+    index: Arc<IndexMirror>,
+    usage: Arc<Usage>,
+    hooks: Vec<Arc<dyn CommitHook>>,
+    opts: StoreOptions,
+    /// Told when a commit has queued webhook messages, so a delivery worker wakes at once.
+    outbox_listener: std::sync::RwLock<Option<Box<dyn Fn() + Send + Sync>>>,
+    /// Per-key budgets of the HTTP token exchange.
+    pub(crate) exchanges: ExchangeBudget,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The data directory's layout: the sled database in `db/`, the master key file beside it.
+pub fn db_path(dir: &Path) -> PathBuf {
+    dir.join("db")
+}
+
+pub fn master_key_path(dir: &Path) -> PathBuf {
+    dir.join("master.key")
+}
+
+thread_local! {
+    /// Set while this thread holds the write lock: a nested write would wait for itself.
+    static IN_WRITE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The write lock held, and this thread marked as writing until dropped.
+struct WriteGuard<'a> {
+    _lock: MutexGuard<'a, ()>,
+}
+
+impl Drop for WriteGuard<'_> {
+    fn drop(&mut self) {
+        IN_WRITE.with(|w| w.set(false));
+    }
+}
+
+impl Store {
+    /// Opens the data directory with the real clock and the master key file.
+    pub fn open_default(dir: &Path, opts: StoreOptions) -> Result<Store> {
+        let source = FileMasterKey::new(master_key_path(dir));
+        Store::open(dir, Arc::new(SystemClock), &source, opts)
+    }
+
+    pub fn open(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        master_source: &dyn MasterKeySource,
+        opts: StoreOptions,
+    ) -> Result<Store> {
+        Store::open_with_sources(dir, clock, &[master_source], opts)
+    }
+
+    /// Opens with several places the master key may be kept, in order of preference: a
+    /// new database takes the first that works; an existing one uses the one it recorded.
+    pub fn open_with_sources(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        master_sources: &[&dyn MasterKeySource],
+        opts: StoreOptions,
+    ) -> Result<Store> {
+        if !db_path(dir).exists() && master_key_path(dir).exists() && !opts.new_store {
+            return Err(Error::DatabaseMissing {
+                dir: dir.display().to_string(),
+            });
+        }
+        create_private_dir(dir)?;
+        let opened = self::sled::SledBackend::open(dir, opts.cache_capacity, clock.now())?;
+        let index = Arc::new(IndexMirror::default());
+        let usage = Arc::new(Usage::default());
+        let mut store = Store {
+            dir: dir.to_path_buf(),
+            backend: Box::new(opened.backend),
+            clock,
+            master: Err(String::new()),
+            write_lock: Mutex::new(()),
+            hooks: vec![index.clone(), usage.clone()],
+            index,
+            usage,
+            opts,
+            outbox_listener: std::sync::RwLock::new(None),
+            exchanges: Default::default(),
+        };
+        store.check_schema()?;
+        store.master = master::find(&store, master_sources)?;
+        store.record_recovery(&opened.repaired);
+        Ok(store)
+    }
+
+    /// Notes in the audit log what open repaired. Best effort: a store that opened is
+    /// worth more than the note.
+    fn record_recovery(&self, done: &[String]) {
+        if done.is_empty() || self.backend.refuses_writes().is_some() {
+            return;
+        }
+        let noted = self.write(|tx| {
+            let summary = format!(
+                "Keyward repaired its database on opening: {}",
+                done.join("; ")
+            );
+            tx.audit(tx.event("store", "recovered").says(summary))
+        });
+        if let Err(e) = noted {
+            log::warn!("the repair could not be noted in the audit log: {e}");
+        }
+    }
+
+    fn check_schema(&self) -> Result<()> {
+        match self.backend.get(Table::Meta, b"schema_version")? {
+            Some(v) => {
+                let found = u32::from_be_bytes(v.as_slice().try_into().map_err(|_| {
+                    Error::Corrupt("the schema version record is unreadable".into())
+                })?);
+                if found > SCHEMA_VERSION {
+                    return Err(Error::SchemaTooNew {
+                        dir: self.dir.display().to_string(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                migrate::run(self, found, SCHEMA_VERSION)?;
+                self.backend.flush()
+            }
+            None => self.commit_durable(vec![Op {
+                table: Table::Meta,
+                key: b"schema_version".to_vec(),
+                value: Some(SCHEMA_VERSION.to_be_bytes().to_vec()),
+            }]),
+        }
+    }
+
+    /// Where the master key is kept ("keychain", "file"), as the database records it.
+    pub fn master_key_source(&self) -> Result<Option<String>> {
+        Ok(self
+            .backend
+            .get(Table::Meta, b"master_source")?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn now(&self) -> Millis {
+        self.clock.now()
+    }
+
+    pub(crate) fn actor(&self) -> &str {
+        &self.opts.actor
+    }
+
+    pub(crate) fn master_key(&self) -> Result<&MasterKey> {
+        self.master
+            .as_ref()
+            .map_err(|why| Error::MasterKeyUnavailable(why.clone()))
+    }
+
+    /// `None` when sealed keys can be copied; otherwise why not.
+    pub fn master_key_problem(&self) -> Option<String> {
+        self.master.as_ref().err().cloned()
+    }
+
+    /// Rows of a table from the newest key back (the audit log reads newest first).
+    pub(crate) fn scan_rev(&self, table: Table, prefix: &[u8]) -> backend::Rows<'_> {
+        self.backend.scan(table, prefix, true)
+    }
+
+    pub(crate) fn is_empty(&self, table: Table) -> Result<bool> {
+        self.backend.is_empty(table)
+    }
+
+    /// Runs one change: `f` reads and writes through the transaction; its writes, audit
+    /// events and the webhook messages they call for are committed together and made
+    /// durable before this returns. If `f` fails, nothing is written. Writers are
+    /// serialized; a write inside a write is refused (the lock is not reentrant).
+    pub fn write<R>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<R>) -> Result<R> {
+        let _g = self.lock_writes()?;
+        let mut tx = Tx::new(self);
+        let out = f(&mut tx)?;
+        tx.commit_so_far()?;
+        Ok(out)
+    }
+
+    fn lock_writes(&self) -> Result<WriteGuard<'_>> {
+        if IN_WRITE.with(|w| w.get()) {
+            debug_assert!(false, "Store::write called inside a write");
+            return Err(Error::Storage(
+                "a change was started inside another change (an internal error)".into(),
+            ));
+        }
+        let guard = WriteGuard {
+            _lock: self.write_lock.lock().unwrap_or_else(|p| p.into_inner()),
+        };
+        IN_WRITE.with(|w| w.set(true));
+        Ok(guard)
+    }
+
+    /// Runs a change as `write` would, then throws it away: for dry runs, which report
+    /// exactly what the change would do.
+    pub fn rehearse<R>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<R>) -> Result<R> {
+        let _g = self.lock_writes()?;
+        f(&mut Tx::new(self))
+    }
+
+    /// Applies `ops` in one transaction, makes them durable (unless the store was opened
+    /// for bulk loading) and runs the commit hooks.
+    pub(crate) fn commit(&self, ops: Vec<Op>) -> Result<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        if let Some(why) = self.backend.refuses_writes() {
+            return Err(Error::DiskFull(why));
+        }
+        self.backend.apply(&ops)?;
+        for hook in &self.hooks {
+            hook.committed(&ops)?;
+        }
+        if self.opts.durable {
+            self.backend.flush()?;
+        }
+        if ops
+            .iter()
+            .any(|op| op.table == Table::Outbox && op.value.is_some())
+        {
+            self.notify_outbox();
+        }
+        Ok(())
+    }
+
+    fn commit_durable(&self, ops: Vec<Op>) -> Result<()> {
+        self.commit(ops)?;
+        self.backend.flush()
+    }
+
+    /// Calls `f` whenever a commit has queued webhook messages.
+    pub fn on_outbox(&self, f: impl Fn() + Send + Sync + 'static) {
+        *self
+            .outbox_listener
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Box::new(f));
+    }
+
+    fn notify_outbox(&self) {
+        if let Some(f) = self
+            .outbox_listener
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            f();
+        }
+    }
+
+    // ---- usage: kept in memory, persisted at most once per object per minute ----
+
+    pub(crate) fn record_use(&self, ids: &[&str]) {
+        for (id, at) in self.usage.record(ids, self.now()) {
+            // Best effort: a lost write costs at most a minute of "last used" precision.
+            let _ = self
+                .backend
+                .put_loose(Table::LastUsed, id.as_bytes(), &at.to_be_bytes());
+        }
+    }
+
+    /// Counts a failed verification, in memory only: a verification never waits for the
+    /// disk, so a server can answer it on the thread that received it. The counts become
+    /// one audit event through [`Store::write_due_failure_summary`] (servers call it every
+    /// few seconds, off the request path) or [`Store::flush`] (on close).
+    pub(crate) fn record_failed_verification(&self, code: &'static str) {
+        self.usage.count_failure(code, self.now());
+    }
+
+    /// Writes the summary of failed verifications once they have been counted for a
+    /// minute; returns whether it wrote one. Durable (it fsyncs): call it off any thread
+    /// that answers requests.
+    pub fn write_due_failure_summary(&self) -> Result<bool> {
+        if self.usage.failures_due(self.now()) && self.backend.refuses_writes().is_none() {
+            self.write_failure_summary()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn write_failure_summary(&self) -> Result<()> {
+        let (counts, since) = self.usage.take_failures();
+        if counts.is_empty() {
+            return Ok(());
+        }
+        let total: u64 = counts.values().sum();
+        let detail = counts
+            .iter()
+            .map(|(c, n)| format!("{c} ×{n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let since = since.map(crate::clock::to_rfc3339).unwrap_or_default();
+        self.write(|tx| {
+            let summary = format!("{total} failed verification(s) since {since}: {detail}");
+            tx.audit(tx.event("verification", "failed").says(summary))
+        })
+    }
+
+    /// Runs `f` on the in-memory index, building it first if needed.
+    pub(crate) fn with_index<R>(&self, f: impl FnOnce(&Index) -> R) -> Result<R> {
+        self.index.with(|| Index::load(self), f)
+    }
+
+    /// Builds the in-memory index now rather than on the first verification, so a server
+    /// answers its first request as fast as the rest. Returns how many keys it holds.
+    pub fn warm_index(&self) -> Result<usize> {
+        self.with_index(|ix| ix.keys.len())
+    }
+
+    /// The newest of a persisted and an in-memory "last used" time.
+    pub(crate) fn last_used_in(&self, ix: &Index, id: &str) -> Option<Millis> {
+        ix.last_used.get(id).copied().max(self.usage.last(id))
+    }
+
+    /// When a key or token was last used, from memory or disk, whichever is newer.
+    pub fn last_used(&self, id: &str) -> Result<Option<Millis>> {
+        let disk = self
+            .backend
+            .get(Table::LastUsed, id.as_bytes())?
+            .and_then(|v| v.as_slice().try_into().ok().map(i64::from_be_bytes));
+        Ok(disk.max(self.usage.last(id)))
+    }
+
+    /// Raises persisted "last used" times to the newer ones kept in memory.
+    pub(crate) fn overlay_usage(&self, out: &mut HashMap<String, Millis>) {
+        self.usage.overlay(out);
+    }
+
+    /// Writes pending "last used" times and failure counts, then flushes everything.
+    pub fn flush(&self) -> Result<()> {
+        for (id, at) in self.usage.take_unpersisted() {
+            self.backend
+                .put_loose(Table::LastUsed, id.as_bytes(), &at.to_be_bytes())?;
+        }
+        if self.backend.refuses_writes().is_some() {
+            // Nothing reaches the disk: the copy is thrown away on exit.
+            return Ok(());
+        }
+        self.write_failure_summary()?;
+        self.backend.flush()
+    }
+
+    /// Size of everything stored, for diagnostics.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        self.backend.size_on_disk()
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
+/// Creates `dir` (and what is missing above it) for the user only (0700), or narrows it
+/// to 0700 if it was there with wider modes.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
+            if mode != 0o700 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(
+                    |e| Error::Storage(format!("cannot make {} private: {e}", dir.display())),
+                )?;
+            }
+        }
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|e| {
+        Error::Storage(format!(
+            "cannot create the directory {}: {e}",
+            dir.display()
+        ))
+    })
+}

@@ -1,0 +1,266 @@
+//! Keys as the front ends show them, and the facts a list of many keys is filtered and
+//! sorted on without formatting anything.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::model::clock::{days_until, to_rfc3339, Millis};
+use crate::model::key::{in_use, ApiKey, KeyFilter, KeyStatus, Scope};
+use crate::model::lifecycle;
+use crate::model::location::Location;
+use crate::model::secret::ShownSecret;
+use crate::model::settings::Settings;
+use crate::model::token::Token;
+use crate::model::user::User;
+use crate::view::audit::AuditView;
+use crate::view::tokens::TokenView;
+use crate::view::users::OwnerView;
+
+/// A scope as answers show it: `{"type":"agency"}` or
+/// `{"type":"location","location_id":"loc_…","name":"Downtown"}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ScopeView {
+    Agency,
+    Location {
+        location_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+}
+
+/// A key as every front end shows it. Never carries the secret.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct KeyView {
+    pub id: String,
+    pub name: String,
+    pub masked_key: String,
+    pub owner: OwnerView,
+    pub scope: ScopeView,
+    #[cfg_attr(
+        feature = "ts",
+        ts(
+            type = "\"active\" | \"disabled\" | \"revoked\" | \"owner_deactivated\" | \"access_off\""
+        )
+    )]
+    pub status: &'static str,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    /// When inactivity deletion is due (moved later if a reminder came late).
+    pub deletes_at: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub deletes_in_days: Option<i64>,
+    /// A deletion reminder has been raised for the current deadline.
+    pub deletion_scheduled: bool,
+    /// The coming deletion is what the key's badge shows ("Deletes in N days"): it is
+    /// scheduled, or within the earliest reminder's days, and the key is not revoked.
+    pub deletion_near: bool,
+    pub in_use: bool,
+    pub live_tokens: usize,
+    /// While the previous secret still works after a regeneration.
+    pub grace_until: Option<String>,
+}
+
+/// A key with its secret, for the moments the secret is shown: create, regenerate.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedKey {
+    #[serde(flatten)]
+    pub view: KeyView,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub key: ShownSecret,
+}
+
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DeletedKey {
+    pub id: String,
+    pub name: String,
+    pub owner: OwnerView,
+    pub tokens_deleted: usize,
+    pub was_in_use: bool,
+}
+
+/// A key with its tokens and its history, for the key detail screen.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct KeyDetail {
+    pub key: KeyView,
+    pub tokens: Vec<TokenView>,
+    pub events: Vec<AuditView>,
+}
+
+
+/// Everything needed to show many keys without a lookup per key.
+pub(crate) struct ViewContext {
+    pub now: Millis,
+    pub settings: Settings,
+    pub users: HashMap<String, User>,
+    pub locations: HashMap<String, Location>,
+    pub last_used: HashMap<String, Millis>,
+    pub tokens: HashMap<String, Vec<Token>>,
+}
+
+/// What filtering and sorting a key needs, computed without formatting anything: a list
+/// of 100,000 keys is filtered and sorted on these, and only the rows shown become views.
+pub(crate) struct RowFacts<'a> {
+    pub key: &'a ApiKey,
+    pub owner: Option<&'a User>,
+    pub last_used: Option<Millis>,
+    pub live_tokens: usize,
+    pub status: KeyStatus,
+    /// When inactivity deletion is due; `None` for a revoked key.
+    pub deletes_at: Option<Millis>,
+    pub deletes_in_days: Option<i64>,
+    pub deletion_scheduled: bool,
+    pub deletion_near: bool,
+    pub in_use: bool,
+}
+
+impl RowFacts<'_> {
+    pub fn scope_label<'b>(&'b self, ctx: &'b ViewContext) -> &'b str {
+        match &self.key.scope {
+            Scope::Agency => "Agency",
+            Scope::Location(l) => ctx.locations.get(l).map_or(l.as_str(), |l| l.name.as_str()),
+        }
+    }
+}
+
+impl ViewContext {
+    pub fn facts<'a>(&'a self, key: &'a ApiKey) -> RowFacts<'a> {
+        let owner = self.users.get(&key.owner);
+        let last_used = self.last_used.get(&key.id).copied();
+        let live_tokens = self
+            .tokens
+            .get(&key.id)
+            .map(|ts| ts.iter().filter(|t| t.is_live(key, self.now)).count())
+            .unwrap_or(0);
+        let deadline = lifecycle::deletion_deadline(
+            key.last_activity(last_used),
+            self.settings.inactivity_days,
+        );
+        let deletes_at = key
+            .revoked_at
+            .is_none()
+            .then(|| lifecycle::effective_deadline(deadline, &key.reminders));
+        let deletes_in_days = deletes_at.map(|at| days_until(self.now, at));
+        let deletion_scheduled = key.reminders.iter().any(|r| r.deadline == deadline);
+        RowFacts {
+            key,
+            owner,
+            last_used,
+            live_tokens,
+            status: key.status(owner),
+            deletes_at,
+            deletes_in_days,
+            deletion_scheduled,
+            deletion_near: deletes_in_days
+                .is_some_and(|d| deletion_scheduled || d <= self.settings.soon_days()),
+            in_use: in_use(last_used, live_tokens, self.now),
+        }
+    }
+
+    pub fn view(&self, key: &ApiKey) -> KeyView {
+        self.view_of(&self.facts(key))
+    }
+
+    pub fn view_of(&self, f: &RowFacts<'_>) -> KeyView {
+        let key = f.key;
+        KeyView {
+            id: key.id.clone(),
+            name: key.name.clone(),
+            masked_key: key.masked.clone(),
+            owner: f.owner.map(User::owner_view).unwrap_or_else(|| OwnerView {
+                id: key.owner.clone(),
+                name: String::new(),
+                email: String::new(),
+            }),
+            scope: match &key.scope {
+                Scope::Agency => ScopeView::Agency,
+                Scope::Location(l) => ScopeView::Location {
+                    location_id: l.clone(),
+                    name: self.locations.get(l).map(|l| l.name.clone()),
+                },
+            },
+            status: f.status.as_str(),
+            created_at: to_rfc3339(key.created_at),
+            last_used_at: f.last_used.map(to_rfc3339),
+            deletes_at: f.deletes_at.map(to_rfc3339),
+            deletes_in_days: f.deletes_in_days,
+            deletion_scheduled: f.deletion_scheduled,
+            deletion_near: f.deletion_near,
+            in_use: f.in_use,
+            live_tokens: f.live_tokens,
+            grace_until: key.grace_until(self.now).map(to_rfc3339),
+        }
+    }
+}
+
+/// The keys of the index that pass `filter`, newest first.
+pub(crate) fn matching_rows<'a>(
+    ctx: &'a ViewContext,
+    keys: impl Iterator<Item = &'a ApiKey>,
+    filter: &KeyFilter,
+    owner: Option<&User>,
+) -> Vec<RowFacts<'a>> {
+    let needle = filter
+        .search
+        .as_ref()
+        .map(|s| s.trim().to_lowercase())
+        .filter(|n| !n.is_empty());
+    let soon = ctx.settings.soon_days();
+    let mut out = Vec::new();
+    for k in keys {
+        if owner.is_some_and(|o| o.id != k.owner) {
+            continue;
+        }
+        if let Some(scope) = &filter.scope {
+            let matches = match &k.scope {
+                Scope::Agency => scope == "agency",
+                Scope::Location(l) => l == scope,
+            };
+            if !matches {
+                continue;
+            }
+        }
+        let f = ctx.facts(k);
+        if let Some(s) = &filter.status {
+            let keep = match s.as_str() {
+                "expiring" => {
+                    f.status != KeyStatus::Revoked && f.deletes_in_days.is_some_and(|d| d <= soon)
+                }
+                "in_use" => f.in_use,
+                other => f.status.as_str() == other,
+            };
+            if !keep {
+                continue;
+            }
+        }
+        if let Some(n) = needle.as_deref() {
+            let (owner_name, owner_email) = f
+                .owner
+                .map_or(("", ""), |o| (o.name.as_str(), o.email.as_str()));
+            let hay = format!(
+                "{} {} {} {} {} {}",
+                k.name,
+                k.id,
+                k.masked,
+                owner_name,
+                owner_email,
+                f.scope_label(ctx)
+            )
+            .to_lowercase();
+            if !hay.contains(n) {
+                continue;
+            }
+        }
+        out.push(f);
+    }
+    // Newest first, like the key pages users know.
+    out.sort_by(|a, b| b.key.id.cmp(&a.key.id));
+    out
+}

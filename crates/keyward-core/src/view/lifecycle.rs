@@ -1,0 +1,111 @@
+//! What the lifecycle reports, and the "Expiring soon" summary.
+
+use serde::Serialize;
+
+use crate::model::clock::{short_date, Millis};
+use crate::view::users::OwnerView;
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReminderKind {
+    KeyDeletion,
+    TokenExpiry,
+}
+
+/// One reminder raised (or, in a dry run, due): what the notification says.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ReminderNotice {
+    pub kind: ReminderKind,
+    /// The key's id, or the token's.
+    pub id: String,
+    pub key_id: String,
+    pub key_name: String,
+    pub owner: OwnerView,
+    pub days_before: u32,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub days_left: i64,
+    /// When the key will be deleted, or the token expires.
+    pub due_at: String,
+    pub last_used_at: Option<String>,
+    /// The whole reminder, as the audit log and the CLI show it.
+    pub message: String,
+    /// A notification's title: what happens when ("… will be deleted in 25 hours").
+    pub summary: String,
+    /// A notification's body: when it was last used, and what to do.
+    pub advice: String,
+}
+
+/// "Last used 12 Aug." or "Never used.", to open a reminder's advice.
+pub(crate) fn last_use_sentence(now: Millis, used: Option<Millis>) -> String {
+    match used {
+        Some(u) => format!("Last used {}.", short_date(now, u)),
+        None => "Never used.".to_owned(),
+    }
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DeletionNotice {
+    pub id: String,
+    pub name: String,
+    pub owner: OwnerView,
+    pub last_used_at: Option<String>,
+    pub tokens_deleted: usize,
+    pub message: String,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LifecycleReport {
+    pub ran_at: String,
+    pub dry_run: bool,
+    pub keys_checked: usize,
+    pub tokens_checked: usize,
+    pub reminders: Vec<ReminderNotice>,
+    pub deleted: Vec<DeletionNotice>,
+}
+
+
+/// A key whose inactivity deletion is near.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DueKey {
+    pub id: String,
+    pub name: String,
+    pub owner: OwnerView,
+    pub deletes_at: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub days_left: i64,
+    /// When, as a person would say it: "in 25 hours", "in 7 days".
+    pub due_in: String,
+    pub last_used_at: Option<String>,
+    /// A reminder has been raised for this deadline.
+    pub reminded: bool,
+}
+
+/// A live token whose expiry is near.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DueToken {
+    pub id: String,
+    pub key_id: String,
+    pub key_name: String,
+    pub expires_at: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub days_left: i64,
+    /// When, as a person would say it: "in 25 hours", "in 7 days".
+    pub due_in: String,
+}
+
+/// The "Expiring soon" summary: keys due for deletion within the first reminder window
+/// (15 days by default) and tokens expiring within theirs (30 days), soonest first.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct ExpiringSoon {
+    pub keys: Vec<DueKey>,
+    pub tokens: Vec<DueToken>,
+    /// Keys due within a day: the tray shows its attention icon.
+    pub urgent: usize,
+}

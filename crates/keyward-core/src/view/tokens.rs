@@ -1,0 +1,49 @@
+//! Tokens as the front ends show them.
+
+use serde::Serialize;
+
+use crate::model::clock::{to_rfc3339, Millis};
+use crate::model::key::ApiKey;
+use crate::model::secret::ShownSecret;
+use crate::model::token::Token;
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TokenView {
+    pub id: String,
+    pub key_id: String,
+    pub key_name: String,
+    pub masked_token: String,
+    #[cfg_attr(feature = "ts", ts(type = "\"active\" | \"revoked\" | \"expired\""))]
+    pub status: &'static str,
+    pub created_at: String,
+    pub expires_at: String,
+    pub last_used_at: Option<String>,
+}
+
+/// A new token, shown once: the shape `POST /v1/tokens` answers with.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedToken {
+    pub id: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub token: ShownSecret,
+    pub key_id: String,
+    pub expires_at: String,
+}
+
+impl Token {
+    /// The token as shown at `now`; `key` is its key, if it still exists.
+    pub fn view(&self, key: Option<&ApiKey>, now: Millis, last_used: Option<Millis>) -> TokenView {
+        TokenView {
+            id: self.id.clone(),
+            key_id: self.key_id.clone(),
+            key_name: key.map(|k| k.name.clone()).unwrap_or_default(),
+            masked_token: self.masked.clone(),
+            status: self.status(key, now),
+            created_at: to_rfc3339(self.created_at),
+            expires_at: to_rfc3339(self.expires_at),
+            last_used_at: last_used.map(to_rfc3339),
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Site managers as the front ends show them.
+
+use serde::Serialize;
+
+use crate::model::clock::to_rfc3339;
+use crate::model::user::User;
+
+/// A user as every front end shows it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UserView {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    #[cfg_attr(feature = "ts", ts(type = "\"admin\" | \"manager\""))]
+    pub role: &'static str,
+    pub active: bool,
+    pub api_access: bool,
+    pub created_at: String,
+    /// Keys that are not revoked.
+    pub keys: usize,
+}
+
+/// The owner as embedded in key and verification answers.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OwnerView {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+impl User {
+    pub fn owner_view(&self) -> OwnerView {
+        OwnerView {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+        }
+    }
+
+    pub fn view(&self, keys: usize) -> UserView {
+        UserView {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            role: self.role.as_str(),
+            active: self.active,
+            api_access: self.api_access,
+            created_at: to_rfc3339(self.created_at),
+            keys,
+        }
+    }
+}
+
+
+/// What `clear-keys` did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ClearReport {
+    pub user: UserView,
+    pub keys_revoked: usize,
+    pub tokens_revoked: usize,
+}

@@ -1,0 +1,72 @@
+//! Webhooks as the front ends show them, and a message due for delivery.
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+/// A subscription as every front end shows it. Never carries the signing secret.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct WebhookView {
+    pub id: String,
+    pub user_id: String,
+    pub user_email: String,
+    pub url: String,
+    pub entity: String,
+    pub operation: String,
+    #[cfg_attr(feature = "ts", ts(type = "\"on\" | \"off\""))]
+    pub status: &'static str,
+    pub allow_private: bool,
+    pub masked_secret: String,
+    pub created_at: String,
+    /// Why Keyward turned it off by itself.
+    pub off_reason: Option<String>,
+    /// Why nothing is sent although it is on (its site manager is deactivated or has API
+    /// access off).
+    pub paused_reason: Option<String>,
+    /// Messages waiting for delivery or a retry.
+    pub pending: usize,
+}
+
+/// A new subscription with its signing secret, shown in full this once.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedWebhook {
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
+    pub view: WebhookView,
+    pub secret: String,
+}
+
+
+/// One line of a subscription's delivery log, newest first.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DeliveryView {
+    pub id: String,
+    pub at: String,
+    pub message_id: String,
+    pub event_type: String,
+    pub attempt: u32,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "\"delivered\" | \"retrying\" | \"failed\" | \"dropped\" | \"turned_off\"")
+    )]
+    pub outcome: String,
+    pub next_retry_at: Option<String>,
+}
+
+/// A message that is due now, with what it takes to send it.
+#[derive(Debug, Clone)]
+pub struct DueMessage {
+    pub message_id: String,
+    pub webhook_id: String,
+    pub url: String,
+    pub allow_private: bool,
+    pub event_type: String,
+    pub body: String,
+    /// The attempt this will be (1 for the first).
+    pub attempt: u32,
+    pub secret: Zeroizing<String>,
+}
