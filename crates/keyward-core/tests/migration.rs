@@ -1,7 +1,9 @@
-//! A database written at schema 1 (`fixtures/schema1`, made by the Keyward release before
-//! per-secret grace periods with `fixtures/make-schema1.sh`) opens with today's code, is
-//! migrated in place and loses nothing: every user, location, key, token, webhook,
-//! setting and audit event is still there, and every secret still verifies as it did.
+//! Databases written at older schemas (`fixtures/schema1`, made by the Keyward release
+//! before per-secret grace periods, and `fixtures/schema2`, made by the release before
+//! audit events carried key and actor fields, both with `fixtures/make-fixture.sh`) open
+//! with today's code, are migrated in place and lose nothing: every user, location, key,
+//! token, webhook, setting and audit event is still there, every secret still verifies as
+//! it did, and every key and token event names its key in `key_id`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -44,14 +46,25 @@ fn schema_version(dir: &Path) -> u32 {
 
 #[test]
 fn a_schema_1_database_is_migrated_in_place_and_loses_nothing() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema1");
+    migrates_in_place_losing_nothing("schema1", 1);
+}
+
+#[test]
+fn a_schema_2_database_is_migrated_in_place_and_loses_nothing() {
+    migrates_in_place_losing_nothing("schema2", 2);
+}
+
+fn migrates_in_place_losing_nothing(fixture: &str, schema: u32) {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture);
     let expected: Value =
         serde_json::from_slice(&std::fs::read(fixture.join("expected.json")).unwrap()).unwrap();
     let e = |k: &str| expected[k].as_str().unwrap().to_owned();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     copy_dir(&fixture.join("data"), &dir);
-    assert_eq!(schema_version(&dir), 1);
+    assert_eq!(schema_version(&dir), schema);
 
     // An hour after the fixture was made: the regenerated key's 7-day grace still runs.
     let clock = Arc::new(ManualClock::new(
@@ -118,6 +131,25 @@ fn a_schema_1_database_is_migrated_in_place_and_loses_nothing() {
     let audit_before = expected["audit_events"].as_u64().unwrap() as usize;
     // The fixture's events, plus what this test did (one reveal).
     assert_eq!(audit.len(), audit_before + 1);
+    // Key and token events name their key as a field, and no summary carries it any more.
+    for e in audit.iter().filter(|e| e.entity == "api_key") {
+        assert_eq!(e.key_id.as_deref(), Some(e.object_id.as_str()), "{e:?}");
+    }
+    let token_events: Vec<_> = audit.iter().filter(|e| e.entity == "token").collect();
+    assert!(token_events.len() >= 2, "{token_events:?}");
+    for ev in token_events {
+        let key = ev.key_id.clone().expect("a token event names its key");
+        assert!(key == e("agency_key_id") || key == e("local_key_id"), "{ev:?}");
+        assert!(!ev.summary.contains("[key_"), "{ev:?}");
+    }
+    let by_key = store
+        .audit(&AuditFilter {
+            object_id: Some(e("agency_key_id")),
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(by_key.iter().any(|ev| ev.entity == "token"), "{by_key:?}");
     assert!(store.check_integrity().unwrap().is_empty());
     drop(store);
 
