@@ -65,9 +65,22 @@ pub fn typescript() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
+    let codes: Vec<String> = keyward_core::error::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .chain(crate::error::APP_ERROR_CODES)
+        // What the UI reports when a call fails without an answer from Rust.
+        .chain(["INTERNAL"])
+        .map(|c| format!("\"{c}\""))
+        .collect();
+    out.push_str(&format!(
+        "/** Every code an IPC error can carry. */\nexport type ErrorCode = {};\n\n",
+        codes.join(" | ")
+    ));
     out.push_str(
-        "/** Every IPC error: branch on `code`, show `message`. */\n\
-         export type IpcError = { code: string; message: string };\n",
+        "/** Every IPC error: branch on `code`, show `message`; `field` names the form input an\n \
+         * INVALID_INPUT error is about. */\n\
+         export type IpcError = { code: ErrorCode; message: string; field?: string };\n",
     );
     out
 }

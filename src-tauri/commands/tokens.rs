@@ -19,9 +19,8 @@ pub async fn create_token(state: State<'_, AppState>, key_id: String) -> Result<
 #[tauri::command]
 pub async fn copy_token(state: State<'_, AppState>, id: String) -> Result<CopyReceipt> {
     let token = lock(&state.fresh_tokens).get(&id).cloned().ok_or_else(|| {
-        AppError::Core(keyward_core::Error::Invalid(
-            "tokens are shown only once: this one can no longer be copied — generate a new one"
-                .into(),
+        AppError::Core(keyward_core::Error::invalid(
+            "tokens are shown only once: this one can no longer be copied — generate a new one",
         ))
     })?;
     let clear = state.run(|s| s.settings()).await?.clipboard_clear_seconds;

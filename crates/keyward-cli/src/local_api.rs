@@ -98,9 +98,10 @@ pub fn export_postman(
     let done =
         postman::export(store, key, |name| postman::ExportPaths::at(dest, name)).map_err(|e| {
             match e {
-                Error::Invalid(m) => {
-                    Error::Invalid(format!("{m} — choose another place with --out"))
-                }
+                Error::Invalid { field, message } => Error::Invalid {
+                    field,
+                    message: format!("{message} — choose another place with --out"),
+                },
                 other => other,
             }
         })?;

@@ -98,9 +98,8 @@ fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf, Error> {
     dirs::data_dir()
         .map(|d| d.join(APP_IDENTIFIER))
         .ok_or_else(|| {
-            Error::Invalid(
-                "no data directory could be determined (HOME is not set) — pass --data-dir DIR"
-                    .into(),
+            Error::invalid(
+                "no data directory could be determined (HOME is not set) — pass --data-dir DIR",
             )
         })
 }
@@ -110,7 +109,7 @@ fn clock() -> Result<Arc<dyn Clock>, Error> {
     match std::env::var("KEYWARD_NOW") {
         Ok(v) if !v.is_empty() => {
             let at = keyward_core::clock::parse_rfc3339(&v).ok_or_else(|| {
-                Error::Invalid(format!(
+                Error::invalid(format!(
                     "KEYWARD_NOW='{v}' is not an RFC 3339 time like 2026-08-12T10:00:00Z"
                 ))
             })?;
@@ -140,15 +139,14 @@ fn presented_secret(arg: String) -> Result<keyward_core::Secret, Error> {
     // Wiped when dropped, like the secret itself.
     let mut line = zeroize::Zeroizing::new(String::new());
     std::io::stdin().read_line(&mut line).map_err(|e| {
-        Error::Invalid(format!(
+        Error::invalid(format!(
             "the secret could not be read from standard input: {e}"
         ))
     })?;
     let secret = keyward_core::Secret::from_text(line.trim().to_owned());
     if secret.expose().is_empty() {
-        return Err(Error::Invalid(
-            "no secret on standard input — pipe the key or token in, e.g. keyward verify - < key.txt"
-                .into(),
+        return Err(Error::invalid(
+            "no secret on standard input — pipe the key or token in, e.g. keyward verify - < key.txt",
         ));
     }
     Ok(secret)
@@ -266,8 +264,8 @@ fn users(store: &Store, cmd: UsersCmd, out: &Out) -> Result<(), Error> {
         UsersCmd::Show { user } => out.user(&store.user_view(&user)?, None),
         UsersCmd::Edit { user, name, email } => {
             if name.is_none() && email.is_none() {
-                return Err(Error::Invalid(
-                    "nothing to change — pass --name and/or --email".into(),
+                return Err(Error::invalid(
+                    "nothing to change — pass --name and/or --email",
                 ));
             }
             out.user(

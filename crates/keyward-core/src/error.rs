@@ -21,8 +21,13 @@ pub enum ErrorClass {
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
-    #[error("{0}")]
-    Invalid(String),
+    /// A value the user gave is not acceptable; `field` names the input it came from
+    /// (`name`, `email`, `inactivity_days`…), so a form can show the message beside it.
+    #[error("{message}")]
+    Invalid {
+        field: Option<&'static str>,
+        message: String,
+    },
     #[error("{what} '{id}' was not found")]
     NotFound { what: &'static str, id: String },
     #[error("a site manager with the email {0} already exists — emails are unique")]
@@ -63,33 +68,88 @@ pub enum Error {
     RateLimited { name: String, retry_after_ms: u64 },
 }
 
+/// Declares the error codes once: the enum the TypeScript union is generated from, and
+/// each code's text.
+macro_rules! error_codes {
+    ($($variant:ident = $text:literal),* $(,)?) => {
+        /// Every code an error of the domain can carry.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($variant),*
+        }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $text),*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    InvalidInput = "INVALID_INPUT",
+    NotFound = "NOT_FOUND",
+    EmailTaken = "EMAIL_TAKEN",
+    KeyInUse = "KEY_IN_USE",
+    ApiAccessOff = "API_ACCESS_OFF",
+    UserDeactivated = "USER_DEACTIVATED",
+    Revoked = "REVOKED",
+    Disabled = "DISABLED",
+    DatabaseLocked = "DATABASE_LOCKED",
+    SchemaTooNew = "SCHEMA_TOO_NEW",
+    MasterKeyUnavailable = "MASTER_KEY_UNAVAILABLE",
+    WebhookOff = "WEBHOOK_OFF",
+    DatabaseCorrupt = "DATABASE_CORRUPT",
+    StorageError = "STORAGE_ERROR",
+    DiskFull = "DISK_FULL",
+    DatabaseMissing = "DATABASE_MISSING",
+    TooManyTokens = "TOO_MANY_TOKENS",
+    RateLimited = "RATE_LIMITED",
+}
+
 impl Error {
-    pub fn code(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Error::Invalid(_) => "INVALID_INPUT",
-            Error::NotFound { .. } => "NOT_FOUND",
-            Error::EmailTaken(_) => "EMAIL_TAKEN",
-            Error::KeyInUse { .. } => "KEY_IN_USE",
-            Error::ApiAccessOff(_) => "API_ACCESS_OFF",
-            Error::UserDeactivated(_) => "USER_DEACTIVATED",
-            Error::Revoked(_) => "REVOKED",
-            Error::KeyDisabled(_) => "DISABLED",
-            Error::Locked { .. } => "DATABASE_LOCKED",
-            Error::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
-            Error::MasterKeyUnavailable(_) => "MASTER_KEY_UNAVAILABLE",
-            Error::WebhookOff(_) => "WEBHOOK_OFF",
-            Error::Corrupt(_) => "DATABASE_CORRUPT",
-            Error::Storage(_) => "STORAGE_ERROR",
-            Error::DiskFull(_) => "DISK_FULL",
-            Error::DatabaseMissing { .. } => "DATABASE_MISSING",
-            Error::TooManyTokens { .. } => "TOO_MANY_TOKENS",
-            Error::RateLimited { .. } => "RATE_LIMITED",
+            Error::Invalid { .. } => ErrorCode::InvalidInput,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::EmailTaken(_) => ErrorCode::EmailTaken,
+            Error::KeyInUse { .. } => ErrorCode::KeyInUse,
+            Error::ApiAccessOff(_) => ErrorCode::ApiAccessOff,
+            Error::UserDeactivated(_) => ErrorCode::UserDeactivated,
+            Error::Revoked(_) => ErrorCode::Revoked,
+            Error::KeyDisabled(_) => ErrorCode::Disabled,
+            Error::Locked { .. } => ErrorCode::DatabaseLocked,
+            Error::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
+            Error::MasterKeyUnavailable(_) => ErrorCode::MasterKeyUnavailable,
+            Error::WebhookOff(_) => ErrorCode::WebhookOff,
+            Error::Corrupt(_) => ErrorCode::DatabaseCorrupt,
+            Error::Storage(_) => ErrorCode::StorageError,
+            Error::DiskFull(_) => ErrorCode::DiskFull,
+            Error::DatabaseMissing { .. } => ErrorCode::DatabaseMissing,
+            Error::TooManyTokens { .. } => ErrorCode::TooManyTokens,
+            Error::RateLimited { .. } => ErrorCode::RateLimited,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The input an `INVALID_INPUT` error is about, when it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::Invalid { field, .. } => *field,
+            _ => None,
         }
     }
 
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::Invalid(_) => ErrorClass::Usage,
+            Error::Invalid { .. } => ErrorClass::Usage,
             Error::NotFound { .. } => ErrorClass::NotFound,
             Error::EmailTaken(_)
             | Error::KeyInUse { .. }
@@ -108,8 +168,19 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid(msg: impl Into<String>) -> Self {
-        Error::Invalid(msg.into())
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Error::Invalid {
+            field: None,
+            message: msg.into(),
+        }
+    }
+
+    /// An invalid value of one named input.
+    pub fn invalid_field(field: &'static str, msg: impl Into<String>) -> Self {
+        Error::Invalid {
+            field: Some(field),
+            message: msg.into(),
+        }
     }
 
     pub(crate) fn not_found(what: &'static str, id: impl Into<String>) -> Self {
@@ -120,12 +191,17 @@ impl Error {
     }
 }
 
-/// Serialized as `{"code": "...", "message": "..."}`, the shape every front end shows.
+/// Serialized as `{"code": "...", "message": "..."}`, the shape every front end shows,
+/// with `"field"` when the error is about one input.
 impl Serialize for Error {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Error", 2)?;
+        let mut st = s.serialize_struct("Error", 3)?;
         st.serialize_field("code", self.code())?;
         st.serialize_field("message", &self.to_string())?;
+        match self.field() {
+            Some(field) => st.serialize_field("field", field)?,
+            None => st.skip_field("field")?,
+        }
         st.end()
     }
 }
@@ -190,5 +266,33 @@ mod tests {
         let e = Error::not_found("API key", "key_123");
         assert_eq!(e.to_string(), "API key 'key_123' was not found");
         assert_eq!(e.class(), ErrorClass::NotFound);
+    }
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+
+    #[test]
+    fn an_invalid_input_names_its_field_in_json() {
+        let e = crate::model::validate::email("not an email").unwrap_err();
+        assert_eq!(e.field(), Some("email"));
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["code"], "INVALID_INPUT");
+        assert_eq!(json["field"], "email");
+        let mut s = crate::Settings::default();
+        let e = s.set("reminder_days", "1,2,3,4,5,6").unwrap_err();
+        assert_eq!(e.field(), Some("reminder_days"));
+        // Other errors have no field at all.
+        let json = serde_json::to_value(Error::KeyDisabled("K".into())).unwrap();
+        assert!(json.get("field").is_none(), "{json}");
+    }
+
+    #[test]
+    fn every_error_code_is_declared_once() {
+        let texts: std::collections::HashSet<&str> =
+            ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(texts.len(), ErrorCode::ALL.len());
+        assert!(texts.contains(Error::invalid("x").code()));
     }
 }

@@ -158,14 +158,14 @@ pub fn export(
 /// leaves `path` as it was (narrowed) and no temporary file, and names the file.
 pub fn write_private<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
     let cannot = |e: std::io::Error| {
-        Error::Invalid(format!("cannot write the export {}: {e}", path.display()))
+        Error::invalid(format!("cannot write the export {}: {e}", path.display()))
     };
     let mut text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::Invalid(format!("cannot encode the export {}: {e}", path.display())))?;
+        .map_err(|e| Error::invalid(format!("cannot encode the export {}: {e}", path.display())))?;
     text.push('\n');
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => {
-            return Err(Error::Invalid(format!(
+            return Err(Error::invalid(format!(
                 "cannot write the export {}: it is a directory",
                 path.display()
             )))
@@ -179,7 +179,7 @@ pub fn write_private<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()
         _ => Path::new("."),
     };
     let name = path.file_name().ok_or_else(|| {
-        Error::Invalid(format!(
+        Error::invalid(format!(
             "cannot write the export {}: it names no file",
             path.display()
         ))

@@ -139,7 +139,10 @@ fn migrates_in_place_losing_nothing(fixture: &str, schema: u32) {
     assert!(token_events.len() >= 2, "{token_events:?}");
     for ev in token_events {
         let key = ev.key_id.clone().expect("a token event names its key");
-        assert!(key == e("agency_key_id") || key == e("local_key_id"), "{ev:?}");
+        assert!(
+            key == e("agency_key_id") || key == e("local_key_id"),
+            "{ev:?}"
+        );
         assert!(!ev.summary.contains("[key_"), "{ev:?}");
     }
     let by_key = store

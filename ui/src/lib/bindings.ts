@@ -77,7 +77,15 @@ export type TokenView = { id: string, key_id: string, key_name: string, masked_t
 
 export type CreatedToken = { id: string, token: string, key_id: string, expires_at: string, };
 
-export type AuditView = { id: string, at: string, actor: string, action: string, entity: string, operation: string, object_id: string, object_name: string, user_id: string | null, summary: string, };
+export type AuditView = { id: string, at: string, actor: string, 
+/**
+ * The site manager who acted, when one is known.
+ */
+actor_user_id: string | null, action: string, entity: string, operation: string, object_id: string, object_name: string, user_id: string | null, 
+/**
+ * The API key the event concerns (the key itself, or a token's key).
+ */
+key_id: string | null, summary: string, };
 
 export type Settings = { 
 /**
@@ -238,5 +246,9 @@ user: string, url: string, entity: string, operation: string,
  */
 allow_private: boolean, };
 
-/** Every IPC error: branch on `code`, show `message`. */
-export type IpcError = { code: string; message: string };
+/** Every code an IPC error can carry. */
+export type ErrorCode = "INVALID_INPUT" | "NOT_FOUND" | "EMAIL_TAKEN" | "KEY_IN_USE" | "API_ACCESS_OFF" | "USER_DEACTIVATED" | "REVOKED" | "DISABLED" | "DATABASE_LOCKED" | "SCHEMA_TOO_NEW" | "MASTER_KEY_UNAVAILABLE" | "WEBHOOK_OFF" | "DATABASE_CORRUPT" | "STORAGE_ERROR" | "DISK_FULL" | "DATABASE_MISSING" | "TOO_MANY_TOKENS" | "RATE_LIMITED" | "CLIPBOARD_UNAVAILABLE" | "IO_ERROR" | "INTERNAL";
+
+/** Every IPC error: branch on `code`, show `message`; `field` names the form input an
+ * INVALID_INPUT error is about. */
+export type IpcError = { code: ErrorCode; message: string; field?: string };

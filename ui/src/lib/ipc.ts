@@ -15,6 +15,7 @@ import type {
   DeliveryView,
   ExpiringSoon,
   ExportReceipt,
+  ErrorCode,
   IpcError,
   KeyDetail,
   KeyPage,
@@ -41,10 +42,13 @@ export const NEWEST_FIRST: KeySort = { column: "created", dir: "desc" };
 /** Grace periods offered when regenerating a key. */
 export type Grace = "0" | "1h" | "24h" | "7d";
 
-/** Turns whatever a rejected invoke carried into `{code, message}`. */
+/** Turns whatever a rejected invoke carried into `{code, message, field?}`. */
 export function toIpcError(e: unknown): IpcError {
   if (e && typeof e === "object" && "code" in e && "message" in e) {
-    return { code: String((e as IpcError).code), message: String((e as IpcError).message) };
+    const err = e as IpcError;
+    const out: IpcError = { code: String(err.code) as ErrorCode, message: String(err.message) };
+    if (typeof err.field === "string") out.field = err.field;
+    return out;
   }
   return { code: "INTERNAL", message: String(e) };
 }

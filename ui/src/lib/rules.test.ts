@@ -8,7 +8,6 @@ import {
   ownerEligibility,
   parseDayList,
   regenImpact,
-  settingsFieldOf,
   settingsToForm,
   statusBadge,
   timeAgo,
@@ -205,9 +204,4 @@ describe("preferences form", () => {
     expect(Object.keys(r.errors ?? {}).sort()).toEqual(["local_api_port", "reminder_days"]);
   });
 
-  test("a core message is mapped to its field", () => {
-    expect(settingsFieldOf("local_api_port must be between 1024 and 65535")).toBe("local_api_port");
-    expect(settingsFieldOf("token_reminder_days: at most 5 reminders")).toBe("token_reminder_days");
-    expect(settingsFieldOf("something else")).toBeNull();
-  });
 });

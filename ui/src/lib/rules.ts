@@ -352,20 +352,3 @@ export function formToSettings(
   };
 }
 
-/** Which field a core validation message is about ("local_api_port must be …"), if any. */
-export function settingsFieldOf(message: string): keyof Settings | null {
-  const fields: (keyof Settings)[] = [
-    "token_reminder_days",
-    "reminder_days",
-    "inactivity_days",
-    "token_lifetime_days",
-    "clipboard_clear_seconds",
-    "local_api_port",
-    "local_api_enabled",
-    "launch_at_login",
-    "close_to_tray",
-    "notifications",
-    "max_live_tokens",
-  ];
-  return fields.find((f) => message.startsWith(f)) ?? null;
-}

@@ -146,7 +146,6 @@ impl ApiKey {
     }
 }
 
-
 #[derive(Debug, Clone, Default)]
 pub struct NewKey {
     /// User id or email.
@@ -192,18 +191,17 @@ pub fn parse_grace(text: &str) -> Result<Millis> {
         "1h" => Ok(HOUR),
         "24h" | "1d" => Ok(24 * HOUR),
         "7d" => Ok(7 * DAY),
-        other => Err(Error::invalid(format!(
-            "grace period '{other}' is not offered — choose 0, 1h, 24h or 7d"
-        ))),
+        other => Err(Error::invalid_field(
+            "grace",
+            format!("grace period '{other}' is not offered — choose 0, 1h, 24h or 7d"),
+        )),
     }
 }
-
 
 /// In use: live tokens, or used within [`IN_USE_WINDOW`].
 pub fn in_use(last_used: Option<Millis>, live_tokens: usize, now: Millis) -> bool {
     live_tokens > 0 || last_used.is_some_and(|u| now - u < IN_USE_WINDOW)
 }
-
 
 pub(crate) fn refuse_blocked_owner(owner: &User) -> Result<()> {
     if !owner.active {

@@ -147,7 +147,6 @@ pub fn plan_token(
     due_threshold(expires_at, reminders, days, now)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,11 +70,15 @@ impl Settings {
 
     pub fn validate(&self) -> Result<()> {
         if !(1..=3650).contains(&self.inactivity_days) {
-            return Err(Error::invalid("inactivity_days must be between 1 and 3650"));
+            return Err(Error::invalid_field(
+                "inactivity_days",
+                "inactivity_days must be between 1 and 3650",
+            ));
         }
         check_days("reminder_days", &self.reminder_days, self.inactivity_days)?;
         if !(1..=3650).contains(&self.token_lifetime_days) {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                "token_lifetime_days",
                 "token_lifetime_days must be between 1 and 3650",
             ));
         }
@@ -84,17 +88,20 @@ impl Settings {
             self.token_lifetime_days,
         )?;
         if self.clipboard_clear_seconds > 3600 {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                "clipboard_clear_seconds",
                 "clipboard_clear_seconds must be between 0 (never) and 3600",
             ));
         }
         if self.local_api_port < 1024 {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                "local_api_port",
                 "local_api_port must be between 1024 and 65535",
             ));
         }
         if !(1..=10_000).contains(&self.max_live_tokens) {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                "max_live_tokens",
                 "max_live_tokens must be between 1 and 10000",
             ));
         }
@@ -113,6 +120,12 @@ impl Settings {
     }
 
     fn apply(&mut self, name: &str, v: &str) -> Result<()> {
+        let Some(name) = SETTING_NAMES.iter().copied().find(|n| *n == name) else {
+            return Err(Error::invalid(format!(
+                "there is no setting '{name}' — settings are: {}",
+                SETTING_NAMES.join(", ")
+            )));
+        };
         match name {
             "inactivity_days" => self.inactivity_days = parse(name, v)?,
             "reminder_days" => self.reminder_days = parse_days(name, v)?,
@@ -125,10 +138,9 @@ impl Settings {
             "close_to_tray" => self.close_to_tray = parse_bool(name, v)?,
             "notifications" => self.notifications = parse_bool(name, v)?,
             "max_live_tokens" => self.max_live_tokens = parse(name, v)?,
-            other => {
+            _ => {
                 return Err(Error::invalid(format!(
-                    "there is no setting '{other}' — settings are: {}",
-                    SETTING_NAMES.join(", ")
+                    "the setting '{name}' cannot be set"
                 )))
             }
         }
@@ -143,34 +155,42 @@ impl Settings {
     }
 }
 
-fn check_days(name: &str, days: &[u32], limit: u32) -> Result<()> {
+fn check_days(name: &'static str, days: &[u32], limit: u32) -> Result<()> {
     if days.len() > 5 {
-        return Err(Error::invalid(format!("{name}: at most 5 reminders")));
+        return Err(Error::invalid_field(
+            name,
+            format!("{name}: at most 5 reminders"),
+        ));
     }
     if days.iter().any(|d| *d == 0 || *d >= limit) {
-        return Err(Error::invalid(format!(
-            "{name}: each reminder must be at least 1 day and less than {limit} days before"
-        )));
+        return Err(Error::invalid_field(
+            name,
+            format!(
+                "{name}: each reminder must be at least 1 day and less than {limit} days before"
+            ),
+        ));
     }
     Ok(())
 }
 
-fn parse<N: std::str::FromStr>(name: &str, v: &str) -> Result<N> {
-    v.parse()
-        .map_err(|_| Error::invalid(format!("{name} must be a whole number, not '{v}'")))
+fn parse<N: std::str::FromStr>(name: &'static str, v: &str) -> Result<N> {
+    v.parse().map_err(|_| {
+        Error::invalid_field(name, format!("{name} must be a whole number, not '{v}'"))
+    })
 }
 
-fn parse_bool(name: &str, v: &str) -> Result<bool> {
+fn parse_bool(name: &'static str, v: &str) -> Result<bool> {
     match v.to_ascii_lowercase().as_str() {
         "on" | "true" | "yes" | "1" => Ok(true),
         "off" | "false" | "no" | "0" => Ok(false),
-        _ => Err(Error::invalid(format!(
-            "{name} must be on or off, not '{v}'"
-        ))),
+        _ => Err(Error::invalid_field(
+            name,
+            format!("{name} must be on or off, not '{v}'"),
+        )),
     }
 }
 
-fn parse_days(name: &str, v: &str) -> Result<Vec<u32>> {
+fn parse_days(name: &'static str, v: &str) -> Result<Vec<u32>> {
     if v.is_empty() {
         return Ok(Vec::new());
     }

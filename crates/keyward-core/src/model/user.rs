@@ -32,7 +32,6 @@ pub struct User {
     pub updated_at: Millis,
 }
 
-
 #[derive(Debug, Clone, Default)]
 pub struct NewUser {
     pub name: String,

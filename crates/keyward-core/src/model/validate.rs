@@ -8,27 +8,37 @@ use crate::error::{Error, Result};
 pub fn name(what: &str, input: &str, max: usize) -> Result<String> {
     let t = input.trim();
     if t.chars().any(char::is_control) {
-        return Err(Error::invalid(format!(
-            "the {what} name contains control characters (tabs, line breaks) — use plain text"
-        )));
+        return Err(Error::invalid_field(
+            "name",
+            format!(
+                "the {what} name contains control characters (tabs, line breaks) — use plain text"
+            ),
+        ));
     }
     if let Some(c) = t.chars().find(|c| is_invisible(*c)) {
-        return Err(Error::invalid(format!(
-            "the {what} name contains an invisible or text-reversing character (U+{:04X}) — \
+        return Err(Error::invalid_field(
+            "name",
+            format!(
+                "the {what} name contains an invisible or text-reversing character (U+{:04X}) — \
              type the name again as plain text",
-            c as u32
-        )));
+                c as u32
+            ),
+        ));
     }
     if !t.chars().any(is_visible) {
-        return Err(Error::invalid(format!(
-            "the {what} name is empty — give it a descriptive name"
-        )));
+        return Err(Error::invalid_field(
+            "name",
+            format!("the {what} name is empty — give it a descriptive name"),
+        ));
     }
     if t.chars().count() > max {
-        return Err(Error::invalid(format!(
-            "the {what} name is {} characters long — keep it to {max}",
-            t.chars().count()
-        )));
+        return Err(Error::invalid_field(
+            "name",
+            format!(
+                "the {what} name is {} characters long — keep it to {max}",
+                t.chars().count()
+            ),
+        ));
     }
     Ok(t.to_owned())
 }
@@ -67,10 +77,13 @@ fn is_visible(c: char) -> bool {
 pub fn email(input: &str) -> Result<String> {
     let t = input.trim();
     let bad = |why: &str| {
-        Error::invalid(format!(
-            "'{}' is not an email address ({why}) — enter one like ada@example.com",
-            t.escape_debug()
-        ))
+        Error::invalid_field(
+            "email",
+            format!(
+                "'{}' is not an email address ({why}) — enter one like ada@example.com",
+                t.escape_debug()
+            ),
+        )
     };
     if t.chars().count() > 254 {
         return Err(bad("it is over 254 characters long"));

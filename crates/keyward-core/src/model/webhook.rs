@@ -66,7 +66,6 @@ impl Webhook {
     }
 }
 
-
 #[derive(Debug, Clone, Default)]
 pub struct NewWebhook {
     /// A user id or email.
@@ -118,7 +117,6 @@ impl OutboxMessage {
         }
     }
 }
-
 
 /// How one attempt went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,19 +250,21 @@ pub(crate) fn user_block(user: &User) -> Option<String> {
     }
 }
 
-pub(crate) fn check_choice(what: &str, value: &str, allowed: &[&str]) -> Result<String> {
+pub(crate) fn check_choice(what: &'static str, value: &str, allowed: &[&str]) -> Result<String> {
     let v = value.trim().to_ascii_lowercase();
     if allowed.contains(&v.as_str()) {
         Ok(v)
     } else {
-        Err(Error::invalid(format!(
-            "'{}' is not a webhook {what} — use one of {}",
-            value.trim(),
-            allowed.join(", ")
-        )))
+        Err(Error::invalid_field(
+            what,
+            format!(
+                "'{}' is not a webhook {what} — use one of {}",
+                value.trim(),
+                allowed.join(", ")
+            ),
+        ))
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -123,30 +123,39 @@ pub fn check_ip(ip: IpAddr, allow_private: bool) -> std::result::Result<(), Stri
 pub fn check_url(input: &str, allow_private: bool) -> Result<Url> {
     let t = input.trim();
     let url = Url::parse(t).map_err(|e| {
-        Error::invalid(format!(
-            "'{t}' is not a URL ({e}) — give the full address, like https://example.com/hooks"
-        ))
+        Error::invalid_field(
+            "url",
+            format!(
+                "'{t}' is not a URL ({e}) — give the full address, like https://example.com/hooks"
+            ),
+        )
     })?;
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(Error::invalid(format!(
-            "webhook URLs must start with http:// or https:// (got {}:)",
-            url.scheme()
-        )));
+        return Err(Error::invalid_field(
+            "url",
+            format!(
+                "webhook URLs must start with http:// or https:// (got {}:)",
+                url.scheme()
+            ),
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid(
+        return Err(Error::invalid_field(
+            "url",
             "webhook URLs may not carry a user name or password — put credentials in the \
              receiver's own check of the webhook signature instead",
         ));
     }
     if t.len() > 2048 {
-        return Err(Error::invalid(
+        return Err(Error::invalid_field(
+            "url",
             "the webhook URL is longer than 2,048 characters",
         ));
     }
-    let refused = |why: String| Error::invalid(format!("the webhook URL is refused: {why}"));
+    let refused =
+        |why: String| Error::invalid_field("url", format!("the webhook URL is refused: {why}"));
     match url.host() {
-        None => return Err(Error::invalid(format!("'{t}' has no host"))),
+        None => return Err(Error::invalid_field("url", format!("'{t}' has no host"))),
         Some(Host::Ipv4(ip)) => check_ip(IpAddr::V4(ip), allow_private).map_err(refused)?,
         Some(Host::Ipv6(ip)) => check_ip(IpAddr::V6(ip), allow_private).map_err(refused)?,
         Some(Host::Domain(d)) => {

@@ -1,9 +1,9 @@
 //! One page of the keys list.
 
 use crate::error::Result;
+use crate::model::key::KeyFilter;
 use crate::store::Store;
 use crate::view::key_page::{sort_rows, KeyPage, KeySort, PAGE_MAX};
-use crate::model::key::KeyFilter;
 
 impl Store {
     /// A page of the keys list. `limit` is capped at [`PAGE_MAX`]; an offset past the end

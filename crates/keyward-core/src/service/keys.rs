@@ -12,8 +12,8 @@ use crate::model::audit::AuditEvent;
 use crate::model::clock::{ago, to_rfc3339, Millis, DAY, HOUR};
 use crate::model::ids::new_id;
 use crate::model::key::{
-    in_use, refuse_blocked_owner, revoked, ApiKey, Disclosure, Grace, HashEntry, KeyFilter, NewKey, Scope,
-    IN_USE_WINDOW, STATUS_FILTERS,
+    in_use, refuse_blocked_owner, revoked, ApiKey, Disclosure, Grace, HashEntry, KeyFilter, NewKey,
+    Scope, IN_USE_WINDOW, STATUS_FILTERS,
 };
 use crate::model::location::Location;
 use crate::model::seal;
@@ -226,10 +226,10 @@ impl Store {
     ) -> Result<R> {
         if let Some(s) = &filter.status {
             if !STATUS_FILTERS.contains(&s.as_str()) {
-                return Err(Error::invalid(format!(
-                    "status '{s}' is not one of: {}",
-                    STATUS_FILTERS.join(", ")
-                )));
+                return Err(Error::invalid_field(
+                    "status",
+                    format!("status '{s}' is not one of: {}", STATUS_FILTERS.join(", ")),
+                ));
             }
         }
         let owner = filter.owner.as_deref().map(|o| self.user(o)).transpose()?;
@@ -270,7 +270,10 @@ impl Store {
     /// for `grace` (0: they stop now).
     pub fn regenerate_key(&self, id: &str, grace: Millis) -> Result<CreatedKey> {
         if ![0, HOUR, 24 * HOUR, 7 * DAY].contains(&grace) {
-            return Err(Error::invalid("grace period must be 0, 1h, 24h or 7d"));
+            return Err(Error::invalid_field(
+                "grace",
+                "grace period must be 0, 1h, 24h or 7d",
+            ));
         }
         let (id, secret) = self.write(|tx| {
             let mut key = find_key(tx, id)?;

@@ -125,8 +125,13 @@ impl Store {
                 continue;
             };
             let remind = || {
-                plan_token(t.expires_at, &t.reminders, &settings.token_reminder_days, now)
-                    .is_some()
+                plan_token(
+                    t.expires_at,
+                    &t.reminders,
+                    &settings.token_reminder_days,
+                    now,
+                )
+                .is_some()
             };
             if token_expiry_due(t, key, now) || (t.is_live(key, now) && remind()) {
                 keys.insert(key.id.clone());

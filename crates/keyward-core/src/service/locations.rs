@@ -18,10 +18,10 @@ fn refuse_duplicate(r: &impl Read, name: &str, except: Option<&str>) -> Result<(
     for l in r.values::<Location>(Table::Locations) {
         let l = l?;
         if Some(l.id.as_str()) != except && l.name.to_lowercase() == name.to_lowercase() {
-            return Err(Error::invalid(format!(
-                "a location named '{}' already exists ({})",
-                l.name, l.id
-            )));
+            return Err(Error::invalid_field(
+                "name",
+                format!("a location named '{}' already exists ({})", l.name, l.id),
+            ));
         }
     }
     Ok(())

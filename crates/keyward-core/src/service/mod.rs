@@ -14,5 +14,3 @@ mod tokens;
 mod users;
 mod verify;
 mod webhooks;
-
-

@@ -42,7 +42,10 @@ impl Store {
                     continue;
                 }
                 if !hooks.contains_key(&m.webhook_id) {
-                    hooks.insert(m.webhook_id.clone(), tx.get(Table::Webhooks, &m.webhook_id)?);
+                    hooks.insert(
+                        m.webhook_id.clone(),
+                        tx.get(Table::Webhooks, &m.webhook_id)?,
+                    );
                 }
                 let Some(w) = hooks[&m.webhook_id].clone() else {
                     tx.del(Table::Outbox, &m.id);
@@ -141,12 +144,10 @@ impl Store {
 }
 
 /// An audit event about a subscription.
-pub(super) fn webhook_event(
-    tx: &Tx<'_>,
-    w: &Webhook,
-    op: &str,
-) -> crate::model::audit::AuditEvent {
-    tx.event("webhook", op).object(&w.id, &w.url).owner(&w.user_id)
+pub(super) fn webhook_event(tx: &Tx<'_>, w: &Webhook, op: &str) -> crate::model::audit::AuditEvent {
+    tx.event("webhook", op)
+        .object(&w.id, &w.url)
+        .owner(&w.user_id)
 }
 
 /// Drops the waiting messages of a subscription (but `except`), logging each.
@@ -184,7 +185,14 @@ fn prune_log(tx: &mut Tx<'_>, webhook_id: &str) -> Result<()> {
 /// Drops a message that must not be sent any more, and says why in the delivery log.
 fn drop_message(tx: &mut Tx<'_>, m: &OutboxMessage, why: &str) -> Result<()> {
     tx.del(Table::Outbox, &m.id);
-    log_attempt(tx, m, None, Some(format!("dropped: {why}")), "dropped", None)
+    log_attempt(
+        tx,
+        m,
+        None,
+        Some(format!("dropped: {why}")),
+        "dropped",
+        None,
+    )
 }
 
 /// After a failed attempt (`m.attempts` counts it): the next try on the backoff schedule,

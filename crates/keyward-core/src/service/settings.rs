@@ -28,7 +28,9 @@ impl Store {
             let json = serde_json::to_vec(&new).map_err(|e| Error::Storage(e.to_string()))?;
             tx.put_raw(Table::Meta, "settings", json);
             let summary = format!("changed {}", changed_names(&old, &new).join(", "));
-            let event = tx.event("settings", "updated").object("settings", "Preferences");
+            let event = tx
+                .event("settings", "updated")
+                .object("settings", "Preferences");
             tx.audit(event.says(summary))?;
             Ok(new)
         })

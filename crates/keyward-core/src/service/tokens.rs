@@ -89,7 +89,11 @@ pub(super) fn mint_token(
         key.name,
         to_rfc3339(token.expires_at)
     );
-    tx.audit(token_event(tx, &token, key, "created").actor(actor).says(summary))?;
+    tx.audit(
+        token_event(tx, &token, key, "created")
+            .actor(actor)
+            .says(summary),
+    )?;
     Ok(CreatedToken {
         id: token.id,
         token: ShownSecret(secret),

@@ -8,10 +8,10 @@ use zeroize::Zeroizing;
 
 use super::outbox::{drop_pending, webhook_event};
 use super::users::find_user;
-use crate::model::key::refuse_blocked_owner;
 use crate::error::{Error, Result};
 use crate::model::clock::to_rfc3339;
 use crate::model::ids::new_id;
+use crate::model::key::refuse_blocked_owner;
 use crate::model::secret::Secret;
 use crate::model::user::User;
 use crate::model::webhook::{

@@ -23,7 +23,11 @@ pub(crate) struct IndexMirror {
 
 impl IndexMirror {
     /// Runs `f` on the index, building it with `load` first if needed.
-    pub fn with<R>(&self, load: impl FnOnce() -> Result<Index>, f: impl FnOnce(&Index) -> R) -> Result<R> {
+    pub fn with<R>(
+        &self,
+        load: impl FnOnce() -> Result<Index>,
+        f: impl FnOnce(&Index) -> R,
+    ) -> Result<R> {
         {
             let ix = self.ix.read().unwrap_or_else(|p| p.into_inner());
             if let Some(ix) = ix.as_ref() {

@@ -10,7 +10,9 @@ use super::tx::{Read, Tx};
 use crate::error::Result;
 use crate::model::audit::AuditEvent;
 use crate::model::user::User;
-use crate::model::webhook::{audit_data, event_body, user_block, webhook_operation, OutboxMessage, Webhook};
+use crate::model::webhook::{
+    audit_data, event_body, user_block, webhook_operation, OutboxMessage, Webhook,
+};
 
 /// Adds to `tx` the outbox messages its audit events call for. Runs under the write lock,
 /// so subscriptions cannot change meanwhile.
@@ -42,7 +44,10 @@ pub(super) fn fan_out(tx: &mut Tx<'_>) -> Result<()> {
             users.insert(user_id.to_owned(), tx.get(Table::Users, user_id)?);
         }
         // A blocked user's events are dropped, not kept for later.
-        if users[user_id].as_ref().is_none_or(|u| user_block(u).is_some()) {
+        if users[user_id]
+            .as_ref()
+            .is_none_or(|u| user_block(u).is_some())
+        {
             continue;
         }
         let event_type = format!("{}.{op}", e.entity);

@@ -63,10 +63,10 @@ impl Backend for SledBackend {
     }
 
     fn scan(&self, table: Table, prefix: &[u8], rev: bool) -> Rows<'_> {
-        let iter = self
-            .tree(table)
-            .scan_prefix(prefix)
-            .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(Error::from));
+        let iter = self.tree(table).scan_prefix(prefix).map(|r| {
+            r.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .map_err(Error::from)
+        });
         if rev {
             Box::new(iter.rev())
         } else {

@@ -89,7 +89,12 @@ impl<'s> Tx<'s> {
         self.store
     }
 
-    pub fn put<V: Serialize>(&mut self, table: Table, key: impl AsRef<[u8]>, value: &V) -> Result<()> {
+    pub fn put<V: Serialize>(
+        &mut self,
+        table: Table,
+        key: impl AsRef<[u8]>,
+        value: &V,
+    ) -> Result<()> {
         let bytes = bincode::serialize(value)?;
         self.put_raw(table, key, bytes);
         Ok(())
@@ -175,7 +180,11 @@ impl Read for Tx<'_> {
                 Err(e) => return Box::new(std::iter::once(Err(e))),
             }
         }
-        for op in self.ops.iter().filter(|op| op.table == table && op.key.starts_with(prefix)) {
+        for op in self
+            .ops
+            .iter()
+            .filter(|op| op.table == table && op.key.starts_with(prefix))
+        {
             match &op.value {
                 Some(v) => rows.insert(op.key.clone(), v.clone()),
                 None => rows.remove(&op.key),

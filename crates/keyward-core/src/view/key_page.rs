@@ -57,7 +57,6 @@ pub struct KeyPage {
 /// The most rows one page holds.
 pub const PAGE_MAX: usize = 1000;
 
-
 pub(crate) fn sort_rows(rows: &mut [RowFacts<'_>], ctx: &ViewContext, sort: KeySort) {
     let by = |a: &RowFacts<'_>, b: &RowFacts<'_>| -> Ordering {
         match sort.column {

@@ -74,7 +74,6 @@ pub struct CreatedKey {
     pub key: ShownSecret,
 }
 
-
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DeletedKey {
@@ -93,7 +92,6 @@ pub struct KeyDetail {
     pub tokens: Vec<TokenView>,
     pub events: Vec<AuditView>,
 }
-
 
 /// Everything needed to show many keys without a lookup per key.
 pub(crate) struct ViewContext {

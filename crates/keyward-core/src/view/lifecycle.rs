@@ -67,7 +67,6 @@ pub struct LifecycleReport {
     pub deleted: Vec<DeletionNotice>,
 }
 
-
 /// A key whose inactivity deletion is near.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

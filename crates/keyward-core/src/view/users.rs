@@ -53,7 +53,6 @@ impl User {
     }
 }
 
-
 /// What `clear-keys` did.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -37,7 +37,6 @@ pub struct CreatedWebhook {
     pub secret: String,
 }
 
-
 /// One line of a subscription's delivery log, newest first.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -1,0 +1,69 @@
+import { describe, expect, test } from "vitest";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import PreferencesPage from "./PreferencesPage.svelte";
+import { pageForTests, settle } from "../lib/test-setup";
+import type { AppStatus, IpcError, Settings } from "../lib/ipc";
+
+const show = pageForTests();
+
+const settings: Settings = {
+  inactivity_days: 90,
+  reminder_days: [15, 7, 1],
+  token_lifetime_days: 365,
+  token_reminder_days: [30, 7, 1],
+  clipboard_clear_seconds: 30,
+  local_api_enabled: true,
+  local_api_port: 7431,
+  launch_at_login: false,
+  close_to_tray: true,
+  notifications: true,
+  max_live_tokens: 100,
+};
+
+const status: AppStatus = {
+  version: "0.1.0",
+  data_dir: "/home/ada/.local/share/com.keyward.desktop",
+  master_key_source: "file",
+  master_key_problem: null,
+  notification_problem: null,
+  startup_problem: null,
+  local_api: { enabled: true, listening: "127.0.0.1:7431", error: null },
+};
+
+/** Preferences whose save Rust refuses with `refusal`. */
+async function refusedWith(refusal: IpcError): Promise<void> {
+  mockIPC((cmd) => {
+    if (cmd === "app_status") return status;
+    if (cmd === "get_settings") return settings;
+    if (cmd === "update_settings") throw refusal;
+    return null;
+  });
+  show(PreferencesPage);
+  await settle();
+  document.querySelector<HTMLFormElement>("form.prefs")!.requestSubmit();
+  await settle();
+}
+
+describe("Preferences", () => {
+  test("a refusal naming a field is shown beside that field", async () => {
+    await refusedWith({
+      code: "INVALID_INPUT",
+      message: "reminder_days: each reminder must be at least 1 day and less than 90 days before",
+      field: "reminder_days",
+    });
+    const input = document.querySelector('[data-testid="pref-reminder-days"]')!;
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+    expect(input.parentElement!.querySelector(".field-error")!.textContent).toContain("each reminder");
+    expect(document.querySelector('[data-testid="prefs-error"]')?.textContent ?? "").not.toContain(
+      "each reminder",
+    );
+  });
+
+  test("a refusal about no field is shown for the whole form", async () => {
+    await refusedWith({ code: "STORAGE_ERROR", message: "storage error: the disk went away" });
+    expect(document.querySelectorAll(".field-error")).toHaveLength(0);
+    expect(document.querySelector('[data-testid="prefs-error"]')!.textContent).toContain(
+      "the disk went away",
+    );
+  });
+});
