@@ -51,10 +51,12 @@ measure-desktop: setup-e2e ui
 	$(CARGO) test --workspace --no-run --locked
 	bash scripts/measure-desktop.sh 10000
 
-# Rewrites ui/src/lib/bindings.ts from the Rust types, and ui/src/lib/api-docs.ts (the API
+# Rewrites ui/src/lib/bindings.ts from the Rust types, ui/src/lib/relative-times.json (the
+# "3 hours ago" cases the app and the CLI share), and ui/src/lib/api-docs.ts (the API
 # documentation page's data) from a real server's OpenAPI document and answers.
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test -p keyward-app --test bindings
+	UPDATE_BINDINGS=1 $(CARGO) test -p keyward-core --lib relative_times
 	UPDATE_API_DOCS=1 $(CARGO) test -p keyward-app --test api_docs
 
 # An installable .deb under target/release/bundle/deb/.

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { hoursAgo, makeKey, makeUser, NOW } from "./fixtures";
+import relativeTimes from "./relative-times.json";
 import {
   copiedText,
   deleteConfirmation,
@@ -126,6 +127,13 @@ describe("create form", () => {
 });
 
 describe("time ago", () => {
+  test("the app says a time as the CLI does, for every shared case", () => {
+    // Written by keyward-core from its `ago` (make bindings): the two cannot drift apart.
+    for (const c of relativeTimes) {
+      expect(timeAgo(new Date(NOW - c.ago_ms).toISOString(), NOW), `${c.ago_ms} ms`).toBe(c.text);
+    }
+  });
+
   test("never, just now, minutes, hours, days, months, years", () => {
     expect(timeAgo(null, NOW)).toBe("Never");
     expect(timeAgo(new Date(NOW - 20_000).toISOString(), NOW)).toBe("just now");

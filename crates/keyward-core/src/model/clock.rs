@@ -73,24 +73,30 @@ pub fn parse_rfc3339(s: &str) -> Option<Millis> {
 /// "3 hours ago", "just now", "in 7 days": for messages and human output.
 pub fn ago(now: Millis, at: Millis) -> String {
     let d = now - at;
+    // Within a minute either way (a clock a little behind the one that stamped it).
+    if d.abs() < MINUTE {
+        return "just now".to_owned();
+    }
     if d < 0 {
         return format!("in {}", span(-d));
-    }
-    if d < MINUTE {
-        return "just now".to_owned();
     }
     format!("{} ago", span(d))
 }
 
+/// "5 minutes", "3 hours", "2 days", "4 months", "1 year". The desktop's `timeAgo`
+/// follows the same rule; `ui/src/lib/relative-times.json`, written from this by a test,
+/// holds the cases both are checked against.
 fn span(d: Millis) -> String {
-    let (n, unit) = if d >= DAY {
-        (d / DAY, "day")
-    } else if d >= HOUR {
+    let (n, unit) = if d < HOUR {
+        ((d / MINUTE).max(1), "minute")
+    } else if d < DAY {
         (d / HOUR, "hour")
-    } else if d >= MINUTE {
-        (d / MINUTE, "minute")
+    } else if d < 30 * DAY {
+        (d / DAY, "day")
+    } else if d < 365 * DAY {
+        (d / (30 * DAY), "month")
     } else {
-        (d / SECOND, "second")
+        (d / (365 * DAY), "year")
     };
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
@@ -162,6 +168,52 @@ mod tests {
         assert_eq!(days_until(now, now + DAY + 1), 2);
         assert_eq!(days_until(now, now + 7 * DAY), 7);
         assert_eq!(days_until(now, now - 1), 0);
+    }
+
+    /// The cases `ago` and the desktop's `timeAgo` are both checked against: this test
+    /// writes them (with UPDATE_BINDINGS=1) and fails when the committed file differs;
+    /// `ui/src/lib/rules.test.ts` checks `timeAgo` gives the same phrases.
+    #[test]
+    fn relative_times_are_the_cases_the_desktop_checks() {
+        let now = 1_000 * 365 * DAY;
+        let offsets: [Millis; 19] = [
+            0,
+            20 * SECOND,
+            -30 * SECOND,
+            MINUTE,
+            5 * MINUTE + 59 * SECOND,
+            HOUR - 1,
+            HOUR,
+            3 * HOUR + 54 * MINUTE,
+            DAY - 1,
+            DAY,
+            2 * DAY,
+            29 * DAY,
+            30 * DAY,
+            75 * DAY,
+            364 * DAY,
+            365 * DAY,
+            400 * DAY,
+            -2 * DAY,
+            -3 * HOUR,
+        ];
+        let cases: Vec<serde_json::Value> = offsets
+            .iter()
+            .map(|d| serde_json::json!({ "ago_ms": d, "text": ago(now, now - d) }))
+            .collect();
+        let text = serde_json::to_string_pretty(&cases).unwrap() + "\n";
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../ui/src/lib/relative-times.json");
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &text).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap_or_default(),
+            text,
+            "ui/src/lib/relative-times.json is stale: run make bindings"
+        );
+        assert_eq!(ago(now, now - 400 * DAY), "1 year ago");
+        assert_eq!(ago(now, now - 75 * DAY), "2 months ago");
     }
 
     #[test]
