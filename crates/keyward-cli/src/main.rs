@@ -153,6 +153,7 @@ fn presented_secret(arg: String) -> Result<keyward_core::Secret, Error> {
 
 fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
     let store = Arc::new(open(data_dir(cli.data_dir)?, cli.new_store)?);
+    let mut code = 0;
     match cli.command {
         Command::Serve { port } => return local_api::serve(store, port, out),
         Command::Webhooks(cmd) => webhooks(&store, cmd, out)?,
@@ -164,9 +165,9 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
             let secret = presented_secret(secret)?;
             let verdict = store.verify(secret.expose())?;
             out.show(&verdict);
-            deliver_webhooks(&store);
-            store.flush()?;
-            return Ok(if verdict.valid { 0 } else { 3 });
+            if !verdict.valid {
+                code = 3;
+            }
         }
         Command::Lifecycle { dry_run } => out.show(&store.run_lifecycle(dry_run)?),
         Command::Audit {
@@ -188,7 +189,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
     }
     deliver_webhooks(&store);
     store.flush()?;
-    Ok(0)
+    Ok(code)
 }
 
 /// How long a one-shot command may spend sending queued webhook events before it exits.
