@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use keyward_core::{postman, Error, Store};
 
-use crate::output::{print_error_json, write_stdout, Out};
+use crate::output::{print_error_json, write_stdout, Out, PostmanExport};
 
 /// Serves until Ctrl-C or SIGTERM. Exit 0 after a clean stop, 3 if the port is taken.
 pub fn serve(store: Arc<Store>, port: Option<u16>, out: &Out) -> Result<u8, Error> {
@@ -105,33 +105,6 @@ pub fn export_postman(
                 other => other,
             }
         })?;
-    let (collection_path, environment_path) = (&done.paths.collection, &done.paths.environment);
-    let base = &done.base_url;
-    if out.json {
-        let v = serde_json::json!({
-            "id": done.id,
-            "name": done.name,
-            "base_url": base,
-            "collection": collection_path,
-            "environment": environment_path,
-        });
-        write_stdout(format_args!("{v:#}"));
-        return Ok(());
-    }
-    write_stdout(format_args!(
-        "Exported API key '{}' ({}) for Postman:",
-        done.name, done.masked_key
-    ));
-    write_stdout(format_args!("  collection   {}", collection_path.display()));
-    write_stdout(format_args!(
-        "  environment  {}  (holds the key: keep it private)",
-        environment_path.display()
-    ));
-    write_stdout(format_args!(
-        "Import both in Postman and select the environment, with `keyward serve` running \
-         on {base}; or run them: npx newman run {} -e {}",
-        collection_path.display(),
-        environment_path.display()
-    ));
+    out.show(&PostmanExport(&done));
     Ok(())
 }

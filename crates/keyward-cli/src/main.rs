@@ -17,7 +17,7 @@ use keyward_core::{
     AuditFilter, Clock, Disclosure, Error, ErrorClass, FileMasterKey, KeyFilter, KeychainMasterKey,
     ManualClock, NewKey, NewUser, NewWebhook, Store, StoreOptions, SystemClock, UserEdit,
 };
-use output::Out;
+use output::{KeptKey, KeyAndTokens, Labelled, Out, Revealed, TestedWebhook};
 
 /// The desktop app's identifier: its data directory is `<data dir>/<identifier>`.
 pub const APP_IDENTIFIER: &str = "com.keyward.desktop";
@@ -38,10 +38,7 @@ fn main() -> ExitCode {
         }
     };
     logger::init(cli.json);
-    let out = Out {
-        json: cli.json,
-        now: clock().map(|c| c.now()).unwrap_or_default(),
-    };
+    let out = Out::new(cli.json, clock().map(|c| c.now()).unwrap_or_default());
     let code = match run(cli, &out) {
         Ok(code) => code,
         Err(e) => {
@@ -154,6 +151,7 @@ fn presented_secret(arg: String) -> Result<keyward_core::Secret, Error> {
 
 fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
     let store = Arc::new(open(data_dir(cli.data_dir)?, cli.new_store)?);
+    let mut code = 0;
     match cli.command {
         Command::Serve { port } => return local_api::serve(store, port, out),
         Command::Webhooks(cmd) => webhooks(&store, cmd, out)?,
@@ -164,32 +162,32 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
         Command::Verify { secret } => {
             let secret = presented_secret(secret)?;
             let verdict = store.verify(secret.expose())?;
-            out.verdict(&verdict);
-            deliver_webhooks(&store);
-            store.flush()?;
-            return Ok(if verdict.valid { 0 } else { 3 });
+            out.show(&verdict);
+            if !verdict.valid {
+                code = 3;
+            }
         }
-        Command::Lifecycle { dry_run } => out.lifecycle(&store.run_lifecycle(dry_run)?),
+        Command::Lifecycle { dry_run } => out.show(&store.run_lifecycle(dry_run)?),
         Command::Audit {
             limit,
             object,
             search,
-        } => out.audit(&store.audit(&AuditFilter {
+        } => out.show(&store.audit(&AuditFilter {
             limit: Some(limit),
             object_id: object,
             search,
             ..Default::default()
         })?),
-        Command::Settings(SettingsCmd::Show) => out.settings(&store.settings()?),
+        Command::Settings(SettingsCmd::Show) => out.show(&store.settings()?),
         Command::Settings(SettingsCmd::Set { name, value }) => {
             let mut s = store.settings()?;
             s.set(&name, &value)?;
-            out.settings(&store.update_settings(s)?);
+            out.show(&store.update_settings(s)?);
         }
     }
     deliver_webhooks(&store);
     store.flush()?;
-    Ok(0)
+    Ok(code)
 }
 
 /// How long a one-shot command may spend sending queued webhook events before it exits.
@@ -222,33 +220,44 @@ fn webhooks(store: &Arc<Store>, cmd: WebhooksCmd, out: &Out) -> Result<(), Error
             entity,
             operation,
             allow_private,
-        } => out.created_webhook(&store.add_webhook(NewWebhook {
+        } => out.show(&store.add_webhook(NewWebhook {
             user,
             url,
             entity,
             operation,
             allow_private,
         })?),
-        WebhooksCmd::List { user } => out.webhooks(&store.list_webhooks(user.as_deref())?),
-        WebhooksCmd::On { webhook } => {
-            out.webhook(&store.set_webhook_active(&webhook, true)?, "Turned on")
+        WebhooksCmd::List { user } => out.show(&store.list_webhooks(user.as_deref())?),
+        WebhooksCmd::On { webhook } => out.show(&Labelled(
+            "Turned on",
+            &store.set_webhook_active(&webhook, true)?,
+        )),
+        WebhooksCmd::Off { webhook } => out.show(&Labelled(
+            "Turned off",
+            &store.set_webhook_active(&webhook, false)?,
+        )),
+        WebhooksCmd::Remove { webhook } => {
+            out.show(&Labelled("Removed", &store.remove_webhook(&webhook)?))
         }
-        WebhooksCmd::Off { webhook } => {
-            out.webhook(&store.set_webhook_active(&webhook, false)?, "Turned off")
-        }
-        WebhooksCmd::Remove { webhook } => out.webhook(&store.remove_webhook(&webhook)?, "Removed"),
         WebhooksCmd::Deliveries { webhook, limit } => {
-            out.deliveries(&store.webhook_deliveries(&webhook, limit)?)
+            out.show(&store.webhook_deliveries(&webhook, limit)?)
         }
         WebhooksCmd::Test { webhook } => {
             let view = store.test_webhook(&webhook)?;
             deliver_webhooks(store);
             let last = store.webhook_deliveries(&view.id, 1)?;
-            out.tested_webhook(&view, last.first())
+            out.show(&TestedWebhook {
+                delivery: last.first(),
+                webhook: &view,
+            })
         }
         WebhooksCmd::Reveal { webhook } => {
             let secret = store.reveal_webhook_secret(&webhook)?;
-            out.revealed_webhook(&store.webhook_view(&webhook)?, secret.expose())
+            let view = store.webhook_view(&webhook)?;
+            out.show(&Revealed {
+                view: &view,
+                secret: secret.expose(),
+            })
         }
     }
     Ok(())
@@ -256,28 +265,29 @@ fn webhooks(store: &Arc<Store>, cmd: WebhooksCmd, out: &Out) -> Result<(), Error
 
 fn users(store: &Store, cmd: UsersCmd, out: &Out) -> Result<(), Error> {
     match cmd {
-        UsersCmd::Add { name, email, admin } => out.user(
+        UsersCmd::Add { name, email, admin } => out.show(&Labelled(
+            "Added",
             &store.add_user(NewUser { name, email, admin })?,
-            Some("Added"),
-        ),
-        UsersCmd::List => out.users(&store.list_users()?),
-        UsersCmd::Show { user } => out.user(&store.user_view(&user)?, None),
+        )),
+        UsersCmd::List => out.show(&store.list_users()?),
+        UsersCmd::Show { user } => out.show(&store.user_view(&user)?),
         UsersCmd::Edit { user, name, email } => {
             if name.is_none() && email.is_none() {
                 return Err(Error::invalid(
                     "nothing to change — pass --name and/or --email",
                 ));
             }
-            out.user(
+            out.show(&Labelled(
+                "Updated",
                 &store.edit_user(&user, UserEdit { name, email })?,
-                Some("Updated"),
-            )
+            ))
         }
-        UsersCmd::Deactivate { user } => {
-            out.user(&store.set_user_active(&user, false)?, Some("Deactivated"))
-        }
+        UsersCmd::Deactivate { user } => out.show(&Labelled(
+            "Deactivated",
+            &store.set_user_active(&user, false)?,
+        )),
         UsersCmd::Activate { user } => {
-            out.user(&store.set_user_active(&user, true)?, Some("Activated"))
+            out.show(&Labelled("Activated", &store.set_user_active(&user, true)?))
         }
         UsersCmd::ApiAccess { user, state } => {
             let on = matches!(state, OnOff::On);
@@ -286,20 +296,21 @@ fn users(store: &Store, cmd: UsersCmd, out: &Out) -> Result<(), Error> {
             } else {
                 "API access off for"
             };
-            out.user(&store.set_api_access(&user, on)?, Some(label))
+            out.show(&Labelled(label, &store.set_api_access(&user, on)?))
         }
-        UsersCmd::ClearKeys { user } => out.cleared(&store.clear_user_keys(&user)?),
+        UsersCmd::ClearKeys { user } => out.show(&store.clear_user_keys(&user)?),
     }
     Ok(())
 }
 
 fn locations(store: &Store, cmd: LocationsCmd, out: &Out) -> Result<(), Error> {
     match cmd {
-        LocationsCmd::Add { name } => out.location(&store.add_location(&name)?, "Added"),
-        LocationsCmd::List => out.locations(&store.list_locations()?),
-        LocationsCmd::Rename { location, name } => {
-            out.location(&store.rename_location(&location, &name)?, "Renamed")
-        }
+        LocationsCmd::Add { name } => out.show(&Labelled("Added", &store.add_location(&name)?)),
+        LocationsCmd::List => out.show(&store.list_locations()?),
+        LocationsCmd::Rename { location, name } => out.show(&Labelled(
+            "Renamed",
+            &store.rename_location(&location, &name)?,
+        )),
     }
     Ok(())
 }
@@ -310,15 +321,15 @@ fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<(), Error> {
             owner,
             name,
             location,
-        } => out.created_key(
+        } => out.show(&Labelled(
+            "Created",
             &store.create_key(NewKey {
                 owner,
                 name,
                 location,
             })?,
-            "Created",
-        ),
-        KeysCmd::List(a) => out.keys(&store.list_keys(&KeyFilter {
+        )),
+        KeysCmd::List(a) => out.show(&store.list_keys(&KeyFilter {
             owner: a.owner,
             status: a.status,
             search: a.search,
@@ -327,27 +338,36 @@ fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<(), Error> {
         KeysCmd::Show { key } => {
             let view = store.key_view(&key)?;
             let tokens = store.list_tokens(Some(&view.id))?;
-            out.key(&view, &tokens)
+            out.show(&KeyAndTokens {
+                key: &view,
+                tokens: &tokens,
+            })
         }
         KeysCmd::Reveal { key } => {
             let secret = store.reveal_key(&key, Disclosure::Reveal)?;
-            out.revealed(&store.key_view(&key)?, &secret)
+            out.show(&Revealed {
+                view: &store.key_view(&key)?,
+                secret: secret.expose(),
+            })
         }
         KeysCmd::Regenerate { key, grace } => {
             let grace = keyward_core::keys::parse_grace(&grace)?;
-            out.created_key(&store.regenerate_key(&key, grace)?, "Regenerated")
+            out.show(&Labelled(
+                "Regenerated",
+                &store.regenerate_key(&key, grace)?,
+            ))
         }
         KeysCmd::Disable { key } => {
-            out.key_changed(&store.set_key_disabled(&key, true)?, "Disabled")
+            out.show(&Labelled("Disabled", &store.set_key_disabled(&key, true)?))
         }
         KeysCmd::Enable { key } => {
-            out.key_changed(&store.set_key_disabled(&key, false)?, "Enabled")
+            out.show(&Labelled("Enabled", &store.set_key_disabled(&key, false)?))
         }
-        KeysCmd::Keep { key } => out.key_changed(&store.keep_key(&key)?, "Kept"),
+        KeysCmd::Keep { key } => out.show(&KeptKey(&store.keep_key(&key)?)),
         KeysCmd::Rename { key, name } => {
-            out.key_changed(&store.rename_key(&key, &name)?, "Renamed")
+            out.show(&Labelled("Renamed", &store.rename_key(&key, &name)?))
         }
-        KeysCmd::Delete { key, force } => out.deleted(&store.delete_key(&key, force)?),
+        KeysCmd::Delete { key, force } => out.show(&store.delete_key(&key, force)?),
         KeysCmd::ExportPostman { key, out: dest } => {
             local_api::export_postman(store, &key, dest, out)?
         }
@@ -357,9 +377,9 @@ fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<(), Error> {
 
 fn tokens(store: &Store, cmd: TokensCmd, out: &Out) -> Result<(), Error> {
     match cmd {
-        TokensCmd::Create { key } => out.created_token(&store.create_token(&key)?),
-        TokensCmd::List { key } => out.tokens(&store.list_tokens(key.as_deref())?),
-        TokensCmd::Revoke { token } => out.token_changed(&store.revoke_token(&token)?, "Revoked"),
+        TokensCmd::Create { key } => out.show(&store.create_token(&key)?),
+        TokensCmd::List { key } => out.show(&store.list_tokens(key.as_deref())?),
+        TokensCmd::Revoke { token } => out.show(&Labelled("Revoked", &store.revoke_token(&token)?)),
     }
     Ok(())
 }

@@ -1,0 +1,63 @@
+//! The store as a whole: a lifecycle run, the audit log, the settings.
+
+use keyward_core::{AuditView, LifecycleReport, Settings};
+
+use super::{stamp, Cx, Human, Row};
+
+impl Human for LifecycleReport {
+    fn human(&self, _: &Cx) {
+        let verb = if self.dry_run { "would" } else { "did" };
+        outln!(
+            "Checked {} key(s) and {} token(s) at {}{}",
+            self.keys_checked,
+            self.tokens_checked,
+            stamp(&self.ran_at),
+            if self.dry_run {
+                " (dry run: nothing changed)"
+            } else {
+                ""
+            }
+        );
+        if self.reminders.is_empty() && self.deleted.is_empty() {
+            outln!("Nothing due.");
+        }
+        for rem in &self.reminders {
+            outln!("reminder ({verb} raise): {}", rem.message);
+        }
+        for d in &self.deleted {
+            outln!("deleted ({verb} delete): {}", d.message);
+        }
+    }
+}
+
+impl Row for AuditView {
+    const NONE: &'static str = "The audit log is empty.";
+
+    fn cells(&self, _: &Cx) -> Vec<(&'static str, String)> {
+        vec![
+            ("TIME (UTC)", stamp(&self.at)),
+            ("BY", self.actor.clone()),
+            ("ACTION", self.action.clone()),
+            ("WHAT", self.summary.clone()),
+        ]
+    }
+}
+
+impl Human for Settings {
+    fn human(&self, _: &Cx) {
+        let join = |d: &[u32]| d.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        outln!("inactivity_days          {}", self.inactivity_days);
+        outln!("reminder_days            {}", join(&self.reminder_days));
+        outln!("token_lifetime_days      {}", self.token_lifetime_days);
+        outln!(
+            "token_reminder_days      {}",
+            join(&self.token_reminder_days)
+        );
+        outln!("clipboard_clear_seconds  {}", self.clipboard_clear_seconds);
+        outln!("local_api_enabled        {}", self.local_api_enabled);
+        outln!("local_api_port           {}", self.local_api_port);
+        outln!("launch_at_login          {}", self.launch_at_login);
+        outln!("close_to_tray            {}", self.close_to_tray);
+        outln!("notifications            {}", self.notifications);
+    }
+}
