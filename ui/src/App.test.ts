@@ -4,7 +4,7 @@ import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import App from "./App.svelte";
 import { pageForTests, settle } from "./lib/test-setup";
-import { pageOf } from "./lib/fixtures";
+import { makeSettings, pageOf } from "./lib/fixtures";
 import { app } from "./lib/state.svelte";
 
 const mountPage = pageForTests(() => {
@@ -57,19 +57,7 @@ describe("the shell", () => {
         case "expiring_soon":
           return { keys: [], tokens: [], urgent: 0 };
         case "get_settings":
-          return {
-            inactivity_days: 90,
-            reminder_days: [15, 7, 1],
-            token_lifetime_days: 365,
-            token_reminder_days: [30, 7, 1],
-            clipboard_clear_seconds: 30,
-            local_api_enabled: true,
-            local_api_port: 7420,
-            launch_at_login: false,
-            close_to_tray: true,
-            notifications: true,
-            max_live_tokens: 100,
-          };
+          return makeSettings();
         default:
           return null;
       }

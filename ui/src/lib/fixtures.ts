@@ -1,10 +1,28 @@
 // Test data shaped like the Rust views.
-import type { DeliveryView, KeyPage, KeyView, UserView, WebhookView } from "./ipc";
+import type { DeliveryView, KeyPage, KeyView, Settings, UserView, WebhookView } from "./ipc";
 
 export const NOW = Date.parse("2025-08-20T12:00:00Z");
 
 export function hoursAgo(h: number): string {
   return new Date(NOW - h * 3_600_000).toISOString();
+}
+
+/** The settings a new store starts with. */
+export function makeSettings(over: Partial<Settings> = {}): Settings {
+  return {
+    inactivity_days: 90,
+    reminder_days: [15, 7, 1],
+    token_lifetime_days: 365,
+    token_reminder_days: [30, 7, 1],
+    clipboard_clear_seconds: 30,
+    local_api_enabled: true,
+    local_api_port: 7420,
+    launch_at_login: false,
+    close_to_tray: true,
+    notifications: true,
+    max_live_tokens: 100,
+    ...over,
+  };
 }
 
 export function makeKey(over: Partial<KeyView> = {}): KeyView {

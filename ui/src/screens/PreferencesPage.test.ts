@@ -1,24 +1,13 @@
 import { describe, expect, test } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import PreferencesPage from "./PreferencesPage.svelte";
+import { makeSettings } from "../lib/fixtures";
 import { pageForTests, settle } from "../lib/test-setup";
-import type { AppStatus, IpcError, Settings } from "../lib/ipc";
+import type { AppStatus, IpcError } from "../lib/ipc";
 
 const show = pageForTests();
 
-const settings: Settings = {
-  inactivity_days: 90,
-  reminder_days: [15, 7, 1],
-  token_lifetime_days: 365,
-  token_reminder_days: [30, 7, 1],
-  clipboard_clear_seconds: 30,
-  local_api_enabled: true,
-  local_api_port: 7431,
-  launch_at_login: false,
-  close_to_tray: true,
-  notifications: true,
-  max_live_tokens: 100,
-};
+const settings = makeSettings();
 
 const status: AppStatus = {
   version: "0.1.0",
