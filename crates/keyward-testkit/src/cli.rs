@@ -1,0 +1,403 @@
+//! The real `keyward` binary on a test's own data directory at a pinned time
+//! (`KEYWARD_NOW`): a command builder, its parsed answers, a running `keyward serve`, and
+//! the checks of what the CLI prints.
+//!
+//! Ids embed the clock's millisecond, so two invocations at the same pinned instant sort in
+//! random order: tests that depend on "newest first" move the clock between commands.
+
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use keyward_core::clock::{parse_rfc3339, to_rfc3339, Millis};
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub use crate::json::{arr, ids, s};
+pub use crate::T0_2026 as T0;
+pub use keyward_core::clock::{DAY, HOUR, MINUTE, SECOND};
+
+/// The `keyward` binary cargo built for these tests.
+pub fn keyward_bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("keyward")
+}
+
+/// Makes `cmd` — keyward itself, or a program that runs it (`sh`, `strace`) — into
+/// `keyward --data-dir DIR` at the pinned instant `now` (RFC 3339), whatever
+/// `KEYWARD_DATA_DIR` the test runner has.
+pub fn keyward_at<'c>(
+    cmd: &'c mut std::process::Command,
+    dir: &Path,
+    now: &str,
+) -> &'c mut std::process::Command {
+    cmd.env_remove("KEYWARD_DATA_DIR")
+        .env("KEYWARD_NOW", now)
+        .arg("--data-dir")
+        .arg(dir)
+}
+
+/// The outcome of one invocation.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    /// stdout parsed as JSON (`Null` when stdout is empty or the run was not `--json`).
+    pub json: Value,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts exit 0 and returns the JSON answer.
+    #[track_caller]
+    pub fn ok(self) -> Value {
+        assert_eq!(
+            self.code, 0,
+            "expected success, got exit {}\nstdout: {}\nstderr: {}",
+            self.code, self.stdout, self.stderr
+        );
+        self.json
+    }
+
+    /// Asserts the exit code and that stderr holds exactly `{"error":{"code","message"}}`
+    /// with `code`; stdout stays empty. Returns the message.
+    #[track_caller]
+    pub fn fails(&self, exit: i32, code: &str) -> String {
+        assert_eq!(
+            self.code, exit,
+            "expected exit {exit} ({code}), got {}\nstdout: {}\nstderr: {}",
+            self.code, self.stdout, self.stderr
+        );
+        assert!(
+            self.stdout.trim().is_empty(),
+            "an error printed on stdout: {}",
+            self.stdout
+        );
+        let (got, message) = error_of(&self.stderr);
+        assert_eq!(got, code, "stderr: {}", self.stderr);
+        message
+    }
+}
+
+/// Parses `{"error":{"code":"…","message":"…"}}` (nothing more, nothing less) from stderr.
+#[track_caller]
+pub fn error_of(stderr: &str) -> (String, String) {
+    let v: Value = serde_json::from_str(stderr.trim())
+        .unwrap_or_else(|e| panic!("stderr is not one JSON document ({e}): {stderr}"));
+    crate::json::error_of(&v)
+}
+
+/// A data directory and a clock for one test.
+pub struct Kw {
+    dir: TempDir,
+    now: Cell<Millis>,
+}
+
+impl Default for Kw {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Kw {
+    pub fn new() -> Kw {
+        Kw {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+            now: Cell::new(at(T0)),
+        }
+    }
+
+    /// The data directory passed as `--data-dir`.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn now(&self) -> Millis {
+        self.now.get()
+    }
+
+    pub fn set_now(&self, t: Millis) {
+        self.now.set(t);
+    }
+
+    pub fn advance(&self, by: Millis) {
+        self.now.set(self.now.get() + by);
+    }
+
+    /// Makes `cmd` (keyward, or a program that runs it) act on this data directory at
+    /// this test's time.
+    pub fn keyward_on<'c>(
+        &self,
+        cmd: &'c mut std::process::Command,
+    ) -> &'c mut std::process::Command {
+        keyward_at(cmd, self.dir(), &to_rfc3339(self.now()))
+    }
+
+    /// The command with `--data-dir`, the pinned clock and a safety timeout; nothing else.
+    pub fn command(&self) -> Command {
+        let mut c = std::process::Command::new(keyward_bin());
+        self.keyward_on(&mut c);
+        let mut c = Command::from_std(c);
+        c.timeout(Duration::from_secs(30));
+        c
+    }
+
+    /// Runs `keyward --data-dir DIR --json ARGS…` and parses stdout as JSON.
+    #[track_caller]
+    pub fn json(&self, args: &[&str]) -> Run {
+        let mut c = self.command();
+        c.arg("--json").args(args);
+        run(c, true)
+    }
+
+    /// Runs `keyward --data-dir DIR ARGS…` (human output).
+    #[track_caller]
+    pub fn human(&self, args: &[&str]) -> Run {
+        let mut c = self.command();
+        c.args(args);
+        run(c, false)
+    }
+
+    /// Starts `keyward serve ARGS…` on this data directory at this test's time.
+    #[track_caller]
+    pub fn serve(&self, args: &[&str]) -> Serving {
+        let mut c = std::process::Command::new(keyward_bin());
+        self.keyward_on(&mut c).arg("serve").args(args);
+        Serving::spawn(c)
+    }
+
+    // ---- scenario shortcuts (each asserts success) ----
+
+    #[track_caller]
+    pub fn add_user(&self, name: &str, email: &str, admin: bool) -> Value {
+        let mut args = vec!["users", "add", "--name", name, "--email", email];
+        if admin {
+            args.push("--admin");
+        }
+        self.json(&args).ok()
+    }
+
+    /// An admin (API access on) called Ada; returns her id.
+    #[track_caller]
+    pub fn ada(&self) -> String {
+        let u = self.add_user("Ada Lovelace", "ada@example.com", true);
+        u["id"].as_str().expect("user id").to_owned()
+    }
+
+    /// Creates an agency key for `owner`; returns (id, secret).
+    #[track_caller]
+    pub fn create_key(&self, owner: &str, name: &str) -> (String, String) {
+        let k = self
+            .json(&["keys", "create", "--owner", owner, "--name", name])
+            .ok();
+        (s(&k["id"]), s(&k["key"]))
+    }
+
+    /// Mints a token from a key; returns (id, secret).
+    #[track_caller]
+    pub fn create_token(&self, key: &str) -> (String, String) {
+        let t = self.json(&["tokens", "create", key]).ok();
+        (s(&t["id"]), s(&t["token"]))
+    }
+
+    /// `keyward verify SECRET` → (exit code, verdict).
+    #[track_caller]
+    pub fn verify(&self, secret: &str) -> (i32, Value) {
+        let r = self.json(&["verify", secret]);
+        assert!(
+            r.stderr.trim().is_empty(),
+            "verify wrote to stderr: {}",
+            r.stderr
+        );
+        (r.code, r.json)
+    }
+
+    /// The code of a failed verification, asserting exit 3 and `valid: false`.
+    #[track_caller]
+    pub fn verify_fails(&self, secret: &str) -> String {
+        let (code, v) = self.verify(secret);
+        assert_eq!(code, 3, "an invalid secret exits 3: {v}");
+        assert_eq!(v["valid"], false, "{v}");
+        s(&v["code"])
+    }
+
+    /// Asserts the secret verifies (exit 0, `valid: true`) and returns the verdict.
+    #[track_caller]
+    pub fn verify_ok(&self, secret: &str) -> Value {
+        let (code, v) = self.verify(secret);
+        assert_eq!(code, 0, "a valid secret exits 0: {v}");
+        assert_eq!(v["valid"], true, "{v}");
+        assert!(v.get("code").is_none(), "a valid verdict has no code: {v}");
+        v
+    }
+
+    #[track_caller]
+    pub fn key_show(&self, key: &str) -> Value {
+        self.json(&["keys", "show", key]).ok()
+    }
+
+    /// The whole audit log, newest first.
+    #[track_caller]
+    pub fn audit_all(&self) -> Vec<Value> {
+        arr(&self.json(&["audit", "--limit", "100000"]).ok())
+    }
+}
+
+#[track_caller]
+fn run(mut c: Command, json: bool) -> Run {
+    let out = c.output().expect("keyward runs");
+    let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
+    let stderr = String::from_utf8(out.stderr).expect("stderr is UTF-8");
+    let code = out
+        .status
+        .code()
+        .expect("keyward exited (not killed by a signal)");
+    let json = if json && !stdout.trim().is_empty() {
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("--json printed something that is not JSON ({e}): {stdout}"))
+    } else {
+        Value::Null
+    };
+    Run {
+        code,
+        json,
+        stdout,
+        stderr,
+    }
+}
+
+/// A running `keyward serve`, killed when dropped if it is still running.
+pub struct Serving {
+    child: Child,
+    /// The port it announced.
+    pub port: u16,
+}
+
+impl Serving {
+    /// Starts `cmd`, which must end up running `keyward serve` (directly, or through a
+    /// program such as `sh -c 'ulimit …; exec …'`), and waits for it to announce its port.
+    #[track_caller]
+    pub fn spawn(mut cmd: std::process::Command) -> Serving {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start keyward serve");
+        let port = announced_port(&mut child);
+        Serving { child, port }
+    }
+
+    /// The server's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM: the server finishes what it is doing and exits.
+    #[track_caller]
+    pub fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+    }
+
+    /// SIGTERM, then the exit code (-1 if a signal ended it).
+    #[track_caller]
+    pub fn stop(mut self) -> i32 {
+        self.terminate();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < deadline, "keyward serve did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: gone at once, whatever it was doing.
+    pub fn kill_9(mut self) {
+        self.child.kill().expect("kill the server we started");
+        self.child.wait().expect("reap it");
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The port a just-started `keyward serve --port 0` announces on its first line
+/// ("Listening on http://127.0.0.1:PORT").
+#[track_caller]
+pub fn announced_port(child: &mut Child) -> u16 {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("serve's stdout is piped");
+    let mut first = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("read the first line");
+    first
+        .trim()
+        .strip_prefix("Listening on http://127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("keyward serve did not start: {first:?}"))
+}
+
+/// A port nobody listens on at the moment of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// An RFC 3339 instant in milliseconds.
+#[track_caller]
+pub fn at(rfc3339: &str) -> Millis {
+    parse_rfc3339(rfc3339).unwrap_or_else(|| panic!("not RFC 3339: {rfc3339}"))
+}
+
+/// Asserts that no secret — nor the random part of one — appears in `text`.
+#[track_caller]
+pub fn assert_no_secret(text: &str, secrets: &[&str], what: &str) {
+    for secret in secrets {
+        assert_eq!(secret.len(), 42, "a secret is 42 characters: {secret}");
+        assert!(!text.contains(secret), "{what} contains a full secret");
+        assert!(
+            !text.contains(&secret[4..36]),
+            "{what} contains the random part of a secret"
+        );
+        // The mask shows the prefix and 4+4 characters; any 12-character run is too much.
+        for w in 0..=(42 - 12) {
+            let window = &secret[w..w + 12];
+            assert!(
+                !text.contains(window),
+                "{what} contains 12 consecutive characters of a secret ({window})"
+            );
+        }
+    }
+}
+
+/// Asserts the shape of a secret: prefix, 42 characters, base62 after the prefix.
+#[track_caller]
+pub fn assert_secret_shape(secret: &str, prefix: &str) {
+    assert_eq!(secret.len(), 42, "{secret}");
+    assert!(secret.starts_with(prefix), "{secret} starts with {prefix}");
+    assert!(
+        secret[4..].bytes().all(|b| b.is_ascii_alphanumeric()),
+        "{secret} is base62 after the prefix"
+    );
+}
+
+/// `kwa_AbCd…wxyz` for a secret.
+pub fn masked(secret: &str) -> String {
+    format!("{}…{}", &secret[..8], &secret[secret.len() - 4..])
+}
