@@ -306,9 +306,15 @@ impl Serving {
 
     /// SIGTERM, then the exit code (-1 if a signal ended it).
     #[track_caller]
-    pub fn stop(mut self) -> i32 {
+    pub fn stop(self) -> i32 {
+        self.stop_within(Duration::from_secs(10))
+    }
+
+    /// SIGTERM, then the exit code; fails the test if the server takes longer than `limit`.
+    #[track_caller]
+    pub fn stop_within(mut self, limit: Duration) -> i32 {
         self.terminate();
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status.code().unwrap_or(-1);
