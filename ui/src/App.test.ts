@@ -29,10 +29,7 @@ describe("the shell", () => {
       if (cmd === "app_status") return status(problem);
       throw { code: "DATABASE_LOCKED", message: problem };
     });
-    mountPage(App);
-    flushSync();
-    await settle();
-    flushSync();
+    await mountPage(App);
     for (const nav of ["nav-keys", "nav-users", "nav-activity", "nav-preferences", "nav-docs"]) {
       (document.querySelector(`[data-testid="${nav}"]`) as HTMLButtonElement).click();
       flushSync();
@@ -62,9 +59,7 @@ describe("the shell", () => {
           return null;
       }
     });
-    mountPage(App);
-    flushSync();
-    await settle();
+    await mountPage(App);
     expect(document.querySelector('[data-testid="create-key"]')).not.toBeNull();
     expect(document.title).toBe("Settings › API Keys");
 

@@ -1,8 +1,6 @@
 //! `keyward audit [--limit N]` and `keyward settings show|set` (SPEC §3.12, §3.13, §5).
 
-mod common;
-
-use common::*;
+use keyward_testkit::cli::*;
 use serde_json::{json, Value};
 
 /// Each command one second after the previous one, so the log's order is the commands' order.

@@ -1,10 +1,9 @@
 //! Exit codes and error shapes (SPEC §5, §8): usage errors, `--json` errors, the
 //! environment, a database held by another process, and a database from a newer Keyward.
 
-mod common;
-
-use common::*;
 use keyward_core::{Store, StoreOptions};
+use keyward_testkit::cli::*;
+use keyward_testkit::sled_db::{schema_version, set_schema_version};
 use std::io::{BufRead, BufReader};
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
@@ -157,7 +156,7 @@ fn keyward_data_dir_environment_variable_selects_the_data_directory() {
 #[cfg(unix)]
 #[test]
 fn a_new_data_directory_is_private_and_the_master_key_file_is_0600() {
-    use std::os::unix::fs::PermissionsExt;
+    use keyward_testkit::fs::mode;
     let parent = tempfile::tempdir().expect("tempdir");
     let dir = parent.path().join("fresh");
     let mut c = assert_cmd::Command::cargo_bin("keyward").expect("built");
@@ -167,8 +166,6 @@ fn a_new_data_directory_is_private_and_the_master_key_file_is_0600() {
         .env_remove("KEYWARD_DATA_DIR")
         .timeout(Duration::from_secs(30));
     assert_eq!(c.output().expect("runs").status.code(), Some(0));
-    let mode =
-        |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&dir.join("master.key")), 0o600);
 }
@@ -277,44 +274,8 @@ fn a_database_held_in_another_process_by_the_core_store_is_refused() {
 
 // ---- a database from a newer Keyward ----
 
-/// Opens the data directory's sled database directly. A sled database closed in this
-/// process may keep its file lock for a moment (its background threads wind down), so
-/// opening is retried for a few seconds.
-fn open_sled(dir: &std::path::Path) -> sled::Db {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match sled::open(dir.join("db")) {
-            Ok(db) => return db,
-            Err(e)
-                if Instant::now() < deadline
-                    && e.to_string().contains("could not acquire lock") =>
-            {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Err(e) => panic!("sled opens the database: {e}"),
-        }
-    }
-}
-
-fn schema_version(dir: &std::path::Path) -> Option<u32> {
-    let db = open_sled(dir);
-    let meta = db.open_tree("meta").expect("meta tree");
-    meta.get("schema_version")
-        .expect("read")
-        .map(|v| u32::from_be_bytes(v.as_ref().try_into().expect("4 bytes")))
-}
-
-/// Writes `schema_version` into tree "meta" (big-endian u32, as the store does).
-fn set_schema_version(dir: &std::path::Path, version: u32) {
-    let db = open_sled(dir);
-    let meta = db.open_tree("meta").expect("meta tree");
-    meta.insert("schema_version", &version.to_be_bytes())
-        .expect("write");
-    db.flush().expect("flush");
-}
-
 /// Runs a command until the database is no longer locked by a sled instance this test
-/// process just closed (see `open_sled`), for at most a few seconds.
+/// process just closed (see `sled_db::open`), for at most a few seconds.
 fn once_released(kw: &Kw, args: &[&str]) -> Run {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

@@ -1,8 +1,6 @@
 //! `keyward keys …` (SPEC §3.3–3.8, §5).
 
-mod common;
-
-use common::*;
+use keyward_testkit::cli::*;
 use serde_json::Value;
 
 // ---- create ----

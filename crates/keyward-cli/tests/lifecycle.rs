@@ -3,10 +3,8 @@
 //! after the last reminder; a key nobody looked at gets the most urgent reminder only, and
 //! its deadline moves.
 
-mod common;
-
-use common::*;
 use keyward_core::clock::to_rfc3339;
+use keyward_testkit::cli::*;
 use serde_json::Value;
 
 /// Runs the lifecycle at the current pinned time.

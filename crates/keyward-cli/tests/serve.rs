@@ -1,85 +1,12 @@
 //! `keyward serve` and `keyward keys export-postman`, and the exported collection run by
 //! newman against a real `keyward serve` — what a Postman user does.
 
-mod common;
-
-use common::Kw;
 use keyward_core::clock::to_rfc3339;
+use keyward_testkit::cli::{free_port, Kw};
+use keyward_testkit::fs::mode;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// A running `keyward serve`, stopped (SIGTERM) when dropped.
-struct Serving {
-    child: Child,
-    port: u16,
-}
-
-impl Serving {
-    fn start(kw: &Kw, args: &[&str]) -> Serving {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
-            .env_remove("KEYWARD_DATA_DIR")
-            .env("KEYWARD_NOW", to_rfc3339(kw.now()))
-            .arg("--data-dir")
-            .arg(kw.dir())
-            .arg("serve")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start keyward serve");
-        let port = common::announced_port(&mut child);
-        Serving { child, port }
-    }
-
-    /// SIGTERM, then the exit code.
-    fn stop(mut self) -> i32 {
-        terminate(&self.child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(Instant::now() < deadline, "keyward serve did not stop");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn terminate(child: &Child) {
-    let status = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .expect("run kill");
-    assert!(status.success());
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .expect("exported file")
-        .permissions()
-        .mode()
-        & 0o777
-}
+use std::process::Command;
 
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON")
@@ -107,7 +34,7 @@ fn serve_listens_on_the_configured_port_and_stops_cleanly_on_sigterm() {
     let port = free_port();
     kw.json(&["settings", "set", "local_api_port", &port.to_string()])
         .ok();
-    let server = Serving::start(&kw, &[]);
+    let server = kw.serve(&[]);
     assert_eq!(server.port, port, "the port comes from the settings");
     assert_eq!(server.stop(), 0);
 }
@@ -210,7 +137,7 @@ fn newman_runs_the_exported_collection_against_keyward_serve() {
         Value::Null
     );
 
-    let server = Serving::start(&kw, &[]);
+    let server = kw.serve(&[]);
     assert_eq!(server.port, port);
     let summary = out.path().join("newman.json");
     let newman = Command::new("npx")

@@ -2,59 +2,34 @@
 //! request or nothing and stay open: a client with a real key is still answered, at once
 //! (the server closes the connections that waited longest to make room).
 
-mod common;
-
-use common::Kw;
-use keyward_core::clock::to_rfc3339;
+use keyward_testkit::cli::{keyward_bin, Kw, Serving};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const HELD: usize = 1_100;
 
-/// `keyward serve --port 0` started by `sh` after `ulimit -n 1024`; killed when dropped.
-struct Limited {
-    child: Child,
-    port: u16,
+/// `keyward serve --port 0` started by `sh` after `ulimit -n 1024`.
+fn serve_under_ulimit_1024(kw: &Kw) -> Serving {
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg("ulimit -n 1024 && exec \"$0\" \"$@\"")
+        .arg(keyward_bin());
+    kw.keyward_on(&mut sh).args(["serve", "--port", "0"]);
+    Serving::spawn(sh)
 }
 
-impl Limited {
-    fn start(kw: &Kw) -> Limited {
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg("ulimit -n 1024 && exec \"$0\" \"$@\"")
-            .arg(env!("CARGO_BIN_EXE_keyward"))
-            .arg("--data-dir")
-            .arg(kw.dir())
-            .args(["serve", "--port", "0"])
-            .env_remove("KEYWARD_DATA_DIR")
-            .env("KEYWARD_NOW", to_rfc3339(kw.now()))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start keyward serve");
-        let port = common::announced_port(&mut child);
-        Limited { child, port }
-    }
-
-    fn open_file_limit(&self) -> u64 {
-        let limits = std::fs::read_to_string(format!("/proc/{}/limits", self.child.id()))
-            .expect("the server's limits");
-        limits
-            .lines()
-            .find(|l| l.starts_with("Max open files"))
-            .and_then(|l| l.split_whitespace().nth(3))
-            .and_then(|n| n.parse().ok())
-            .expect("Max open files")
-    }
-}
-
-impl Drop for Limited {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The soft open-file limit of a running process.
+fn open_file_limit(pid: u32) -> u64 {
+    let limits =
+        std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("the server's limits");
+    limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|n| n.parse().ok())
+        .expect("Max open files")
 }
 
 /// This test holds more sockets than the usual limit of 1024 allows: raise its own.
@@ -100,8 +75,8 @@ fn a_valid_client_is_answered_while_1100_connections_hang_under_ulimit_1024() {
     let kw = Kw::new();
     kw.ada();
     let (_, secret) = kw.create_key("ada@example.com", "Postman");
-    let server = Limited::start(&kw);
-    assert_eq!(server.open_file_limit(), 1024);
+    let server = serve_under_ulimit_1024(&kw);
+    assert_eq!(open_file_limit(server.id()), 1024);
     let port = server.port;
 
     // Half of them send the start of a request head, half send nothing.
@@ -154,19 +129,5 @@ fn a_valid_client_is_answered_while_1100_connections_hang_under_ulimit_1024() {
     );
 
     // And it stops at once, without waiting for them.
-    let mut server = server;
-    let stopped = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(stopped.success());
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        if let Some(status) = server.child.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "keyward serve did not stop");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(server.stop_within(Duration::from_secs(5)), 0);
 }

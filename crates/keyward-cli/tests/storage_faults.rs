@@ -9,16 +9,15 @@
 //!
 //! After every fault the store opens, and every acknowledged change is there.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{s, Kw};
+use keyward_testkit::cli::{keyward_at, keyward_bin, s, Kw, T0};
+use keyward_testkit::fs::{mode, walk};
 use rand::Rng;
 use serde_json::Value;
 
@@ -33,10 +32,6 @@ const ADD_ADMIN: &[&str] = &[
     "--admin",
 ];
 
-fn keyward_bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("keyward")
-}
-
 fn strace() -> &'static str {
     let path = "/usr/bin/strace";
     assert!(
@@ -49,10 +44,7 @@ fn strace() -> &'static str {
 /// `cmd` (keyward itself, or strace running it) made into `keyward --data-dir DIR --json
 /// ARGS…` at the tests' pinned time, with nothing on standard input.
 fn keyward_on<'c>(cmd: &'c mut Command, dir: &Path, args: &[&str]) -> &'c mut Command {
-    cmd.env_remove("KEYWARD_DATA_DIR")
-        .env("KEYWARD_NOW", common::T0)
-        .arg("--data-dir")
-        .arg(dir)
+    keyward_at(cmd, dir, T0)
         .arg("--json")
         .args(args)
         .stdin(Stdio::null())
@@ -435,10 +427,6 @@ fn a_lost_database_beside_its_master_key_is_refused_not_replaced() {
     assert_eq!(s(&kw.key_show(&id)["name"]), "Again");
 }
 
-fn mode(p: &Path) -> u32 {
-    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
-}
-
 #[track_caller]
 fn assert_private(dir: &Path) {
     assert_eq!(mode(dir), 0o700, "{}", dir.display());
@@ -446,18 +434,6 @@ fn assert_private(dir: &Path) {
         let want = if e.is_dir() { 0o700 } else { 0o600 };
         assert_eq!(mode(&e), want, "{}", e.display());
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        }
-        out.push(p);
-    }
-    out
 }
 
 #[test]

@@ -1,9 +1,7 @@
 //! `keyward tokens …` and `keyward verify` (SPEC §2, §3.9, §5, §6 verdict shape).
 
-mod common;
-
-use common::*;
 use keyward_core::{Secret, SecretKind};
+use keyward_testkit::cli::*;
 use serde_json::{json, Value};
 
 // ---- tokens ----

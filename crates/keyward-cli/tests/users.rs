@@ -1,8 +1,6 @@
 //! `keyward users …` and `keyward locations …` (SPEC §3.1, §3.2, §5).
 
-mod common;
-
-use common::*;
+use keyward_testkit::cli::*;
 
 #[test]
 fn users_add_admin_has_api_access_on_and_manager_off() {

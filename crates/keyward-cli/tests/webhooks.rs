@@ -2,22 +2,17 @@
 //! Standard Webhooks way; one-shot delivery by ordinary commands; delivery by
 //! `keyward serve`, also after it was killed with events queued.
 
-mod common;
-
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use common::{arr, s, Kw, MINUTE, SECOND};
-use hmac::{Hmac, Mac};
-use keyward_core::clock::to_rfc3339;
+use keyward_testkit::cli::{arr, s, Kw, MINUTE, SECOND};
+use keyward_testkit::webhooks::signature_matches;
 use serde_json::Value;
-use sha2::Sha256;
 
 #[derive(Clone, Debug)]
 struct Received {
@@ -117,21 +112,13 @@ impl Receiver {
 
 /// What a receiver does with the secret it was given: recompute and compare.
 fn verifies(secret: &str, r: &Received) -> bool {
-    let key = B64.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
-    mac.update(
-        format!(
-            "{}.{}.{}",
-            r.header("webhook-id"),
-            r.header("webhook-timestamp"),
-            r.body
-        )
-        .as_bytes(),
-    );
-    let expected = format!("v1,{}", B64.encode(mac.finalize().into_bytes()));
-    r.header("webhook-signature")
-        .split(' ')
-        .any(|s| s == expected)
+    signature_matches(
+        secret,
+        r.header("webhook-id"),
+        r.header("webhook-timestamp"),
+        &r.body,
+        r.header("webhook-signature"),
+    )
 }
 
 fn subscribe(kw: &Kw, user: &str, url: &str, entity: &str, operation: &str) -> (String, String) {
@@ -353,53 +340,6 @@ fn every_url_rule_is_refused_with_a_clear_error() {
     );
 }
 
-/// `keyward serve` over the test's data directory at the test's pinned time.
-struct Serving(Child);
-
-impl Serving {
-    fn start(kw: &Kw) -> Serving {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
-            .env_remove("KEYWARD_DATA_DIR")
-            .env("KEYWARD_NOW", to_rfc3339(kw.now()))
-            .arg("--data-dir")
-            .arg(kw.dir())
-            .args(["serve", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start keyward serve");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        assert!(first.starts_with("Listening on"), "{first:?}");
-        Serving(child)
-    }
-
-    fn kill_9(mut self) {
-        self.0.kill().unwrap();
-        self.0.wait().unwrap();
-    }
-
-    /// SIGTERM: the server finishes what it is doing and exits.
-    fn stop(mut self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let code = self.0.wait().unwrap().code();
-        assert_eq!(code, Some(0), "keyward serve stopped cleanly");
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn events_queued_while_the_receiver_is_down_survive_a_kill_and_arrive_with_the_same_id() {
     let kw = Kw::new();
@@ -421,7 +361,7 @@ fn events_queued_while_the_receiver_is_down_survive_a_kill_and_arrive_with_the_s
     let rx = Receiver::on(TcpListener::bind(("127.0.0.1", port)).unwrap());
     rx.then(503);
     kw.advance(5 * SECOND);
-    let serving = Serving::start(&kw);
+    let serving = kw.serve(&["--port", "0"]);
     assert_eq!(rx.wait_for(1, Duration::from_secs(10)).len(), 1);
     std::thread::sleep(Duration::from_millis(300));
     serving.kill_9();
@@ -432,14 +372,14 @@ fn events_queued_while_the_receiver_is_down_survive_a_kill_and_arrive_with_the_s
 
     // Restarted after the next retry time: the receiver now accepts it.
     kw.advance(5 * MINUTE);
-    let serving = Serving::start(&kw);
+    let serving = kw.serve(&["--port", "0"]);
     let got = rx.wait_for(2, Duration::from_secs(10));
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].header("webhook-id"), got[1].header("webhook-id"));
     assert_eq!(got[0].body, got[1].body);
     assert!(verifies(&secret, &got[1]));
     assert_eq!(got[1].json()["data"]["id"], key_id.as_str());
-    serving.stop();
+    assert_eq!(serving.stop(), 0, "keyward serve stopped cleanly");
     let log = kw.json(&["webhooks", "deliveries", &hook]).ok();
     assert_eq!(log[0]["outcome"], "delivered", "{log}");
     assert_eq!(log[0]["attempt"], 3);

@@ -12,20 +12,9 @@ use keyward_core::clock::{parse_rfc3339, HOUR};
 use keyward_core::{
     AuditFilter, Disclosure, FileMasterKey, KeyFilter, ManualClock, Store, StoreOptions,
 };
+use keyward_testkit::fs::copy_dir;
+use keyward_testkit::sled_db::schema_version;
 use serde_json::Value;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
 
 /// Retries while sled's flusher thread of a store just closed still holds the file lock.
 fn retry<T, E: std::fmt::Debug>(mut f: impl FnMut() -> Result<T, E>) -> T {
@@ -36,12 +25,6 @@ fn retry<T, E: std::fmt::Debug>(mut f: impl FnMut() -> Result<T, E>) -> T {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     f().unwrap()
-}
-
-fn schema_version(dir: &Path) -> u32 {
-    let db = retry(|| sled::open(dir.join("db")));
-    let v = db.open_tree("meta").unwrap().get("schema_version").unwrap();
-    u32::from_be_bytes(v.unwrap().as_ref().try_into().unwrap())
 }
 
 #[test]
@@ -64,7 +47,7 @@ fn migrates_in_place_losing_nothing(fixture: &str, schema: u32) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     copy_dir(&fixture.join("data"), &dir);
-    assert_eq!(schema_version(&dir), schema);
+    assert_eq!(schema_version(&dir), Some(schema));
 
     // An hour after the fixture was made: the regenerated key's 7-day grace still runs.
     let clock = Arc::new(ManualClock::new(
@@ -157,7 +140,10 @@ fn migrates_in_place_losing_nothing(fixture: &str, schema: u32) {
     drop(store);
 
     // The grace ends as it was promised, and the migrated database reopens as schema 2.
-    assert_eq!(schema_version(&dir), keyward_core::store::SCHEMA_VERSION);
+    assert_eq!(
+        schema_version(&dir),
+        Some(keyward_core::store::SCHEMA_VERSION)
+    );
     clock.advance(7 * 24 * HOUR);
     let store = open();
     assert_eq!(

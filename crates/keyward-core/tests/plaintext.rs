@@ -1,29 +1,19 @@
 //! No secret at rest in plaintext (SPEC §2): after a realistic session — users, agency and
 //! location keys, a regeneration, tokens, a reveal, verifications (good and bad), the
 //! lifecycle reminding and deleting — no file in the data directory holds any API key or
-//! token, nor the 32 random characters of one, and the master key file is 0600.
+//! token, nor the 32 random characters of one, and the master key file is 0600. Nor
+//! does any hold a webhook's signing secret.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use keyward_core::clock::DAY;
 use keyward_core::store::master_key_path;
 use keyward_core::{Disclosure, FileMasterKey, ManualClock, NewKey, NewUser, Store, StoreOptions};
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("read_dir") {
-        let path = entry.expect("dir entry").path();
-        if path.is_dir() {
-            files_under(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
+use keyward_testkit::fs::{contains, files_under};
+use keyward_testkit::webhooks::HOOK_URL;
+use keyward_testkit::Env;
 
 #[test]
 fn no_secret_or_token_is_stored_in_plaintext() {
@@ -186,8 +176,7 @@ fn no_secret_or_token_is_stored_in_plaintext() {
         ));
     }
 
-    let mut files = Vec::new();
-    files_under(&dir, &mut files);
+    let files = files_under(&dir);
     assert!(
         files.len() >= 2,
         "expected the database and the master key: {files:?}"
@@ -237,4 +226,31 @@ fn no_secret_or_token_is_stored_in_plaintext() {
             "the data directory must not be open to others"
         );
     }
+}
+
+#[test]
+fn the_signing_secret_is_not_stored_in_plaintext() {
+    let env = Env::new();
+    let ada = env.admin("Ada", "ada@example.com");
+    let secret = env.hook(&ada.id, "api_key", "*").secret;
+    env.key(&ada.id, "Queued so the outbox has a message too");
+    env.store.flush().unwrap();
+    let closed = env.close();
+
+    let raw = secret.strip_prefix("whsec_").unwrap();
+    let bytes = B64.decode(raw).unwrap();
+    let files = files_under(closed.dir());
+    // The scan does see what is stored: the subscription's URL is there in plain text.
+    let mut url_seen = false;
+    for f in files {
+        let content = std::fs::read(&f).unwrap();
+        url_seen |= contains(&content, HOOK_URL.as_bytes());
+        assert!(!contains(&content, secret.as_bytes()), "{}", f.display());
+        assert!(!contains(&content, raw.as_bytes()), "{}", f.display());
+        assert!(!contains(&content, &bytes), "{}", f.display());
+    }
+    assert!(
+        url_seen,
+        "the stored webhook was not found in the data directory"
+    );
 }

@@ -2,12 +2,12 @@
 
 mod common;
 
-use common::{expect_error, open_store, t0, Server};
+use common::{expect_error, t0, Server};
 use keyward_core::clock::{to_rfc3339, MINUTE, SECOND};
-use keyward_core::ManualClock;
+use keyward_testkit::fs::copy_dir;
+use keyward_testkit::Env;
 use reqwest::StatusCode;
 use serde_json::Value;
-use std::sync::Arc;
 use std::time::Duration;
 
 #[tokio::test]
@@ -333,22 +333,13 @@ async fn graceful_shutdown_lets_an_in_flight_request_finish() {
 /// a lock on the original) and opened.
 fn on_disk_last_used(s: &Server) -> Option<i64> {
     let copy = tempfile::tempdir().unwrap();
-    copy_dir(s.dir.path(), copy.path());
-    let store = open_store(copy.path(), Arc::new(ManualClock::new(t0())));
-    store.last_used(&s.key_id).unwrap()
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    copy_dir(s.env.dir(), copy.path());
+    let env = Env::build()
+        .starting_at(t0())
+        .actor("http")
+        .in_dir(copy)
+        .open();
+    env.store.last_used(&s.key_id).unwrap()
 }
 
 #[tokio::test]

@@ -5,11 +5,10 @@
 mod common;
 
 use std::io::ErrorKind;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use keyward_core::ManualClock;
-use keyward_http::{ApiState, ServeOptions};
+use common::Server;
+use keyward_http::ServeOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -38,26 +37,15 @@ fn closed_by_server(s: &TcpStream) -> bool {
 
 #[tokio::test]
 async fn out_of_file_descriptors_the_server_sheds_and_keeps_accepting() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let clock = Arc::new(ManualClock::new(common::t0()));
-    let store = Arc::new(common::open_store(dir.path(), clock));
-    let listener = keyward_http::bind(0).await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(keyward_http::serve_with_options(
-        ApiState::new(store, port),
-        listener,
-        // A cap far above what the limit allows: the limit is what the server hits.
-        ServeOptions {
-            request_timeout: Duration::from_secs(60),
-            idle_timeout: Duration::from_secs(60),
-            max_connections: 4096,
-            ..ServeOptions::default()
-        },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    // A cap far above what the limit allows: the limit is what the server hits.
+    let mut server = Server::start_with(ServeOptions {
+        request_timeout: Duration::from_secs(60),
+        idle_timeout: Duration::from_secs(60),
+        max_connections: 4096,
+        ..ServeOptions::default()
+    })
+    .await;
+    let port = server.port;
     // Let the server open what it needs (the store is open already) before the limit.
     let mut probe = TcpStream::connect(("127.0.0.1", port))
         .await
@@ -99,11 +87,9 @@ async fn out_of_file_descriptors_the_server_sheds_and_keeps_accepting() {
         released += now_released;
         quiet = if now_released == 0 { quiet + 1 } else { 0 };
     }
-    assert!(
-        !server.is_finished(),
-        "the server stopped: {:?}",
-        server.await
-    );
+    if server.has_stopped() {
+        panic!("the server stopped: {:?}", server.join().await);
+    }
 
     // A new client is answered.
     let mut client = TcpStream::connect(("127.0.0.1", port))
@@ -128,10 +114,5 @@ async fn out_of_file_descriptors_the_server_sheds_and_keeps_accepting() {
 
     drop(held);
     set_own_open_file_limit(1024);
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), server)
-        .await
-        .expect("the server stops")
-        .expect("server task")
-        .expect("server stopped cleanly");
+    server.stop_within(Duration::from_secs(10)).await;
 }

@@ -5,47 +5,14 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use keyward_core::ManualClock;
-use keyward_http::{ApiState, ServeOptions};
+use common::Server;
+use keyward_http::ServeOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-struct Slow {
-    port: u16,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<keyward_http::Result<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Slow {
-    async fn start(options: ServeOptions) -> Slow {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let clock = Arc::new(ManualClock::new(common::t0()));
-        let store = Arc::new(common::open_store(dir.path(), clock));
-        let listener = keyward_http::bind(0).await.expect("bind");
-        let port = listener.local_addr().expect("local addr").port();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(keyward_http::serve_with_options(
-            ApiState::new(store, port),
-            listener,
-            options,
-            async move {
-                let _ = stopped.await;
-            },
-        ));
-        Slow {
-            port,
-            stop: Some(stop),
-            task,
-            _dir: dir,
-        }
-    }
-
+impl Server {
     async fn connect(&self) -> TcpStream {
         TcpStream::connect(("127.0.0.1", self.port))
             .await
@@ -60,17 +27,8 @@ impl Slow {
     }
 
     /// Stops the server; how long it took.
-    async fn stop(mut self) -> Duration {
-        let started = Instant::now();
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        tokio::time::timeout(Duration::from_secs(10), self.task)
-            .await
-            .expect("the server stops")
-            .expect("server task")
-            .expect("server stopped cleanly");
-        started.elapsed()
+    async fn stop(self) -> Duration {
+        self.stop_within(Duration::from_secs(10)).await
     }
 }
 
@@ -142,7 +100,7 @@ async fn read_answer(s: &mut TcpStream) -> String {
 
 #[tokio::test]
 async fn a_request_head_sent_in_part_is_closed_after_the_request_timeout() {
-    let server = Slow::start(options(
+    let server = Server::start_with(options(
         Duration::from_millis(400),
         Duration::from_secs(30),
         100,
@@ -176,7 +134,7 @@ async fn a_request_head_sent_in_part_is_closed_after_the_request_timeout() {
 
 #[tokio::test]
 async fn a_request_body_sent_in_part_is_closed_after_the_request_timeout() {
-    let server = Slow::start(options(
+    let server = Server::start_with(options(
         Duration::from_millis(400),
         Duration::from_secs(30),
         100,
@@ -200,7 +158,7 @@ async fn a_request_body_sent_in_part_is_closed_after_the_request_timeout() {
 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout_not_before() {
-    let server = Slow::start(options(
+    let server = Server::start_with(options(
         Duration::from_millis(300),
         Duration::from_millis(1200),
         100,
@@ -230,7 +188,7 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout_not_befo
 #[tokio::test]
 async fn past_the_cap_a_new_client_is_served_and_the_longest_waiting_is_closed() {
     let cap = 8;
-    let server = Slow::start(options(
+    let server = Server::start_with(options(
         Duration::from_secs(60),
         Duration::from_secs(60),
         cap,
@@ -282,7 +240,7 @@ async fn past_the_cap_a_new_client_is_served_and_the_longest_waiting_is_closed()
 
 #[tokio::test]
 async fn shutdown_does_not_wait_for_clients_that_never_finish_a_request() {
-    let server = Slow::start(options(
+    let server = Server::start_with(options(
         Duration::from_secs(60),
         Duration::from_secs(60),
         100,
@@ -306,7 +264,7 @@ async fn shutdown_does_not_wait_for_clients_that_never_finish_a_request() {
 
 #[tokio::test]
 async fn shutdown_lets_a_request_under_way_finish() {
-    let server = Slow::start(options(
+    let server = Server::start_with(options(
         Duration::from_secs(60),
         Duration::from_secs(60),
         100,

@@ -1,9 +1,8 @@
 import { describe, expect, test, vi } from "vitest";
-import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import DeleteKeyDialog from "./DeleteKeyDialog.svelte";
 import { hoursAgo, makeKey, NOW } from "../lib/fixtures";
-import { pageForTests, settle } from "../lib/test-setup";
+import { one, pageForTests, settle, typeInto } from "../lib/test-setup";
 import type { KeyView } from "../lib/ipc";
 
 const mountPage = pageForTests();
@@ -17,40 +16,30 @@ function mockStore(key: KeyView, calls: { cmd: string; args: unknown }[]) {
   });
 }
 
-const $ = <T extends Element = HTMLElement>(id: string) => document.querySelector<T & Element>(`[data-testid="${id}"]`);
-
-function type(input: HTMLInputElement, text: string) {
-  input.value = text;
-  input.dispatchEvent(new Event("input", { bubbles: true }));
-  flushSync();
-}
-
 describe("delete dialog", () => {
   test("a key in use: warning, and Delete stays disabled until the exact name is typed", async () => {
     const key = makeKey({ in_use: true, last_used_at: hoursAgo(2), live_tokens: 3 });
     const calls: { cmd: string; args: unknown }[] = [];
     mockStore(key, calls);
     const ondeleted = vi.fn();
-    mountPage(DeleteKeyDialog, { key, onclose: () => {}, ondeleted, now: () => NOW });
-    flushSync();
-    await settle();
+    await mountPage(DeleteKeyDialog, { key, onclose: () => {}, ondeleted, now: () => NOW });
 
     const dialog = document.querySelector('[role="dialog"]')!;
     expect(dialog.getAttribute("aria-modal")).toBe("true");
-    const warning = $("delete-warning")!;
+    const warning = one("delete-warning");
     expect(warning.textContent).toContain("used 2 hours ago");
     expect(warning.textContent).toContain("3 live tokens");
 
-    const submit = $<HTMLButtonElement>("delete-submit")!;
-    const input = $<HTMLInputElement>("delete-confirm-name")!;
+    const submit = one<HTMLButtonElement>("delete-submit");
+    const input = one<HTMLInputElement>("delete-confirm-name");
     expect(document.activeElement).toBe(input);
     expect(submit.disabled).toBe(true);
 
-    type(input, "Marketing");
+    typeInto(input, "Marketing");
     expect(submit.disabled).toBe(true);
-    type(input, "marketing automation");
+    typeInto(input, "marketing automation");
     expect(submit.disabled).toBe(true);
-    type(input, "Marketing Automation");
+    typeInto(input, "Marketing Automation");
     expect(submit.disabled).toBe(false);
 
     submit.click();
@@ -64,13 +53,11 @@ describe("delete dialog", () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockStore(key, calls);
     const ondeleted = vi.fn();
-    mountPage(DeleteKeyDialog, { key, onclose: () => {}, ondeleted, now: () => NOW });
-    flushSync();
-    await settle();
+    await mountPage(DeleteKeyDialog, { key, onclose: () => {}, ondeleted, now: () => NOW });
 
-    expect($("delete-warning")).toBeNull();
-    expect($("delete-confirm-name")).toBeNull();
-    const submit = $<HTMLButtonElement>("delete-submit")!;
+    expect(one("delete-warning")).toBeNull();
+    expect(one("delete-confirm-name")).toBeNull();
+    const submit = one<HTMLButtonElement>("delete-submit");
     expect(submit.disabled).toBe(false);
     submit.click();
     await settle();
@@ -83,21 +70,16 @@ describe("delete dialog", () => {
     const fresh = { ...stale, in_use: true, last_used_at: hoursAgo(1), live_tokens: 1 };
     const calls: { cmd: string; args: unknown }[] = [];
     mockStore(fresh, calls);
-    mountPage(DeleteKeyDialog, { key: stale, onclose: () => {}, ondeleted: () => {}, now: () => NOW });
-    flushSync();
-    await settle();
-    flushSync();
-    expect($("delete-warning")?.textContent).toContain("used 1 hour ago");
-    expect($<HTMLButtonElement>("delete-submit")!.disabled).toBe(true);
+    await mountPage(DeleteKeyDialog, { key: stale, onclose: () => {}, ondeleted: () => {}, now: () => NOW });
+    expect(one("delete-warning")?.textContent).toContain("used 1 hour ago");
+    expect(one<HTMLButtonElement>("delete-submit").disabled).toBe(true);
   });
 
   test("Escape closes", async () => {
     const key = makeKey();
     mockStore(key, []);
     const onclose = vi.fn();
-    mountPage(DeleteKeyDialog, { key, onclose, ondeleted: () => {}, now: () => NOW });
-    flushSync();
-    await settle();
+    await mountPage(DeleteKeyDialog, { key, onclose, ondeleted: () => {}, now: () => NOW });
     window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     expect(onclose).toHaveBeenCalled();
   });

@@ -8,7 +8,7 @@ const mountPage = pageForTests();
 
 const owner = { id: "usr_1", name: "Ada", email: "ada@example.com" };
 
-test("says when as the core phrases it, never a rounded day count", () => {
+test("says when as the core phrases it, never a rounded day count", async () => {
   const data: Summary = {
     keys: [
       {
@@ -34,7 +34,7 @@ test("says when as the core phrases it, never a rounded day count", () => {
     ],
     urgent: 0,
   };
-  mountPage(ExpiringSoon, { data, now: NOW, onopen: () => {}, onkeep: () => {} });
+  await mountPage(ExpiringSoon, { data, now: NOW, onopen: () => {}, onkeep: () => {} });
   const text = document.querySelector('[data-testid="expiring-soon"]')!.textContent!.replace(/\s+/g, " ");
   expect(text).toContain("Zapier sync — deleted in 25 hours");
   expect(text).not.toContain("in 2 days");

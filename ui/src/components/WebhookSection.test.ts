@@ -4,20 +4,10 @@ import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import UsersPage from "../screens/UsersPage.svelte";
 import { makeUser, makeWebhook } from "../lib/fixtures";
-import { pageForTests, settle } from "../lib/test-setup";
+import { click, one, pageForTests } from "../lib/test-setup";
 import { deliveryResult, eventTypes, operationLabel, quietReason } from "./webhooks";
 
 const mountPage = pageForTests();
-
-const one = <T extends HTMLElement = HTMLElement>(id: string, root: ParentNode = document) =>
-  root.querySelector<T>(`[data-testid="${id}"]`)!;
-
-async function click(el: HTMLElement) {
-  el.click();
-  flushSync();
-  await settle();
-  flushSync();
-}
 
 function mockBackend() {
   const calls: { cmd: string; args: Record<string, unknown> }[] = [];
@@ -45,10 +35,7 @@ function mockBackend() {
 describe("webhooks under each site manager", () => {
   test("a row's Webhooks button opens that site manager's webhooks, and Add pre-selects them", async () => {
     const calls = mockBackend();
-    mountPage(UsersPage);
-    flushSync();
-    await settle();
-    flushSync();
+    await mountPage(UsersPage);
 
     const bobRow = document.querySelector<HTMLElement>('[data-testid="user-row"][data-user-id="usr_2"]')!;
     const button = one("user-webhooks", bobRow);

@@ -3,7 +3,7 @@ import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import KeysPage from "./KeysPage.svelte";
 import { makeKey, makeUser, pageOf } from "../lib/fixtures";
-import { pageForTests, settle } from "../lib/test-setup";
+import { all, one, pageForTests, settle, update } from "../lib/test-setup";
 import type { KeyView } from "../lib/ipc";
 
 const mountPage = pageForTests();
@@ -53,21 +53,6 @@ function mockBackend(keys: KeyView[], calls: { cmd: string; args: unknown }[] = 
   });
 }
 
-const all = (id: string) => document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`);
-const one = <T extends HTMLElement = HTMLElement>(id: string) => document.querySelector<T>(`[data-testid="${id}"]`)!;
-
-/** Lets the IPC answers arrive and the DOM catch up. */
-async function update(): Promise<void> {
-  flushSync();
-  await settle();
-  flushSync();
-}
-
-async function openPage(): Promise<void> {
-  mountPage(KeysPage);
-  await update();
-}
-
 async function search(text: string): Promise<void> {
   const input = one<HTMLInputElement>("key-search");
   input.value = text;
@@ -90,7 +75,7 @@ const listCalls = (calls: { cmd: string; args: unknown }[]) =>
 describe("keys page", () => {
   test("10,000 keys render as a short window of rows", async () => {
     mockBackend(many(10_000));
-    await openPage();
+    await mountPage(KeysPage);
     const rows = all("key-row");
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.length).toBeLessThan(60);
@@ -104,7 +89,7 @@ describe("keys page", () => {
   test("search asks Rust for the matching keys and shows the count", async () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockBackend(many(300), calls);
-    await openPage();
+    await mountPage(KeysPage);
     await search("Key 42");
     expect([...all("key-row")].map((r) => r.dataset.keyName)).toEqual(["Key 42"]);
     expect(listCalls(calls).at(-1)!.query.search).toBe("Key 42");
@@ -126,7 +111,7 @@ describe("keys page", () => {
       if (cmd === "get_settings") return { reminder_days: [15, 7, 1] };
       return [];
     });
-    await openPage();
+    await mountPage(KeysPage);
     expect(document.querySelector(".count")!.textContent!.trim()).toBe("10,000 keys");
     const first = listCalls(calls);
     expect(first).toHaveLength(1);
@@ -148,7 +133,7 @@ describe("keys page", () => {
   test("a new search far down the list starts at the top and asks only for the top", async () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockBackend(many(10_000), calls);
-    await openPage();
+    await mountPage(KeysPage);
     const scroller = await scrollToRow(5000);
     const before = calls.length;
     await search("Key 1");
@@ -160,7 +145,7 @@ describe("keys page", () => {
   test("sorting by a column asks Rust for that order from the top", async () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockBackend(many(50), calls);
-    await openPage();
+    await mountPage(KeysPage);
     const nameHeader = [...document.querySelectorAll<HTMLButtonElement>("button.sort")].find((b) =>
       b.textContent!.includes("Name"),
     )!;
@@ -175,7 +160,7 @@ describe("keys page", () => {
 
   test("row actions appear after clicking the menu toggle", async () => {
     mockBackend(many(3));
-    await openPage();
+    await mountPage(KeysPage);
     const row = all("key-row")[0];
     expect(row.querySelector('[data-testid="action-delete"]')).toBeNull();
     (row.querySelector('[data-testid="row-actions"]') as HTMLButtonElement).click();
@@ -200,7 +185,7 @@ describe("keys page", () => {
   test("create: ineligible owners are disabled, the key is shown once in full", async () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockBackend(many(2), calls);
-    await openPage();
+    await mountPage(KeysPage);
     one("create-key").click();
     flushSync();
     await settle();

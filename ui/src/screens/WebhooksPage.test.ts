@@ -4,7 +4,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import WebhooksPage from "./WebhooksPage.svelte";
 import App from "../App.svelte";
 import { makeDelivery, makeUser, makeWebhook, pageOf } from "../lib/fixtures";
-import { pageForTests, settle } from "../lib/test-setup";
+import { all, choose, click, one, pageForTests, typeInto } from "../lib/test-setup";
 import { app, toasts } from "../lib/state.svelte";
 import type { NewWebhookInput, WebhookView } from "../lib/ipc";
 
@@ -70,36 +70,6 @@ function mockBackend(start: WebhookView[], over: Record<string, (args: Record<st
   return calls;
 }
 
-const all = (id: string, root: ParentNode = document) => root.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`);
-const one = <T extends HTMLElement = HTMLElement>(id: string, root: ParentNode = document) =>
-  root.querySelector<T>(`[data-testid="${id}"]`)!;
-
-async function show() {
-  mountPage(WebhooksPage);
-  flushSync();
-  await settle();
-  flushSync();
-}
-
-function type(input: HTMLInputElement, text: string) {
-  input.value = text;
-  input.dispatchEvent(new Event("input", { bubbles: true }));
-  flushSync();
-}
-
-function choose(select: HTMLSelectElement, value: string) {
-  select.value = value;
-  select.dispatchEvent(new Event("change", { bubbles: true }));
-  flushSync();
-}
-
-async function click(el: HTMLElement) {
-  el.click();
-  flushSync();
-  await settle();
-  flushSync();
-}
-
 describe("webhooks page", () => {
   test("each webhook shows its URL, site manager, entity, operation type, status, pending and why it is quiet", async () => {
     mockBackend([
@@ -120,7 +90,7 @@ describe("webhooks page", () => {
         off_reason: "the receiver answered 410 Gone on 2025-08-19T10:00:00Z — turned off",
       }),
     ]);
-    await show();
+    await mountPage(WebhooksPage);
     const rows = all("webhook-row");
     expect(rows).toHaveLength(3);
     const [a, b, c] = rows;
@@ -149,14 +119,14 @@ describe("webhooks page", () => {
 
   test("no webhooks: an empty state with Add webhook", async () => {
     mockBackend([]);
-    await show();
+    await mountPage(WebhooksPage);
     expect(one("webhooks-empty").textContent).toContain("No webhooks yet");
     expect(one("add-webhook")).not.toBeNull();
   });
 
   test("add: the signing secret is shown once, Copy asks Rust, and the list never holds it", async () => {
     const calls = mockBackend([]);
-    await show();
+    await mountPage(WebhooksPage);
     await click(one("add-webhook"));
     const dialog = one("add-webhook-dialog");
     expect(dialog.getAttribute("role")).toBe("dialog");
@@ -173,7 +143,7 @@ describe("webhooks page", () => {
     expect(dialog.textContent).toContain("Allow private and loopback targets");
 
     choose(one("webhook-user-select"), "usr_1");
-    type(one("webhook-url-input"), "  http://localhost:8080/hooks ");
+    typeInto(one("webhook-url-input"), "  http://localhost:8080/hooks ");
     choose(one("webhook-entity-select"), "token");
     choose(one("webhook-operation-select"), "revoked");
     one<HTMLInputElement>("webhook-allow-private").click();
@@ -212,10 +182,10 @@ describe("webhooks page", () => {
         throw { code: "INVALID_INPUT", message };
       },
     });
-    await show();
+    await mountPage(WebhooksPage);
     await click(one("add-webhook"));
     choose(one("webhook-user-select"), "usr_1");
-    type(one("webhook-url-input"), "http://localhost/hooks");
+    typeInto(one("webhook-url-input"), "http://localhost/hooks");
     await click(one("webhook-submit"));
     expect(calls.filter((c) => c.cmd === "add_webhook")).toHaveLength(1);
     const error = one("dialog-error");
@@ -228,7 +198,7 @@ describe("webhooks page", () => {
 
   test("add: a site manager and a URL are asked for before anything is sent", async () => {
     const calls = mockBackend([]);
-    await show();
+    await mountPage(WebhooksPage);
     await click(one("add-webhook"));
     await click(one("webhook-submit"));
     expect(one("dialog-error").textContent).toContain("Choose the site manager");
@@ -238,7 +208,7 @@ describe("webhooks page", () => {
 
   test("Escape closes the Add webhook dialog", async () => {
     mockBackend([]);
-    await show();
+    await mountPage(WebhooksPage);
     await click(one("add-webhook"));
     window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     flushSync();
@@ -247,7 +217,7 @@ describe("webhooks page", () => {
 
   test("the status switch turns a webhook off and on", async () => {
     const calls = mockBackend([makeWebhook({ pending: 3 })]);
-    await show();
+    await mountPage(WebhooksPage);
     const sw = one<HTMLInputElement>("webhook-status");
     await click(sw);
     expect(calls.filter((c) => c.cmd === "set_webhook_active").map((c) => c.args)).toEqual([{ id: "whk_01", on: false }]);
@@ -267,7 +237,7 @@ describe("webhooks page", () => {
         throw { code: "NOT_FOUND", message: "no webhook whk_01" };
       },
     });
-    await show();
+    await mountPage(WebhooksPage);
     await click(one("webhook-status"));
     expect(one<HTMLInputElement>("webhook-status").checked).toBe(true);
     expect(toasts.list.at(-1)).toMatchObject({ kind: "error", text: "no webhook whk_01" });
@@ -275,7 +245,7 @@ describe("webhooks page", () => {
 
   test("Send test event queues one and says where to look", async () => {
     const calls = mockBackend([makeWebhook()]);
-    await show();
+    await mountPage(WebhooksPage);
     await click(one("webhook-test"));
     expect(calls.filter((c) => c.cmd === "test_webhook").map((c) => c.args)).toEqual([{ id: "whk_01" }]);
     expect(one("webhook-pending").textContent).toBe("1");
@@ -288,14 +258,14 @@ describe("webhooks page", () => {
         throw { code: "API_ACCESS_OFF", message: "API access is off for ada@example.org — turn it on first" };
       },
     });
-    await show();
+    await mountPage(WebhooksPage);
     await click(one("webhook-test"));
     expect(toasts.list.at(-1)).toMatchObject({ kind: "error", text: "API access is off for ada@example.org — turn it on first" });
   });
 
   test("Copy signing secret asks Rust and receives only a receipt", async () => {
     const calls = mockBackend([makeWebhook()]);
-    await show();
+    await mountPage(WebhooksPage);
     await click(one("webhook-copy-secret"));
     expect(calls.filter((c) => c.cmd === "copy_webhook_secret").map((c) => c.args)).toEqual([{ id: "whk_01" }]);
     expect(toasts.list.at(-1)?.text).toBe("Signing secret copied — the clipboard clears in 30 s");
@@ -315,7 +285,7 @@ describe("webhooks page", () => {
         makeDelivery({ id: "dlv_1", status_code: null, error: "connection refused", outcome: "retrying", event_type: "webhook.test" }),
       ],
     });
-    await show();
+    await mountPage(WebhooksPage);
     const toggle = one("webhook-log-toggle");
     expect(toggle.getAttribute("aria-expanded")).toBe("false");
     await click(toggle);
@@ -344,14 +314,14 @@ describe("webhooks page", () => {
 
   test("an empty delivery log says so", async () => {
     mockBackend([makeWebhook()]);
-    await show();
+    await mountPage(WebhooksPage);
     await click(one("webhook-log-toggle"));
     expect(one("delivery-log-empty").textContent).toContain("No deliveries yet");
   });
 
   test("Remove asks first, then removes", async () => {
     const calls = mockBackend([makeWebhook({ pending: 2 })]);
-    await show();
+    await mountPage(WebhooksPage);
     await click(one("webhook-remove"));
     const dialog = one("remove-webhook-dialog");
     expect(dialog.textContent).toContain("https://example.com/keyward-events");
@@ -397,9 +367,7 @@ describe("navigation", () => {
           return null;
       }
     });
-    mountPage(App);
-    flushSync();
-    await settle();
+    await mountPage(App);
     const labels = [...document.querySelectorAll("nav .nav-link")].map((b) => b.textContent!.trim());
     expect(labels.slice(1, 4)).toEqual(["Site managers & access", "Webhooks", "Activity"]);
 

@@ -1,20 +1,28 @@
-//! A real server on 127.0.0.1:0 over a fresh store in a temporary directory, with a
-//! pinned clock, and a real HTTP client.
+//! A real server on 127.0.0.1:0 over the testkit's store (a fresh temporary directory,
+//! a pinned clock, audited as "http"), and a real HTTP client.
 
 #![allow(dead_code)]
 
-use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use keyward_core::clock::{parse_rfc3339, Millis};
-use keyward_core::{FileMasterKey, ManualClock, NewKey, NewUser, Store, StoreOptions};
+use keyward_core::clock::Millis;
+use keyward_core::{ManualClock, Store};
+use keyward_http::{ApiState, ServeOptions};
+use keyward_testkit::{Env, Seed};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
-use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub const T0: &str = "2026-08-12T10:00:00Z";
+pub fn t0() -> Millis {
+    keyward_testkit::t0_2026()
+}
+
+/// A store as the HTTP API has it: from `t0()`, audited as "http".
+pub fn env() -> Env {
+    Env::build().starting_at(t0()).actor("http").open()
+}
 
 pub struct Server {
     pub base: String,
@@ -26,71 +34,52 @@ pub struct Server {
     pub key: String,
     pub key_id: String,
     pub owner_id: String,
-    pub dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<keyward_http::Result<()>>>,
-}
-
-pub fn t0() -> Millis {
-    parse_rfc3339(T0).expect("T0 parses")
-}
-
-pub fn open_store(dir: &Path, clock: Arc<ManualClock>) -> Store {
-    let master = FileMasterKey::new(keyward_core::store::master_key_path(dir));
-    Store::open(
-        dir,
-        clock,
-        &master,
-        StoreOptions {
-            actor: "http".into(),
-            ..Default::default()
-        },
-    )
-    .expect("open the store")
+    /// Last: the store's directory outlives the server.
+    pub env: Env,
 }
 
 impl Server {
     /// A server over a store holding one admin with one agency key.
     pub async fn start() -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let clock = Arc::new(ManualClock::new(t0()));
-        let store = open_store(dir.path(), clock.clone());
-        let owner = store
-            .add_user(NewUser {
-                name: "Ada Admin".into(),
-                email: "ada@example.com".into(),
-                admin: true,
-            })
-            .expect("add a user");
-        let created = store
-            .create_key(NewKey {
-                owner: owner.id.clone(),
-                name: "Postman".into(),
-                location: None,
-            })
-            .expect("create a key");
-        let store = Arc::new(store);
+        Server::start_with(ServeOptions::default()).await
+    }
+
+    /// The same, with other connection timeouts or cap.
+    pub async fn start_with(options: ServeOptions) -> Server {
+        let env = env();
+        let seed = Seed::new(&env)
+            .admin_named("Ada Admin", "ada@example.com")
+            .key("Postman")
+            .done();
+        let store = env.store.clone();
         let listener = keyward_http::bind(0).await.expect("bind");
         let port = listener.local_addr().expect("local addr").port();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(keyward_http::serve(store.clone(), listener, async move {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(keyward_http::serve_with_options(
+            ApiState::new(store.clone(), port),
+            listener,
+            options,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         Server {
             base: format!("http://127.0.0.1:{port}"),
             port,
             store,
-            clock,
+            clock: env.clock.clone(),
             client: {
                 keyward_http::webhooks::install_crypto_provider();
                 reqwest::Client::new()
             },
-            key: created.key.expose().to_owned(),
-            key_id: created.view.id.clone(),
-            owner_id: owner.id,
-            dir,
+            key: seed.keys[0].key.expose().to_owned(),
+            key_id: seed.keys[0].view.id.clone(),
+            owner_id: seed.users[0].id.clone(),
             stop: Some(stop),
             task: Some(task),
+            env,
         }
     }
 
@@ -144,11 +133,28 @@ impl Server {
     }
 
     pub async fn wait_stopped(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.await
-                .expect("server task")
-                .expect("server stopped cleanly");
+        if self.task.is_some() {
+            self.join().await.expect("server stopped cleanly");
         }
+    }
+
+    /// Waits for the server task and hands back how it ended.
+    pub async fn join(&mut self) -> keyward_http::Result<()> {
+        let task = self
+            .task
+            .take()
+            .expect("the server was started and not joined yet");
+        task.await.expect("server task")
+    }
+
+    /// Stops the server and waits until it has, for at most `limit`; how long it took.
+    pub async fn stop_within(mut self, limit: Duration) -> Duration {
+        let started = Instant::now();
+        self.request_stop();
+        tokio::time::timeout(limit, self.wait_stopped())
+            .await
+            .expect("the server stops");
+        started.elapsed()
     }
 }
 
@@ -163,16 +169,8 @@ pub async fn expect_error(r: Response, status: StatusCode, code: &str) -> String
         Some("application/json")
     );
     let v: Value = r.json().await.expect("a JSON error body");
-    let outer = v.as_object().expect("an object");
-    assert_eq!(outer.len(), 1, "only `error`: {v}");
-    let inner = v["error"].as_object().expect("`error` is an object");
-    assert_eq!(inner.len(), 2, "exactly code and message: {v}");
-    assert_eq!(v["error"]["code"], code, "{v}");
-    let message = v["error"]["message"]
-        .as_str()
-        .expect("a message")
-        .to_owned();
-    assert!(!message.is_empty());
+    let (got, message) = keyward_testkit::json::error_of(&v);
+    assert_eq!(got, code, "{v}");
     message
 }
 

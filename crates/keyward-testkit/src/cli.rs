@@ -1,23 +1,42 @@
-//! Helpers shared by the CLI tests: every test gets its own temporary data directory and a
-//! pinned clock (`KEYWARD_NOW`), and drives the real `keyward` binary.
+//! The real `keyward` binary on a test's own data directory at a pinned time
+//! (`KEYWARD_NOW`): a command builder, its parsed answers, a running `keyward serve`, and
+//! the checks of what the CLI prints.
 //!
 //! Ids embed the clock's millisecond, so two invocations at the same pinned instant sort in
 //! random order: tests that depend on "newest first" move the clock between commands.
 
-#![allow(dead_code, unused_imports)]
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use keyward_core::clock::{parse_rfc3339, to_rfc3339, Millis};
 use serde_json::Value;
-use std::cell::Cell;
-use std::path::Path;
-use std::time::Duration;
 use tempfile::TempDir;
 
+pub use crate::json::{arr, ids, s};
+pub use crate::T0_2026 as T0;
 pub use keyward_core::clock::{DAY, HOUR, MINUTE, SECOND};
 
-/// The instant every test starts at.
-pub const T0: &str = "2026-08-12T10:00:00Z";
+/// The `keyward` binary cargo built for these tests.
+pub fn keyward_bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("keyward")
+}
+
+/// Makes `cmd` — keyward itself, or a program that runs it (`sh`, `strace`) — into
+/// `keyward --data-dir DIR` at the pinned instant `now` (RFC 3339), whatever
+/// `KEYWARD_DATA_DIR` the test runner has.
+pub fn keyward_at<'c>(
+    cmd: &'c mut std::process::Command,
+    dir: &Path,
+    now: &str,
+) -> &'c mut std::process::Command {
+    cmd.env_remove("KEYWARD_DATA_DIR")
+        .env("KEYWARD_NOW", now)
+        .arg("--data-dir")
+        .arg(dir)
+}
 
 /// The outcome of one invocation.
 #[derive(Debug)]
@@ -66,20 +85,7 @@ impl Run {
 pub fn error_of(stderr: &str) -> (String, String) {
     let v: Value = serde_json::from_str(stderr.trim())
         .unwrap_or_else(|e| panic!("stderr is not one JSON document ({e}): {stderr}"));
-    let outer = v.as_object().expect("the error is an object");
-    assert_eq!(outer.len(), 1, "only an `error` member: {v}");
-    let inner = v["error"].as_object().expect("`error` is an object");
-    assert_eq!(inner.len(), 2, "error has exactly code and message: {v}");
-    let code = inner["code"].as_str().expect("code is a string").to_owned();
-    let message = inner["message"]
-        .as_str()
-        .expect("message is a string")
-        .to_owned();
-    assert!(
-        !message.trim().is_empty(),
-        "the message says something: {v}"
-    );
-    (code, message)
+    crate::json::error_of(&v)
 }
 
 /// A data directory and a clock for one test.
@@ -119,14 +125,21 @@ impl Kw {
         self.now.set(self.now.get() + by);
     }
 
+    /// Makes `cmd` (keyward, or a program that runs it) act on this data directory at
+    /// this test's time.
+    pub fn keyward_on<'c>(
+        &self,
+        cmd: &'c mut std::process::Command,
+    ) -> &'c mut std::process::Command {
+        keyward_at(cmd, self.dir(), &to_rfc3339(self.now()))
+    }
+
     /// The command with `--data-dir`, the pinned clock and a safety timeout; nothing else.
     pub fn command(&self) -> Command {
-        let mut c = Command::cargo_bin("keyward").expect("the keyward binary is built");
-        c.env_remove("KEYWARD_DATA_DIR")
-            .env("KEYWARD_NOW", to_rfc3339(self.now()))
-            .arg("--data-dir")
-            .arg(self.dir())
-            .timeout(Duration::from_secs(30));
+        let mut c = std::process::Command::new(keyward_bin());
+        self.keyward_on(&mut c);
+        let mut c = Command::from_std(c);
+        c.timeout(Duration::from_secs(30));
         c
     }
 
@@ -144,6 +157,14 @@ impl Kw {
         let mut c = self.command();
         c.args(args);
         run(c, false)
+    }
+
+    /// Starts `keyward serve ARGS…` on this data directory at this test's time.
+    #[track_caller]
+    pub fn serve(&self, args: &[&str]) -> Serving {
+        let mut c = std::process::Command::new(keyward_bin());
+        self.keyward_on(&mut c).arg("serve").args(args);
+        Serving::spawn(c)
     }
 
     // ---- scenario shortcuts (each asserts success) ----
@@ -246,32 +267,108 @@ fn run(mut c: Command, json: bool) -> Run {
     }
 }
 
+/// A running `keyward serve`, killed when dropped if it is still running.
+pub struct Serving {
+    child: Child,
+    /// The port it announced.
+    pub port: u16,
+}
+
+impl Serving {
+    /// Starts `cmd`, which must end up running `keyward serve` (directly, or through a
+    /// program such as `sh -c 'ulimit …; exec …'`), and waits for it to announce its port.
+    #[track_caller]
+    pub fn spawn(mut cmd: std::process::Command) -> Serving {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start keyward serve");
+        let port = announced_port(&mut child);
+        Serving { child, port }
+    }
+
+    /// The server's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM: the server finishes what it is doing and exits.
+    #[track_caller]
+    pub fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+    }
+
+    /// SIGTERM, then the exit code (-1 if a signal ended it).
+    #[track_caller]
+    pub fn stop(self) -> i32 {
+        self.stop_within(Duration::from_secs(10))
+    }
+
+    /// SIGTERM, then the exit code; fails the test if the server takes longer than `limit`.
+    #[track_caller]
+    pub fn stop_within(mut self, limit: Duration) -> i32 {
+        self.terminate();
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < deadline, "keyward serve did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: gone at once, whatever it was doing.
+    pub fn kill_9(mut self) {
+        self.child.kill().expect("kill the server we started");
+        self.child.wait().expect("reap it");
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The port a just-started `keyward serve --port 0` announces on its first line
+/// ("Listening on http://127.0.0.1:PORT").
+#[track_caller]
+pub fn announced_port(child: &mut Child) -> u16 {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("serve's stdout is piped");
+    let mut first = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("read the first line");
+    first
+        .trim()
+        .strip_prefix("Listening on http://127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("keyward serve did not start: {first:?}"))
+}
+
+/// A port nobody listens on at the moment of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 /// An RFC 3339 instant in milliseconds.
 #[track_caller]
 pub fn at(rfc3339: &str) -> Millis {
     parse_rfc3339(rfc3339).unwrap_or_else(|| panic!("not RFC 3339: {rfc3339}"))
-}
-
-/// A JSON string field, which must be present.
-#[track_caller]
-pub fn s(v: &Value) -> String {
-    v.as_str()
-        .unwrap_or_else(|| panic!("expected a string, got {v}"))
-        .to_owned()
-}
-
-/// A JSON array, which must be present.
-#[track_caller]
-pub fn arr(v: &Value) -> Vec<Value> {
-    v.as_array()
-        .unwrap_or_else(|| panic!("expected an array, got {v}"))
-        .clone()
-}
-
-/// The ids of a JSON array of objects, in order.
-#[track_caller]
-pub fn ids(v: &Value) -> Vec<String> {
-    arr(v).iter().map(|x| s(&x["id"])).collect()
 }
 
 /// Asserts that no secret — nor the random part of one — appears in `text`.
@@ -309,21 +406,4 @@ pub fn assert_secret_shape(secret: &str, prefix: &str) {
 /// `kwa_AbCd…wxyz` for a secret.
 pub fn masked(secret: &str) -> String {
     format!("{}…{}", &secret[..8], &secret[secret.len() - 4..])
-}
-
-/// The port a just-started `keyward serve --port 0` announces on its first line
-/// ("Listening on http://127.0.0.1:PORT").
-#[track_caller]
-pub fn announced_port(child: &mut std::process::Child) -> u16 {
-    use std::io::BufRead;
-    let stdout = child.stdout.take().expect("serve's stdout is piped");
-    let mut first = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("read the first line");
-    first
-        .trim()
-        .strip_prefix("Listening on http://127.0.0.1:")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("keyward serve did not start: {first:?}"))
 }

@@ -1,35 +1,14 @@
-//! The paged, sorted keys list the desktop's API keys page reads: real sled in a
-//! temporary directory, an injected clock.
+//! The paged, sorted keys list the desktop's API keys page reads.
 
-mod common;
-
-use common::{Env, T0};
 use keyward_core::clock::{DAY, MINUTE};
-use keyward_core::{
-    KeyFilter, KeyPage, KeySort, KeyView, NewKey, NewUser, SortColumn, SortDir, UserEdit,
-};
+use keyward_core::{KeyFilter, KeyPage, KeySort, KeyView, SortColumn, SortDir, UserEdit};
+use keyward_testkit::{Backend, Env, T0};
 use proptest::prelude::*;
 
-fn user(env: &Env, name: &str, email: &str) {
-    env.store
-        .add_user(NewUser {
-            name: name.into(),
-            email: email.into(),
-            admin: true,
-        })
-        .unwrap();
-}
-
+/// A key created a minute after the previous one, so "newest first" is well defined.
 fn key(env: &Env, owner: &str, name: &str, location: Option<&str>) -> KeyView {
     env.clock.advance(MINUTE);
-    env.store
-        .create_key(NewKey {
-            owner: owner.into(),
-            name: name.into(),
-            location: location.map(Into::into),
-        })
-        .unwrap()
-        .view
+    env.key_at(owner, name, location).view
 }
 
 fn page(
@@ -58,10 +37,10 @@ fn all(env: &Env, column: SortColumn, dir: SortDir) -> Vec<String> {
 }
 
 /// Ada owns "Key 2", "key 10" and "Alpha"; Bob owns "Beta" at the Downtown location.
-fn small() -> Env {
-    let env = Env::new();
-    user(&env, "Ada", "ada@example.com");
-    user(&env, "bob", "bob@example.com");
+fn small(backend: &'static dyn Backend) -> Env {
+    let env = Env::on(backend);
+    env.admin("Ada", "ada@example.com");
+    env.admin("bob", "bob@example.com");
     let loc = env.store.add_location("Downtown").unwrap();
     key(&env, "ada@example.com", "Key 2", None);
     key(&env, "ada@example.com", "key 10", None);
@@ -70,9 +49,8 @@ fn small() -> Env {
     env
 }
 
-#[test]
-fn default_order_is_newest_first() {
-    let env = small();
+pub fn default_order_is_newest_first(backend: &'static dyn Backend) {
+    let env = small(backend);
     let p = env
         .store
         .key_page(&KeyFilter::default(), KeySort::default(), 0, 50)
@@ -81,9 +59,8 @@ fn default_order_is_newest_first() {
     assert_eq!((p.matching, p.total, p.offset), (4, 4, 0));
 }
 
-#[test]
-fn each_column_sorts_both_ways() {
-    let env = small();
+pub fn each_column_sorts_both_ways(backend: &'static dyn Backend) {
+    let env = small(backend);
     use SortColumn::*;
     assert_eq!(
         all(&env, Name, SortDir::Asc),
@@ -116,9 +93,8 @@ fn each_column_sorts_both_ways() {
     assert_eq!(all(&env, LastUsed, SortDir::Asc).len(), 4);
 }
 
-#[test]
-fn status_sorts_by_the_badge_with_deletions_soonest_first() {
-    let env = small();
+pub fn status_sorts_by_the_badge_with_deletions_soonest_first(backend: &'static dyn Backend) {
+    let env = small(backend);
     let ids: Vec<(String, String)> = env
         .store
         .list_keys(&KeyFilter::default())
@@ -140,9 +116,8 @@ fn status_sorts_by_the_badge_with_deletions_soonest_first() {
     assert_eq!(order.len(), 3, "a deleted key is gone: {order:?}");
 }
 
-#[test]
-fn pages_slice_the_sorted_list_and_count_matches() {
-    let env = small();
+pub fn pages_slice_the_sorted_list_and_count_matches(backend: &'static dyn Backend) {
+    let env = small(backend);
     let f = KeyFilter::default();
     let first = page(&env, &f, SortColumn::Name, SortDir::Asc, 0, 2);
     let second = page(&env, &f, SortColumn::Name, SortDir::Asc, 2, 2);
@@ -168,9 +143,8 @@ fn pages_slice_the_sorted_list_and_count_matches() {
     assert_eq!((p.matching, p.total, p.rows.len()), (0, 4, 0));
 }
 
-#[test]
-fn bad_filters_are_refused_as_in_the_full_list() {
-    let env = small();
+pub fn bad_filters_are_refused_as_in_the_full_list(backend: &'static dyn Backend) {
+    let env = small(backend);
     let bad = KeyFilter {
         status: Some("bogus".into()),
         ..Default::default()
@@ -182,10 +156,9 @@ fn bad_filters_are_refused_as_in_the_full_list() {
     assert_eq!(err.code(), "INVALID_INPUT");
 }
 
-#[test]
-fn a_page_holds_at_most_page_max_rows() {
-    let env = Env::new();
-    user(&env, "Ada", "ada@example.com");
+pub fn a_page_holds_at_most_page_max_rows(backend: &'static dyn Backend) {
+    let env = Env::on(backend);
+    env.admin("Ada", "ada@example.com");
     for i in 0..1005 {
         key(&env, "ada@example.com", &format!("k{i}"), None);
     }
@@ -201,9 +174,8 @@ fn a_page_holds_at_most_page_max_rows() {
     assert_eq!(p.matching, 1005);
 }
 
-#[test]
-fn owner_renames_move_keys_in_the_owner_order() {
-    let env = small();
+pub fn owner_renames_move_keys_in_the_owner_order(backend: &'static dyn Backend) {
+    let env = small(backend);
     env.store
         .edit_user(
             "ada@example.com",
@@ -216,19 +188,16 @@ fn owner_renames_move_keys_in_the_owner_order() {
     assert_eq!(all(&env, SortColumn::Owner, SortDir::Asc)[0], "Beta");
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
-
-    /// Pages of any size, read one after another, give the whole sorted list once.
-    #[test]
-    fn pages_cover_the_list_exactly_once(
+/// Pages of any size, read one after another, give the whole sorted list once.
+pub fn pages_cover_the_list_exactly_once(backend: &'static dyn Backend) {
+    proptest!(ProptestConfig { cases: 16, ..ProptestConfig::default() }, |(
         names in proptest::collection::vec("[A-Za-z0-9][A-Za-z0-9 ]{0,7}", 1..25),
         size in 1usize..7,
         column in 0usize..7,
         desc in any::<bool>(),
-    ) {
-        let env = Env::new();
-        user(&env, "Ada", "ada@example.com");
+    )| {
+        let env = Env::on(backend);
+        env.admin("Ada", "ada@example.com");
         for n in &names {
             key(&env, "ada@example.com", n, None);
         }
@@ -253,13 +222,14 @@ proptest! {
         ids.sort();
         ids.dedup();
         prop_assert_eq!(ids.len(), names.len());
-    }
+    });
 }
 
-#[test]
-fn deletion_near_follows_the_earliest_reminder_a_scheduled_reminder_and_revocation() {
-    let env = Env::new();
-    user(&env, "Ada", "ada@example.com");
+pub fn deletion_near_follows_the_earliest_reminder_a_scheduled_reminder_and_revocation(
+    backend: &'static dyn Backend,
+) {
+    let env = Env::on(backend);
+    env.admin("Ada", "ada@example.com");
     let k = key(&env, "ada@example.com", "Marketing Automation", None);
     let view = |env: &Env| env.store.key_view(&k.id).unwrap();
 

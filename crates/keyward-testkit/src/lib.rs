@@ -1,0 +1,63 @@
+//! What Keyward's tests share, so each test file holds only its tests:
+//!
+//! - [`Env`]: one store per test — a temporary data directory, a [`ManualClock`] the test
+//!   moves, a file master key, [`StoreOptions`] — that can be closed and opened again;
+//! - [`Seed`]: users, locations, keys, tokens and webhooks in a few fluent calls;
+//! - [`Backend`] and [`contract_tests!`]: the store's contract suite, run once per storage
+//!   backend;
+//! - [`fs`], [`sled_db`], [`json`], [`webhooks`]: the file, database, JSON and signature
+//!   checks several test files make;
+//! - [`cli`] (feature `cli`): the `keyward` binary on a data directory, at a pinned time.
+//!
+//! Used only as a dev-dependency; never published.
+//!
+//! [`ManualClock`]: keyward_core::ManualClock
+//! [`StoreOptions`]: keyward_core::StoreOptions
+
+#[cfg(feature = "cli")]
+pub mod cli;
+mod contract;
+mod env;
+pub mod fs;
+pub mod json;
+mod seed;
+pub mod sled_db;
+pub mod webhooks;
+
+pub use env::{Backend, Closed, Env, EnvBuilder, Sled};
+pub use seed::{Seed, Seeded};
+
+use keyward_core::{KeyFilter, Millis};
+
+/// 14 Nov 2023, 22:13:20 UTC: where every store test starts.
+pub const T0: Millis = 1_700_000_000_000;
+
+/// 12 Aug 2026, 10:00 UTC: where the tests of the `keyward` binary and of the HTTP API
+/// start (their answers carry dates a reader checks by eye).
+pub const T0_2026: &str = "2026-08-12T10:00:00Z";
+
+/// [`T0_2026`] in milliseconds.
+pub fn t0_2026() -> Millis {
+    keyward_core::clock::parse_rfc3339(T0_2026).expect("T0_2026 is RFC 3339")
+}
+
+/// The code of an error a call must have returned.
+#[track_caller]
+pub fn code<T: std::fmt::Debug>(r: keyward_core::Result<T>) -> &'static str {
+    r.expect_err("expected an error").code()
+}
+
+/// Ids, sorted: what [`Env::keys`] is compared with.
+pub fn sorted(ids: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+/// A key filter on one status ("active", "disabled", "in_use", "expiring", "revoked" …).
+pub fn status(s: &str) -> KeyFilter {
+    KeyFilter {
+        status: Some(s.into()),
+        ..Default::default()
+    }
+}
