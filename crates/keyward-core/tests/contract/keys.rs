@@ -341,7 +341,7 @@ pub fn invalid_key_names_are_refused_and_write_nothing(backend: &'static dyn Bac
     assert!(env.store.list_locations().unwrap().is_empty());
 }
 
-pub fn errors_serialize_as_code_and_message_only(backend: &'static dyn Backend) {
+pub fn errors_serialize_as_code_and_message_and_a_refused_field(backend: &'static dyn Backend) {
     let env = Env::on(backend);
     env.admin("Ada", "ada@example.com");
     let k = env.key("ada@example.com", "Zapier");
@@ -363,7 +363,14 @@ pub fn errors_serialize_as_code_and_message_only(backend: &'static dyn Backend) 
         let obj = v.as_object().unwrap();
         let mut fields: Vec<&str> = obj.keys().map(String::as_str).collect();
         fields.sort();
-        assert_eq!(fields, ["code", "message"]);
+        // A refused value names its input; every other error is code and message only.
+        match err.field() {
+            Some(field) => {
+                assert_eq!(fields, ["code", "field", "message"]);
+                assert_eq!(obj["field"], field);
+            }
+            None => assert_eq!(fields, ["code", "message"]),
+        }
         assert_eq!(obj["code"], err.code());
         assert_eq!(obj["message"], err.to_string());
         assert!(!err.to_string().is_empty());

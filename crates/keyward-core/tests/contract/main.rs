@@ -53,7 +53,7 @@ keyward_testkit::contract_tests! {
             keep_resets_the_deletion_deadline,
             unknown_ids_are_not_found,
             invalid_key_names_are_refused_and_write_nothing,
-            errors_serialize_as_code_and_message_only,
+            errors_serialize_as_code_and_message_and_a_refused_field,
         }
         deletion {
             delete_refuses_key_used_within_30_days_unless_forced,
