@@ -82,7 +82,7 @@ impl Server {
             store,
             clock,
             client: {
-                keyward_http::webhooks::install_crypto_provider();
+                keyward_webhooks::install_crypto_provider();
                 reqwest::Client::new()
             },
             key: created.key.expose().to_owned(),

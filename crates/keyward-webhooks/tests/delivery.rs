@@ -2,10 +2,9 @@
 //! receiver following the Standard Webhooks spec checks them, retries under the same id,
 //! 410, Retry-After, no redirects, and the address rules at connect time.
 
-mod common;
-
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,15 +14,31 @@ use axum::response::IntoResponse;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use keyward_core::clock::SECOND;
+use keyward_core::clock::{parse_rfc3339, Millis, SECOND};
 use keyward_core::webhooks::{Attempt, DueMessage};
-use keyward_core::{ManualClock, NewKey, NewUser, NewWebhook, Store};
-use keyward_http::webhooks::{deliver_due, Deliverer, Worker};
+use keyward_core::{FileMasterKey, ManualClock, NewKey, NewUser, NewWebhook, Store, StoreOptions};
+use keyward_webhooks::{deliver_due, Deliverer, Worker};
 use serde_json::Value;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use common::{open_store, t0};
+fn t0() -> Millis {
+    parse_rfc3339("2026-08-12T10:00:00Z").expect("T0 parses")
+}
+
+fn open_store(dir: &Path, clock: Arc<ManualClock>) -> Store {
+    let master = FileMasterKey::new(keyward_core::store::master_key_path(dir));
+    Store::open(
+        dir,
+        clock,
+        &master,
+        StoreOptions {
+            actor: "http".into(),
+            ..Default::default()
+        },
+    )
+    .expect("open the store")
+}
 
 #[derive(Clone, Debug)]
 struct Received {
