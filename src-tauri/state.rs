@@ -31,7 +31,7 @@ pub struct AppState {
     pub scheduler: Mutex<Option<SchedulerHandle>>,
     pub local_api: LocalApi,
     /// Sends webhook events from the outbox while the app runs (tray included).
-    pub webhooks: Mutex<Option<keyward_http::webhooks::Worker>>,
+    pub webhooks: Mutex<Option<keyward_webhooks::Worker>>,
 }
 
 impl AppState {
@@ -87,7 +87,7 @@ impl AppState {
         use tauri::Emitter;
         let Ok(store) = self.store() else { return };
         let started = tauri::async_runtime::block_on(async move {
-            keyward_http::webhooks::Worker::start_with(store, move |_| {
+            keyward_webhooks::Worker::start_with(store, move |_| {
                 let _ = app.emit("webhooks", ());
             })
         });

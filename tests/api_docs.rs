@@ -123,7 +123,7 @@ async fn answers(dir: &Path) -> (Vec<(String, Vec<Example>)>, Value) {
     let server = tokio::spawn(keyward_http::serve(store, listener, async move {
         let _ = stopped.await;
     }));
-    keyward_http::webhooks::install_crypto_provider();
+    keyward_webhooks::install_crypto_provider();
     let api = Api {
         base: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::new(),

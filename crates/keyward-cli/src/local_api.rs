@@ -18,35 +18,60 @@ pub fn serve(store: Arc<Store>, port: Option<u16>, out: &Out) -> Result<u8, Erro
         .enable_all()
         .build()?;
     let served = runtime.block_on(async {
-        let stop = stop_signal()?;
+        let stop = stop_signal().map_err(keyward_http::Error::from)?;
         let listener = keyward_http::bind(port).await?;
-        let port = listener.local_addr()?.port();
+        let port = listener
+            .local_addr()
+            .map_err(keyward_http::Error::from)?
+            .port();
         // Webhook events queued by any Keyward process go out while the server runs.
-        let worker = keyward_http::webhooks::Worker::start(store.clone())?;
+        let worker = keyward_webhooks::Worker::start(store.clone())?;
         announce(out, port);
         let served = keyward_http::serve(store.clone(), listener, stop).await;
         worker.shutdown().await;
-        served
+        Ok::<(), Failure>(served?)
     });
-    match served {
+    let (code, message, exit) = match served {
         Ok(()) => {
             if !out.json {
                 write_stdout(format_args!("Stopped; last-used times saved."));
             }
-            Ok(0)
+            return Ok(0);
         }
-        Err(keyward_http::Error::Store(e)) => Err(e),
-        Err(e) => {
-            if out.json {
-                print_error_json(e.code(), &e.to_string());
-            } else {
-                eprintln!("error: {e}");
-            }
-            Ok(match e {
+        Err(Failure::Api(keyward_http::Error::Store(e)))
+        | Err(Failure::Delivery(keyward_webhooks::Error::Store(e))) => return Err(e),
+        Err(Failure::Api(e)) => {
+            let exit = match e {
                 keyward_http::Error::PortInUse(_) | keyward_http::Error::Bind { .. } => 3,
                 _ => 1,
-            })
+            };
+            (e.code(), e.to_string(), exit)
         }
+        Err(Failure::Delivery(e)) => (e.code(), e.to_string(), 1),
+    };
+    if out.json {
+        print_error_json(code, &message);
+    } else {
+        eprintln!("error: {message}");
+    }
+    Ok(exit)
+}
+
+/// What stops `keyward serve` other than a signal: the API or webhook delivery.
+enum Failure {
+    Api(keyward_http::Error),
+    Delivery(keyward_webhooks::Error),
+}
+
+impl From<keyward_http::Error> for Failure {
+    fn from(e: keyward_http::Error) -> Self {
+        Failure::Api(e)
+    }
+}
+
+impl From<keyward_webhooks::Error> for Failure {
+    fn from(e: keyward_webhooks::Error) -> Self {
+        Failure::Delivery(e)
     }
 }
 

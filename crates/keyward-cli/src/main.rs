@@ -206,10 +206,7 @@ fn deliver_webhooks(store: &Arc<Store>) {
     else {
         return;
     };
-    let _ = rt.block_on(keyward_http::webhooks::deliver_once(
-        store,
-        ONE_SHOT_DELIVERY,
-    ));
+    let _ = rt.block_on(keyward_webhooks::deliver_once(store, ONE_SHOT_DELIVERY));
 }
 
 fn webhooks(store: &Arc<Store>, cmd: WebhooksCmd, out: &Out) -> Result<(), Error> {

@@ -20,7 +20,6 @@ mod limit;
 mod openapi;
 mod pool;
 mod routes;
-pub mod webhooks;
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};

@@ -71,7 +71,7 @@ impl Server {
             store,
             clock: env.clock.clone(),
             client: {
-                keyward_http::webhooks::install_crypto_provider();
+                keyward_webhooks::install_crypto_provider();
                 reqwest::Client::new()
             },
             key: seed.keys[0].key.expose().to_owned(),
