@@ -2,7 +2,8 @@
 // and a rejection surfaces as {code, message}.
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { ipc, toIpcError, type Settings } from "./ipc";
+import { ipc, toIpcError } from "./ipc";
+import { makeSettings } from "./fixtures";
 
 beforeAll(() => {
   // jsdom has no Web Crypto on window; the mocks use it for callback ids.
@@ -24,19 +25,7 @@ function record(answer: unknown = null): Call[] {
   return calls;
 }
 
-const settings: Settings = {
-  inactivity_days: 90,
-  reminder_days: [15, 7, 1],
-  token_lifetime_days: 365,
-  token_reminder_days: [30, 7, 1],
-  clipboard_clear_seconds: 30,
-  local_api_enabled: true,
-  local_api_port: 7420,
-  launch_at_login: false,
-  close_to_tray: true,
-  notifications: true,
-  max_live_tokens: 100,
-};
+const settings = makeSettings();
 
 const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][] = [
   ["appStatus", () => ipc.appStatus(), "app_status", {}],

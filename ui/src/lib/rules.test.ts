@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { hoursAgo, makeKey, makeUser, NOW } from "./fixtures";
+import { hoursAgo, makeKey, makeSettings, makeUser, NOW } from "./fixtures";
 import relativeTimes from "./relative-times.json";
 import {
   copiedText,
@@ -181,19 +181,7 @@ describe("small texts", () => {
 });
 
 describe("preferences form", () => {
-  const settings = {
-    inactivity_days: 90,
-    reminder_days: [15, 7, 1],
-    token_lifetime_days: 365,
-    token_reminder_days: [30, 7, 1],
-    clipboard_clear_seconds: 30,
-    local_api_enabled: true,
-    local_api_port: 7420,
-    launch_at_login: false,
-    close_to_tray: true,
-    notifications: true,
-    max_live_tokens: 100,
-  };
+  const settings = makeSettings();
 
   test("round-trips", () => {
     const form = settingsToForm(settings);
