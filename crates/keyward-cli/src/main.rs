@@ -156,12 +156,13 @@ fn presented_secret(arg: String) -> Result<keyward_core::Secret, Error> {
 
 fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
     let store = Arc::new(open(data_dir(cli.data_dir)?, cli.new_store)?);
+    let mut exit = 0;
     match cli.command {
         Command::Serve { port } => return local_api::serve(store, port, out),
         Command::Webhooks(cmd) => webhooks(&store, cmd, out)?,
         Command::Users(cmd) => users(&store, cmd, out)?,
         Command::Locations(cmd) => locations(&store, cmd, out)?,
-        Command::Keys(cmd) => keys(&store, cmd, out)?,
+        Command::Keys(cmd) => exit = keys(&store, cmd, out)?,
         Command::Tokens(cmd) => tokens(&store, cmd, out)?,
         Command::Verify { secret } => {
             let secret = presented_secret(secret)?;
@@ -191,7 +192,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
     }
     deliver_webhooks(&store);
     store.flush()?;
-    Ok(0)
+    Ok(exit)
 }
 
 /// How long a one-shot command may spend sending queued webhook events before it exits.
@@ -303,7 +304,8 @@ fn locations(store: &Store, cmd: LocationsCmd, out: &Out) -> Result<(), Error> {
     Ok(())
 }
 
-fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<(), Error> {
+/// Exit 0, or the export's own code when it could not write its files.
+fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<u8, Error> {
     match cmd {
         KeysCmd::Create {
             owner,
@@ -348,10 +350,10 @@ fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<(), Error> {
         }
         KeysCmd::Delete { key, force } => out.deleted(&store.delete_key(&key, force)?),
         KeysCmd::ExportPostman { key, out: dest } => {
-            local_api::export_postman(store, &key, dest, out)?
+            return local_api::export_postman(store, &key, dest, out)
         }
     }
-    Ok(())
+    Ok(0)
 }
 
 fn tokens(store: &Store, cmd: TokensCmd, out: &Out) -> Result<(), Error> {

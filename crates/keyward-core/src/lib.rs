@@ -13,7 +13,6 @@ pub mod keys;
 pub mod lifecycle;
 pub mod locations;
 mod migrate;
-pub mod postman;
 pub mod recovery;
 pub mod seal;
 pub mod secret;
