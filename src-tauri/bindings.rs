@@ -68,6 +68,7 @@ pub fn typescript() -> String {
     let codes: Vec<String> = keyward_core::error::ErrorCode::ALL
         .iter()
         .map(|c| c.as_str())
+        .chain(keyward_http::error::ERROR_CODES)
         .chain(crate::error::APP_ERROR_CODES)
         // What the UI reports when a call fails without an answer from Rust.
         .chain(["INTERNAL"])

@@ -9,6 +9,9 @@ use serde::{Serialize, Serializer};
 pub enum AppError {
     #[error(transparent)]
     Core(#[from] keyward_core::Error),
+    /// What keyward-http does for the desktop beyond core: the Postman export.
+    #[error(transparent)]
+    Http(keyward_http::Error),
     #[error("the clipboard is not available: {0}")]
     Clipboard(String),
     #[error("{0}")]
@@ -24,8 +27,19 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Core(e) => e.code(),
+            AppError::Http(e) => e.code(),
             AppError::Clipboard(_) => APP_ERROR_CODES[0],
             AppError::Io(_) => APP_ERROR_CODES[1],
+        }
+    }
+}
+
+/// A store error reached through keyward-http is still the core's.
+impl From<keyward_http::Error> for AppError {
+    fn from(e: keyward_http::Error) -> Self {
+        match e {
+            keyward_http::Error::Store(e) => AppError::Core(e),
+            other => AppError::Http(other),
         }
     }
 }

@@ -134,11 +134,22 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Store) -> keyward_core::Result<T> + Send + 'static,
     {
+        self.run_mapped(f).await
+    }
+
+    /// [`AppState::run`] for work whose errors are not only the core's (an export's).
+    pub async fn run_mapped<T, E, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        AppError: From<E>,
+        F: FnOnce(&Store) -> std::result::Result<T, E> + Send + 'static,
+    {
         let store = self.store()?;
         tauri::async_runtime::spawn_blocking(move || f(&store))
             .await
             .map_err(|e| AppError::Io(format!("a background task failed: {e}")))?
-            .map_err(AppError::Core)
+            .map_err(AppError::from)
     }
 }
 

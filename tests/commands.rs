@@ -332,6 +332,36 @@ fn export_for_postman_narrows_an_existing_readable_file_before_writing_the_key()
 }
 
 #[test]
+fn an_export_that_cannot_be_written_has_its_own_code_and_leaves_no_file() {
+    let h = harness();
+    let ada = h.admin();
+    let created = h.key(&ada, "Blocked export");
+    downloads();
+    let dir = dirs::download_dir().or_else(dirs::home_dir).unwrap();
+    // A folder where the environment file would go.
+    let taken = dir.join("keyward-blocked-export.postman_environment.json");
+    std::fs::create_dir(&taken).unwrap();
+
+    let e = h.err("export_postman", json!({"id": created["id"]}));
+    assert_eq!(e["code"], "EXPORT_FAILED");
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.contains(&taken.display().to_string()),
+        "names the file: {message}"
+    );
+    assert!(message.contains("a folder has that name"), "{message}");
+    assert!(
+        !dir.join("keyward-blocked-export.postman_collection.json")
+            .exists(),
+        "not even the collection is written"
+    );
+    std::fs::remove_dir(taken).unwrap();
+
+    let e = h.err("export_postman", json!({"id": "key_missing"}));
+    assert_eq!(e["code"], "NOT_FOUND", "a store error keeps its code");
+}
+
+#[test]
 fn copy_as_curl_and_export_for_postman_carry_the_key() {
     let h = harness();
     let ada = h.admin();

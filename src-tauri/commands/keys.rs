@@ -6,9 +6,9 @@ use tauri::{AppHandle, Runtime, State};
 
 use keyward_core::keys::parse_grace;
 use keyward_core::{
-    postman, CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeyPage, KeySort, KeyView,
-    NewKey,
+    CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeyPage, KeySort, KeyView, NewKey,
 };
+use keyward_http::postman;
 
 use crate::clipboard::copy_and_clear_later;
 use crate::error::{AppError, Result};
@@ -162,7 +162,8 @@ pub async fn copy_key_as_curl(state: State<'_, AppState>, id: String) -> Result<
         .run(move |s| {
             let settings = s.settings()?;
             let secret = s.reveal_key(&id, Disclosure::CopyAsCurl)?;
-            let cmd = postman::curl_command(&postman::base_url(settings.local_api_port), &secret);
+            let base = keyward_http::base_url(settings.local_api_port);
+            let cmd = postman::curl_command(&base, &secret);
             Ok((
                 keyward_core::Secret::from_text(cmd),
                 settings.clipboard_clear_seconds,
@@ -183,7 +184,9 @@ pub async fn export_postman(state: State<'_, AppState>, id: String) -> Result<Ex
         .or_else(dirs::home_dir)
         .ok_or_else(|| AppError::Io("no Downloads folder to write to".into()))?;
     let done = state
-        .run(move |s| postman::export(s, &id, |name| postman::ExportPaths::in_dir(&dir, name)))
+        .run_mapped(move |s| {
+            postman::export(s, &id, |name| postman::ExportPaths::in_dir(&dir, name))
+        })
         .await?;
     Ok(ExportReceipt {
         path: done.paths.environment.display().to_string(),

@@ -215,7 +215,8 @@ pub enum KeysCmd {
                       keyward-<name>.postman_environment.json in the current directory. \
                       --out DIR (an existing directory): the same names in DIR. \
                       --out FILE: FILE.postman_collection.json and \
-                      FILE.postman_environment.json.\n\n\
+                      FILE.postman_environment.json. Where they cannot be written (exit 2, \
+                      EXPORT_FAILED), nothing is left behind.\n\n\
                       Then import both in Postman, or run them against `keyward serve`: \
                       npx newman run <collection> -e <environment>"
     )]

@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use keyward_core::{postman, Error, Store};
+use keyward_core::{Error, Store};
+use keyward_http::postman;
 
-use crate::output::{print_error_json, write_stdout, Out, PostmanExport};
+use crate::output::{write_stdout, Out, PostmanExport};
 
 /// Serves until Ctrl-C or SIGTERM. Exit 0 after a clean stop, 3 if the port is taken.
 pub fn serve(store: Arc<Store>, port: Option<u16>, out: &Out) -> Result<u8, Error> {
@@ -49,11 +50,7 @@ pub fn serve(store: Arc<Store>, port: Option<u16>, out: &Out) -> Result<u8, Erro
         }
         Err(Failure::Delivery(e)) => (e.code(), e.to_string(), 1),
     };
-    if out.json {
-        print_error_json(code, &message);
-    } else {
-        eprintln!("error: {message}");
-    }
+    out.failure(code, &message);
     Ok(exit)
 }
 
@@ -76,7 +73,7 @@ impl From<keyward_webhooks::Error> for Failure {
 }
 
 fn announce(out: &Out, port: u16) {
-    let base = postman::base_url(port);
+    let base = keyward_http::base_url(port);
     if out.json {
         let routes: Vec<&str> = keyward_http::ROUTES.iter().map(|(r, _)| *r).collect();
         let v = serde_json::json!({"listening": base, "port": port, "routes": routes});
@@ -113,23 +110,22 @@ fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send
 }
 
 /// Writes the collection and the environment (which holds the key), both 0600, through
-/// the export the desktop app uses too.
+/// the export the desktop app uses too. Exit 0, or 2 when the files cannot be written
+/// where `--out` says (`EXPORT_FAILED`).
 pub fn export_postman(
     store: &Store,
     key: &str,
     dest: Option<PathBuf>,
     out: &Out,
-) -> Result<(), Error> {
-    let done =
-        postman::export(store, key, |name| postman::ExportPaths::at(dest, name)).map_err(|e| {
-            match e {
-                Error::Invalid { field, message } => Error::Invalid {
-                    field,
-                    message: format!("{message} — choose another place with --out"),
-                },
-                other => other,
-            }
-        })?;
+) -> Result<u8, Error> {
+    let done = match postman::export(store, key, |name| postman::ExportPaths::at(dest, name)) {
+        Ok(done) => done,
+        Err(keyward_http::Error::Store(e)) => return Err(e),
+        Err(e) => {
+            out.failure(e.code(), &e.to_string());
+            return Ok(2);
+        }
+    };
     out.show(&PostmanExport(&done));
-    Ok(())
+    Ok(0)
 }

@@ -157,7 +157,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
         Command::Webhooks(cmd) => webhooks(&store, cmd, out)?,
         Command::Users(cmd) => users(&store, cmd, out)?,
         Command::Locations(cmd) => locations(&store, cmd, out)?,
-        Command::Keys(cmd) => keys(&store, cmd, out)?,
+        Command::Keys(cmd) => code = keys(&store, cmd, out)?,
         Command::Tokens(cmd) => tokens(&store, cmd, out)?,
         Command::Verify { secret } => {
             let secret = presented_secret(secret)?;
@@ -312,7 +312,8 @@ fn locations(store: &Store, cmd: LocationsCmd, out: &Out) -> Result<(), Error> {
     Ok(())
 }
 
-fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<(), Error> {
+/// Exit 0, or the export's own code when it could not write its files.
+fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<u8, Error> {
     match cmd {
         KeysCmd::Create {
             owner,
@@ -366,10 +367,10 @@ fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<(), Error> {
         }
         KeysCmd::Delete { key, force } => out.show(&store.delete_key(&key, force)?),
         KeysCmd::ExportPostman { key, out: dest } => {
-            local_api::export_postman(store, &key, dest, out)?
+            return local_api::export_postman(store, &key, dest, out)
         }
     }
-    Ok(())
+    Ok(0)
 }
 
 fn tokens(store: &Store, cmd: TokensCmd, out: &Out) -> Result<(), Error> {

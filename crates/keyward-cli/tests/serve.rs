@@ -107,6 +107,41 @@ fn export_postman_writes_private_files_into_a_directory_or_at_a_prefix() {
 }
 
 #[test]
+fn an_export_that_cannot_be_written_fails_with_its_own_code_and_leaves_nothing() {
+    let kw = Kw::new();
+    let ada = kw.ada();
+    let (key_id, secret) = kw.create_key(&ada, "Zapier sync");
+    let out = tempfile::tempdir().expect("temp dir");
+    let nowhere = out.path().join("missing").join("zap");
+    let nowhere = nowhere.to_str().expect("utf-8");
+
+    let r = kw.json(&["keys", "export-postman", &key_id, "--out", nowhere]);
+    let message = r.fails(2, "EXPORT_FAILED");
+    assert!(
+        message.contains(&format!("{nowhere}.postman_collection.json")),
+        "names the file: {message}"
+    );
+    assert!(message.contains("create its folder first"), "{message}");
+    assert!(!message.contains(&secret));
+    let r = kw.human(&["keys", "export-postman", &key_id, "--out", nowhere]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("--out"),
+        "says how to choose: {}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_dir(out.path()).expect("read dir").count(),
+        0,
+        "nothing was written"
+    );
+
+    // A key that does not exist is the store's refusal, as before.
+    kw.json(&["keys", "export-postman", "key_missing", "--out", nowhere])
+        .fails(4, "NOT_FOUND");
+}
+
+#[test]
 fn newman_runs_the_exported_collection_against_keyward_serve() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     if !root.join("node_modules/.bin/newman").exists() {

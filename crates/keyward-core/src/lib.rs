@@ -53,7 +53,6 @@ pub mod webhooks {
     pub use crate::model::webhook::*;
     pub use crate::view::webhooks::*;
 }
-pub mod postman;
 pub use store::recovery;
 
 pub use audit::{AuditFilter, AuditView};

@@ -2,6 +2,7 @@
 //! what a request is answered with — always `{"error":{"code","message"}}`.
 
 use std::borrow::Cow;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -19,16 +20,35 @@ pub enum Error {
     Bind { port: u16, reason: String },
     #[error("the local API failed: {0}")]
     Io(#[from] std::io::Error),
+    /// A Postman export could not be written (see `postman`): nothing was left at `path`
+    /// but what was there before.
+    #[error("cannot write the Postman export {}: {reason} — {advice}", path.display())]
+    Export {
+        path: PathBuf,
+        /// What went wrong, from the system.
+        reason: String,
+        /// What to do about it.
+        advice: &'static str,
+    },
     #[error(transparent)]
     Store(#[from] keyward_core::Error),
 }
 
+/// The codes this crate adds to the core's, in the order of the variants above.
+pub const ERROR_CODES: [&str; 4] = [
+    "PORT_IN_USE",
+    "BIND_FAILED",
+    "SERVER_ERROR",
+    "EXPORT_FAILED",
+];
+
 impl Error {
     pub fn code(&self) -> &'static str {
         match self {
-            Error::PortInUse(_) => "PORT_IN_USE",
-            Error::Bind { .. } => "BIND_FAILED",
-            Error::Io(_) => "SERVER_ERROR",
+            Error::PortInUse(_) => ERROR_CODES[0],
+            Error::Bind { .. } => ERROR_CODES[1],
+            Error::Io(_) => ERROR_CODES[2],
+            Error::Export { .. } => ERROR_CODES[3],
             Error::Store(e) => e.code(),
         }
     }
@@ -163,6 +183,23 @@ mod tests {
         assert_eq!(
             v["message"],
             "port 7420 is in use — choose another under Preferences or with --port"
+        );
+    }
+
+    #[test]
+    fn an_export_failure_has_its_own_code_and_names_the_file() {
+        let e = Error::Export {
+            path: PathBuf::from("/home/ada/Downloads/keyward-zapier.postman_environment.json"),
+            reason: "Permission denied (os error 13)".into(),
+            advice: "export to a folder you may write to",
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["code"], "EXPORT_FAILED");
+        assert_eq!(
+            v["message"],
+            "cannot write the Postman export \
+             /home/ada/Downloads/keyward-zapier.postman_environment.json: Permission denied \
+             (os error 13) — export to a folder you may write to"
         );
     }
 

@@ -1,7 +1,8 @@
 //! Keyward's loopback HTTP API (SPEC §6): Postman and local services exchange API keys for
 //! tokens and verify keys and tokens. Served by `keyward serve` and, in the desktop app,
 //! in the background. Binds 127.0.0.1 only and refuses requests that a web page could
-//! have sent (foreign `Host` or `Origin`), so a browser tab cannot reach it.
+//! have sent (foreign `Host` or `Origin`), so a browser tab cannot reach it. [`postman`]
+//! writes the Postman collection of these routes and an environment holding a key.
 //!
 //! ```no_run
 //! # async fn run(store: std::sync::Arc<keyward_core::Store>) -> keyward_http::Result<()> {
@@ -14,11 +15,12 @@
 //! ```
 
 mod conn;
-mod error;
+pub mod error;
 mod guards;
 mod limit;
 mod openapi;
 mod pool;
+pub mod postman;
 mod routes;
 
 use std::future::Future;
@@ -35,6 +37,12 @@ pub use limit::FailureBudget;
 
 /// The port the API listens on unless the settings or `--port` say otherwise.
 pub const DEFAULT_PORT: u16 = 7420;
+
+/// The API's base URL on `port`: what the OpenAPI document, `keyward serve` and the
+/// Postman export call it.
+pub fn base_url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}")
+}
 
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 16 * 1024;

@@ -27,7 +27,7 @@ use crate::routes;
     modifiers(&BearerAuth),
     tags((name = "keyward", description = "API keys and tokens"))
 )]
-struct ApiDoc;
+pub(crate) struct ApiDoc;
 
 struct BearerAuth;
 
@@ -51,7 +51,7 @@ impl Modify for BearerAuth {
 /// The document for a server on `port`.
 pub(crate) fn document(port: u16) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    doc.servers = Some(vec![Server::new(keyward_core::postman::base_url(port))]);
+    doc.servers = Some(vec![Server::new(crate::base_url(port))]);
     doc
 }
 

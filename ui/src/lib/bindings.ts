@@ -247,7 +247,7 @@ user: string, url: string, entity: string, operation: string,
 allow_private: boolean, };
 
 /** Every code an IPC error can carry. */
-export type ErrorCode = "INVALID_INPUT" | "NOT_FOUND" | "EMAIL_TAKEN" | "KEY_IN_USE" | "API_ACCESS_OFF" | "USER_DEACTIVATED" | "REVOKED" | "DISABLED" | "DATABASE_LOCKED" | "SCHEMA_TOO_NEW" | "MASTER_KEY_UNAVAILABLE" | "WEBHOOK_OFF" | "DATABASE_CORRUPT" | "STORAGE_ERROR" | "DISK_FULL" | "DATABASE_MISSING" | "TOO_MANY_TOKENS" | "RATE_LIMITED" | "CLIPBOARD_UNAVAILABLE" | "IO_ERROR" | "INTERNAL";
+export type ErrorCode = "INVALID_INPUT" | "NOT_FOUND" | "EMAIL_TAKEN" | "KEY_IN_USE" | "API_ACCESS_OFF" | "USER_DEACTIVATED" | "REVOKED" | "DISABLED" | "DATABASE_LOCKED" | "SCHEMA_TOO_NEW" | "MASTER_KEY_UNAVAILABLE" | "WEBHOOK_OFF" | "DATABASE_CORRUPT" | "STORAGE_ERROR" | "DISK_FULL" | "DATABASE_MISSING" | "TOO_MANY_TOKENS" | "RATE_LIMITED" | "PORT_IN_USE" | "BIND_FAILED" | "SERVER_ERROR" | "EXPORT_FAILED" | "CLIPBOARD_UNAVAILABLE" | "IO_ERROR" | "INTERNAL";
 
 /** Every IPC error: branch on `code`, show `message`; `field` names the form input an
  * INVALID_INPUT error is about. */

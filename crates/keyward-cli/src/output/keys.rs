@@ -1,7 +1,7 @@
 //! API keys: created, listed, shown, changed, revealed, deleted, exported.
 
-use keyward_core::postman::Exported;
 use keyward_core::{CreatedKey, DeletedKey, KeyView, ScopeView, TokenView};
+use keyward_http::postman::Exported;
 use serde::{Serialize, Serializer};
 
 use super::{stamp, table, yes_no, Cx, Human, Labelled, Revealed, Row};

@@ -101,13 +101,20 @@ impl Out {
     }
 
     pub fn error(&self, e: &Error) {
+        self.failure(e.code(), &e.to_string());
+    }
+
+    /// A failure by its code, whichever crate's error it is: `{"error":{…}}` on stderr with
+    /// --json; otherwise the message and, for some codes, what to run instead.
+    pub fn failure(&self, code: &str, message: &str) {
         if self.json {
-            print_error_json(e.code(), &e.to_string());
-        } else {
-            eprintln!("error: {}", terminal_safe(&e.to_string()));
-            if e.code() == "KEY_IN_USE" {
-                eprintln!("Run the same command with --force to delete it anyway.");
-            }
+            return print_error_json(code, message);
+        }
+        eprintln!("error: {}", terminal_safe(message));
+        match code {
+            "KEY_IN_USE" => eprintln!("Run the same command with --force to delete it anyway."),
+            "EXPORT_FAILED" => eprintln!("Choose another place with --out DIR or --out FILE."),
+            _ => {}
         }
     }
 }
