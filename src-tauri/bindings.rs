@@ -8,10 +8,13 @@ use crate::commands::lifecycle::AuditQuery;
 use crate::commands::settings::AppStatus;
 use crate::commands::webhooks::NewWebhookInput;
 use crate::local_api::LocalApiStatus;
+use keyward_core::keys::KeyStatus;
 use keyward_core::lifecycle::{
     DeletionNotice, DueKey, DueToken, LifecycleReport, ReminderKind, ReminderNotice,
 };
-use keyward_core::users::OwnerView;
+use keyward_core::tokens::TokenStatus;
+use keyward_core::users::{OwnerView, Role};
+use keyward_core::webhooks::{DeliveryOutcome, WebhookState};
 use keyward_core::{
     AuditView, ClearReport, CreatedKey, CreatedToken, CreatedWebhook, DeletedKey, DeliveryView,
     ExpiringSoon, KeyDetail, KeyPage, KeySort, KeyView, LocationView, ScopeView, Settings,
@@ -21,6 +24,11 @@ use keyward_core::{
 pub fn typescript() -> String {
     let cfg = Config::default();
     let decls = [
+        Role::decl(&cfg),
+        KeyStatus::decl(&cfg),
+        TokenStatus::decl(&cfg),
+        WebhookState::decl(&cfg),
+        DeliveryOutcome::decl(&cfg),
         OwnerView::decl(&cfg),
         UserView::decl(&cfg),
         ClearReport::decl(&cfg),

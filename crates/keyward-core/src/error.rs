@@ -68,47 +68,28 @@ pub enum Error {
     RateLimited { name: String, retry_after_ms: u64 },
 }
 
-/// Declares the error codes once: the enum the TypeScript union is generated from, and
-/// each code's text.
-macro_rules! error_codes {
-    ($($variant:ident = $text:literal),* $(,)?) => {
-        /// Every code an error of the domain can carry.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum ErrorCode {
-            $($variant),*
-        }
-
-        impl ErrorCode {
-            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(ErrorCode::$variant => $text),*
-                }
-            }
-        }
-    };
-}
-
-error_codes! {
-    InvalidInput = "INVALID_INPUT",
-    NotFound = "NOT_FOUND",
-    EmailTaken = "EMAIL_TAKEN",
-    KeyInUse = "KEY_IN_USE",
-    ApiAccessOff = "API_ACCESS_OFF",
-    UserDeactivated = "USER_DEACTIVATED",
-    Revoked = "REVOKED",
-    Disabled = "DISABLED",
-    DatabaseLocked = "DATABASE_LOCKED",
-    SchemaTooNew = "SCHEMA_TOO_NEW",
-    MasterKeyUnavailable = "MASTER_KEY_UNAVAILABLE",
-    WebhookOff = "WEBHOOK_OFF",
-    DatabaseCorrupt = "DATABASE_CORRUPT",
-    StorageError = "STORAGE_ERROR",
-    DiskFull = "DISK_FULL",
-    DatabaseMissing = "DATABASE_MISSING",
-    TooManyTokens = "TOO_MANY_TOKENS",
-    RateLimited = "RATE_LIMITED",
+crate::model::text_enum::text_enum! {
+    /// Every code an error of the domain can carry.
+    pub enum ErrorCode {
+        InvalidInput = "INVALID_INPUT",
+        NotFound = "NOT_FOUND",
+        EmailTaken = "EMAIL_TAKEN",
+        KeyInUse = "KEY_IN_USE",
+        ApiAccessOff = "API_ACCESS_OFF",
+        UserDeactivated = "USER_DEACTIVATED",
+        Revoked = "REVOKED",
+        Disabled = "DISABLED",
+        DatabaseLocked = "DATABASE_LOCKED",
+        SchemaTooNew = "SCHEMA_TOO_NEW",
+        MasterKeyUnavailable = "MASTER_KEY_UNAVAILABLE",
+        WebhookOff = "WEBHOOK_OFF",
+        DatabaseCorrupt = "DATABASE_CORRUPT",
+        StorageError = "STORAGE_ERROR",
+        DiskFull = "DISK_FULL",
+        DatabaseMissing = "DATABASE_MISSING",
+        TooManyTokens = "TOO_MANY_TOKENS",
+        RateLimited = "RATE_LIMITED",
+    }
 }
 
 impl Error {

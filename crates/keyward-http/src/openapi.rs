@@ -66,6 +66,7 @@ pub(crate) fn document_bytes(port: u16) -> Bytes {
 /// core's own types (`Verdict`, `CreatedToken`), so these are never built.
 #[allow(dead_code)]
 pub(crate) mod schema {
+    use keyward_core::{CredentialKind, VerifyCode};
     use serde::Serialize;
     use utoipa::ToSchema;
 
@@ -127,25 +128,6 @@ pub(crate) mod schema {
         /// Always false.
         valid: bool,
         code: VerifyCode,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum CredentialKind {
-        ApiKey,
-        Token,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-    pub enum VerifyCode {
-        Malformed,
-        NotFound,
-        Revoked,
-        Disabled,
-        Expired,
-        UserDeactivated,
-        ApiAccessOff,
     }
 
     /// The site manager the key belongs to.

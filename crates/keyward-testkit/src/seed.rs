@@ -226,7 +226,7 @@ mod tests {
             .webhook("api_key", "*")
             .done();
         let ada = seed.user("ada@example.com");
-        assert_eq!((ada.name.as_str(), ada.role), ("Ada", "admin"));
+        assert_eq!((ada.name.as_str(), ada.role.as_str()), ("Ada", "admin"));
         assert!(!seed.user("bob@example.com").api_access);
         assert_eq!(seed.key("Zapier").view.owner.id, ada.id);
         assert_eq!(seed.tokens_of("Zapier").len(), 2);

@@ -1,9 +1,19 @@
 // Generated from the Rust types by `make bindings` (src-tauri/bindings.rs).
 // Do not edit: a test fails when this file and the Rust types disagree.
 
+export type Role = "admin" | "manager";
+
+export type KeyStatus = "active" | "disabled" | "revoked" | "owner_deactivated" | "access_off";
+
+export type TokenStatus = "active" | "revoked" | "expired";
+
+export type WebhookState = "on" | "off";
+
+export type DeliveryOutcome = "delivered" | "retrying" | "failed" | "dropped" | "turned_off";
+
 export type OwnerView = { id: string, name: string, email: string, };
 
-export type UserView = { id: string, name: string, email: string, role: "admin" | "manager", active: boolean, api_access: boolean, created_at: string, 
+export type UserView = { id: string, name: string, email: string, role: Role, active: boolean, api_access: boolean, created_at: string, 
 /**
  * Keys that are not revoked.
  */
@@ -15,7 +25,7 @@ export type LocationView = { id: string, name: string, created_at: string, };
 
 export type ScopeView = { "type": "agency" } | { "type": "location", location_id: string, name: string | null, };
 
-export type KeyView = { id: string, name: string, masked_key: string, owner: OwnerView, scope: ScopeView, status: "active" | "disabled" | "revoked" | "owner_deactivated" | "access_off", created_at: string, last_used_at: string | null, 
+export type KeyView = { id: string, name: string, masked_key: string, owner: OwnerView, scope: ScopeView, status: KeyStatus, created_at: string, last_used_at: string | null, 
 /**
  * When inactivity deletion is due (moved later if a reminder came late).
  */
@@ -50,7 +60,7 @@ matching: number,
  */
 total: number, offset: number, rows: Array<KeyView>, };
 
-export type CreatedKey = { key: string, id: string, name: string, masked_key: string, owner: OwnerView, scope: ScopeView, status: "active" | "disabled" | "revoked" | "owner_deactivated" | "access_off", created_at: string, last_used_at: string | null, 
+export type CreatedKey = { key: string, id: string, name: string, masked_key: string, owner: OwnerView, scope: ScopeView, status: KeyStatus, created_at: string, last_used_at: string | null, 
 /**
  * When inactivity deletion is due (moved later if a reminder came late).
  */
@@ -73,7 +83,7 @@ export type DeletedKey = { id: string, name: string, owner: OwnerView, tokens_de
 
 export type KeyDetail = { key: KeyView, tokens: Array<TokenView>, events: Array<AuditView>, };
 
-export type TokenView = { id: string, key_id: string, key_name: string, masked_token: string, status: "active" | "revoked" | "expired", created_at: string, expires_at: string, last_used_at: string | null, };
+export type TokenView = { id: string, key_id: string, key_name: string, masked_token: string, status: TokenStatus, created_at: string, expires_at: string, last_used_at: string | null, };
 
 export type CreatedToken = { id: string, token: string, key_id: string, expires_at: string, };
 
@@ -204,7 +214,7 @@ startup_problem: string | null,
  */
 local_api: LocalApiStatus, };
 
-export type WebhookView = { id: string, user_id: string, user_email: string, url: string, entity: string, operation: string, status: "on" | "off", allow_private: boolean, masked_secret: string, created_at: string, 
+export type WebhookView = { id: string, user_id: string, user_email: string, url: string, entity: string, operation: string, status: WebhookState, allow_private: boolean, masked_secret: string, created_at: string, 
 /**
  * Why Keyward turned it off by itself.
  */
@@ -219,7 +229,7 @@ paused_reason: string | null,
  */
 pending: number, };
 
-export type CreatedWebhook = { secret: string, id: string, user_id: string, user_email: string, url: string, entity: string, operation: string, status: "on" | "off", allow_private: boolean, masked_secret: string, created_at: string, 
+export type CreatedWebhook = { secret: string, id: string, user_id: string, user_email: string, url: string, entity: string, operation: string, status: WebhookState, allow_private: boolean, masked_secret: string, created_at: string, 
 /**
  * Why Keyward turned it off by itself.
  */
@@ -234,7 +244,7 @@ paused_reason: string | null,
  */
 pending: number, };
 
-export type DeliveryView = { id: string, at: string, message_id: string, event_type: string, attempt: number, status_code: number | null, error: string | null, outcome: "delivered" | "retrying" | "failed" | "dropped" | "turned_off", next_retry_at: string | null, };
+export type DeliveryView = { id: string, at: string, message_id: string, event_type: string, attempt: number, status_code: number | null, error: string | null, outcome: DeliveryOutcome, next_retry_at: string | null, };
 
 export type NewWebhookInput = { 
 /**

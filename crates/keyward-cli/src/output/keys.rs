@@ -1,5 +1,6 @@
 //! API keys: created, listed, shown, changed, revealed, deleted, exported.
 
+use keyward_core::keys::KeyStatus;
 use keyward_core::{CreatedKey, DeletedKey, KeyView, ScopeView, TokenView};
 use keyward_http::postman::Exported;
 use serde::{Serialize, Serializer};
@@ -15,14 +16,13 @@ pub(super) fn scope_text(s: &ScopeView) -> String {
     }
 }
 
-fn status_text(status: &str) -> &'static str {
+fn status_text(status: KeyStatus) -> &'static str {
     match status {
-        "active" => "Active",
-        "disabled" => "Disabled",
-        "revoked" => "Revoked",
-        "owner_deactivated" => "Owner deactivated",
-        "access_off" => "Access off",
-        _ => "Unknown",
+        KeyStatus::Active => "Active",
+        KeyStatus::Disabled => "Disabled",
+        KeyStatus::Revoked => "Revoked",
+        KeyStatus::OwnerDeactivated => "Owner deactivated",
+        KeyStatus::AccessOff => "Access off",
     }
 }
 

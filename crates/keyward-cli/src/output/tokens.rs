@@ -28,7 +28,7 @@ impl Row for TokenView {
             ("TOKEN", self.id.clone()),
             ("VALUE", self.masked_token.clone()),
             ("KEY", self.key_name.clone()),
-            ("STATUS", self.status.to_owned()),
+            ("STATUS", self.status.to_string()),
             ("CREATED", stamp(&self.created_at)),
             ("EXPIRES", stamp(&self.expires_at)),
             ("LAST USED", cx.ago(self.last_used_at.as_ref())),

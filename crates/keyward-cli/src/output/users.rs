@@ -33,7 +33,7 @@ impl Row for UserView {
             ("ID", self.id.clone()),
             ("NAME", self.name.clone()),
             ("EMAIL", self.email.clone()),
-            ("ROLE", self.role.to_owned()),
+            ("ROLE", self.role.to_string()),
             ("ACTIVE", yes_no(self.active)),
             ("API ACCESS", on_off(self.api_access).to_owned()),
             ("KEYS", self.keys.to_string()),

@@ -7,7 +7,7 @@ use super::{stamp, Cx, Human, Labelled, Revealed, Row};
 
 /// "on", "off (why)" or "on (paused: why)".
 fn status(w: &WebhookView) -> String {
-    let mut s = w.status.to_owned();
+    let mut s = w.status.to_string();
     if let Some(why) = &w.off_reason {
         s.push_str(&format!(" ({why})"));
     } else if let Some(why) = &w.paused_reason {
@@ -83,7 +83,7 @@ impl Row for DeliveryView {
             ("TIME", stamp(&self.at)),
             ("EVENT", self.event_type.clone()),
             ("ATTEMPT", self.attempt.to_string()),
-            ("OUTCOME", self.outcome.clone()),
+            ("OUTCOME", self.outcome.to_string()),
             ("STATUS OR ERROR", result),
             (
                 "NEXT RETRY",

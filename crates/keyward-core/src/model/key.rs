@@ -61,24 +61,14 @@ pub(crate) struct HashEntry {
     pub generation: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyStatus {
-    Active,
-    Disabled,
-    Revoked,
-    OwnerDeactivated,
-    AccessOff,
-}
-
-impl KeyStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyStatus::Active => "active",
-            KeyStatus::Disabled => "disabled",
-            KeyStatus::Revoked => "revoked",
-            KeyStatus::OwnerDeactivated => "owner_deactivated",
-            KeyStatus::AccessOff => "access_off",
-        }
+crate::model::text_enum::text_enum! {
+    /// Whether a key works, and if not, why.
+    pub enum KeyStatus {
+        Active = "active",
+        Disabled = "disabled",
+        Revoked = "revoked",
+        OwnerDeactivated = "owner_deactivated",
+        AccessOff = "access_off",
     }
 }
 

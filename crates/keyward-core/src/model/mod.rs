@@ -12,6 +12,8 @@ pub mod location;
 pub mod seal;
 pub mod secret;
 pub mod settings;
+#[macro_use]
+pub(crate) mod text_enum;
 pub mod token;
 pub mod user;
 pub mod validate;

@@ -7,6 +7,15 @@ use crate::model::clock::Millis;
 use crate::model::key::ApiKey;
 use crate::model::lifecycle::Reminder;
 
+crate::model::text_enum::text_enum! {
+    /// Whether a token works: a token of a revoked key or of a retired secret is revoked.
+    pub enum TokenStatus {
+        Active = "active",
+        Revoked = "revoked",
+        Expired = "expired",
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Token {
     pub id: String,
@@ -30,15 +39,15 @@ impl Token {
             && key.generation_valid(self.generation, now)
     }
 
-    pub fn status(&self, key: Option<&ApiKey>, now: Millis) -> &'static str {
+    pub fn status(&self, key: Option<&ApiKey>, now: Millis) -> TokenStatus {
         match key {
-            _ if self.revoked_at.is_some() => "revoked",
+            _ if self.revoked_at.is_some() => TokenStatus::Revoked,
             Some(k) if k.revoked_at.is_some() || !k.generation_valid(self.generation, now) => {
-                "revoked"
+                TokenStatus::Revoked
             }
-            _ if now >= self.expires_at => "expired",
-            None => "revoked",
-            Some(_) => "active",
+            _ if now >= self.expires_at => TokenStatus::Expired,
+            None => TokenStatus::Revoked,
+            Some(_) => TokenStatus::Active,
         }
     }
 }

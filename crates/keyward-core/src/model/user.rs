@@ -5,18 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::clock::Millis;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Role {
-    Admin,
-    Manager,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Manager => "manager",
-        }
+crate::model::text_enum::text_enum! {
+    /// Stored by variant index (bincode): the text is only how it is shown.
+    #[derive(Deserialize)]
+    pub enum Role {
+        Admin = "admin",
+        Manager = "manager",
     }
 }
 

@@ -76,6 +76,35 @@ pub struct NewWebhook {
     pub allow_private: bool,
 }
 
+crate::model::text_enum::text_enum! {
+    /// Whether a subscription sends: on, or off (by hand or after a 410 Gone).
+    pub enum WebhookState {
+        On = "on",
+        Off = "off",
+    }
+}
+
+crate::model::text_enum::text_enum! {
+    /// How one delivery attempt ended.
+    pub enum DeliveryOutcome {
+        Delivered = "delivered",
+        Retrying = "retrying",
+        Failed = "failed",
+        Dropped = "dropped",
+        TurnedOff = "turned_off",
+    }
+}
+
+impl DeliveryOutcome {
+    /// The outcome a delivery log entry stored as text.
+    pub fn from_stored(text: &str) -> Option<DeliveryOutcome> {
+        DeliveryOutcome::ALL
+            .iter()
+            .copied()
+            .find(|o| o.as_str() == text)
+    }
+}
+
 /// A message waiting in the outbox: the body is fixed when it is queued, so every
 /// attempt sends the same bytes under the same `webhook-id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

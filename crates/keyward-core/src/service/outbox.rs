@@ -9,8 +9,8 @@ use crate::model::clock::{to_rfc3339, Millis};
 use crate::model::ids::new_id;
 use crate::model::user::User;
 use crate::model::webhook::{
-    next_attempt_at, user_block, Attempt, AttemptResult, DeliveryRecord, OutboxMessage, Webhook,
-    LOG_KEEP,
+    next_attempt_at, user_block, Attempt, AttemptResult, DeliveryOutcome, DeliveryRecord,
+    OutboxMessage, Webhook, LOG_KEEP,
 };
 use crate::store::{Read, Store, Table, Tx};
 use crate::view::webhooks::DueMessage;
@@ -107,13 +107,20 @@ impl Store {
             let result = match attempt {
                 Attempt::Delivered { status } => {
                     tx.del(Table::Outbox, &m.id);
-                    log_attempt(tx, &m, Some(status), None, "delivered", None)?;
+                    log_attempt(tx, &m, Some(status), None, DeliveryOutcome::Delivered, None)?;
                     AttemptResult::Delivered
                 }
                 Attempt::Gone => {
                     tx.del(Table::Outbox, &m.id);
                     let why = "the receiver answered 410 Gone: the webhook was turned off";
-                    log_attempt(tx, &m, Some(410), Some(why.into()), "turned_off", None)?;
+                    log_attempt(
+                        tx,
+                        &m,
+                        Some(410),
+                        Some(why.into()),
+                        DeliveryOutcome::TurnedOff,
+                        None,
+                    )?;
                     if let Some(mut w) = tx.get::<Webhook>(Table::Webhooks, &m.webhook_id)? {
                         w.active = false;
                         w.updated_at = now;
@@ -190,7 +197,7 @@ fn drop_message(tx: &mut Tx<'_>, m: &OutboxMessage, why: &str) -> Result<()> {
         m,
         None,
         Some(format!("dropped: {why}")),
-        "dropped",
+        DeliveryOutcome::Dropped,
         None,
     )
 }
@@ -209,12 +216,19 @@ fn retry_or_give_up(
             let mut m = m.clone();
             m.next_attempt_at = at;
             tx.put(Table::Outbox, &m.id, &m)?;
-            log_attempt(tx, &m, status, Some(error), "retrying", Some(at))?;
+            log_attempt(
+                tx,
+                &m,
+                status,
+                Some(error),
+                DeliveryOutcome::Retrying,
+                Some(at),
+            )?;
             Ok(AttemptResult::RetryAt(at))
         }
         None => {
             tx.del(Table::Outbox, &m.id);
-            log_attempt(tx, m, status, Some(error), "failed", None)?;
+            log_attempt(tx, m, status, Some(error), DeliveryOutcome::Failed, None)?;
             Ok(AttemptResult::GaveUp)
         }
     }
@@ -225,7 +239,7 @@ fn log_attempt(
     m: &OutboxMessage,
     status_code: Option<u16>,
     error: Option<String>,
-    outcome: &str,
+    outcome: DeliveryOutcome,
     next_retry_at: Option<Millis>,
 ) -> Result<()> {
     let now = tx.now();
@@ -238,7 +252,7 @@ fn log_attempt(
         at: now,
         status_code,
         error,
-        outcome: outcome.to_owned(),
+        outcome: outcome.as_str().to_owned(),
         next_retry_at,
     };
     tx.put(Table::Deliveries, format!("{}/{}", d.webhook_id, d.id), &d)

@@ -15,8 +15,8 @@ use crate::model::key::refuse_blocked_owner;
 use crate::model::secret::Secret;
 use crate::model::user::User;
 use crate::model::webhook::{
-    check_choice, event_body, mask_secret, new_secret, user_block, DeliveryRecord, NewWebhook,
-    OutboxMessage, Webhook, ENTITIES, OPERATIONS,
+    check_choice, event_body, mask_secret, new_secret, user_block, DeliveryOutcome, DeliveryRecord,
+    NewWebhook, OutboxMessage, Webhook, WebhookState, ENTITIES, OPERATIONS,
 };
 use crate::model::{seal, webhook_url};
 use crate::store::{Read, Store, Table};
@@ -45,7 +45,11 @@ impl Store {
             url: w.url.clone(),
             entity: w.entity.clone(),
             operation: w.operation.clone(),
-            status: if w.active { "on" } else { "off" },
+            status: if w.active {
+                WebhookState::On
+            } else {
+                WebhookState::Off
+            },
             allow_private: w.allow_private,
             masked_secret: w.masked_secret.clone(),
             created_at: to_rfc3339(w.created_at),
@@ -235,7 +239,9 @@ impl Store {
                 attempt: d.attempt,
                 status_code: d.status_code,
                 error: d.error,
-                outcome: d.outcome,
+                // Only this code writes the log; an unknown text would be a damaged entry.
+                outcome: DeliveryOutcome::from_stored(&d.outcome)
+                    .unwrap_or(DeliveryOutcome::Failed),
                 next_retry_at: d.next_retry_at.map(to_rfc3339),
             });
             if out.len() >= limit {

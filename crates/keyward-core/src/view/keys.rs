@@ -40,13 +40,7 @@ pub struct KeyView {
     pub masked_key: String,
     pub owner: OwnerView,
     pub scope: ScopeView,
-    #[cfg_attr(
-        feature = "ts",
-        ts(
-            type = "\"active\" | \"disabled\" | \"revoked\" | \"owner_deactivated\" | \"access_off\""
-        )
-    )]
-    pub status: &'static str,
+    pub status: KeyStatus,
     pub created_at: String,
     pub last_used_at: Option<String>,
     /// When inactivity deletion is due (moved later if a reminder came late).
@@ -184,7 +178,7 @@ impl ViewContext {
                     name: self.locations.get(l).map(|l| l.name.clone()),
                 },
             },
-            status: f.status.as_str(),
+            status: f.status,
             created_at: to_rfc3339(key.created_at),
             last_used_at: f.last_used.map(to_rfc3339),
             deletes_at: f.deletes_at.map(to_rfc3339),

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::model::clock::{to_rfc3339, Millis};
 use crate::model::key::ApiKey;
 use crate::model::secret::ShownSecret;
-use crate::model::token::Token;
+use crate::model::token::{Token, TokenStatus};
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -14,8 +14,7 @@ pub struct TokenView {
     pub key_id: String,
     pub key_name: String,
     pub masked_token: String,
-    #[cfg_attr(feature = "ts", ts(type = "\"active\" | \"revoked\" | \"expired\""))]
-    pub status: &'static str,
+    pub status: TokenStatus,
     pub created_at: String,
     pub expires_at: String,
     pub last_used_at: Option<String>,

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::model::clock::to_rfc3339;
-use crate::model::user::User;
+use crate::model::user::{Role, User};
 
 /// A user as every front end shows it.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -12,8 +12,7 @@ pub struct UserView {
     pub id: String,
     pub name: String,
     pub email: String,
-    #[cfg_attr(feature = "ts", ts(type = "\"admin\" | \"manager\""))]
-    pub role: &'static str,
+    pub role: Role,
     pub active: bool,
     pub api_access: bool,
     pub created_at: String,
@@ -44,7 +43,7 @@ impl User {
             id: self.id.clone(),
             name: self.name.clone(),
             email: self.email.clone(),
-            role: self.role.as_str(),
+            role: self.role,
             active: self.active,
             api_access: self.api_access,
             created_at: to_rfc3339(self.created_at),

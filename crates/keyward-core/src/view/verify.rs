@@ -5,31 +5,29 @@ use serde::Serialize;
 use crate::view::keys::ScopeView;
 use crate::view::users::OwnerView;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum VerifyCode {
-    Malformed,
-    NotFound,
-    Revoked,
-    Disabled,
-    Expired,
-    UserDeactivated,
-    ApiAccessOff,
+crate::model::text_enum::text_enum! {
+    /// Why a presented key or token does not verify. The HTTP API's documentation lists
+    /// these from this declaration.
+    pub enum VerifyCode {
+        Malformed = "MALFORMED",
+        NotFound = "NOT_FOUND",
+        Revoked = "REVOKED",
+        Disabled = "DISABLED",
+        Expired = "EXPIRED",
+        UserDeactivated = "USER_DEACTIVATED",
+        ApiAccessOff = "API_ACCESS_OFF",
+    }
+}
+
+crate::model::text_enum::text_enum! {
+    /// What a valid secret is.
+    pub enum CredentialKind {
+        ApiKey = "api_key",
+        Token = "token",
+    }
 }
 
 impl VerifyCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VerifyCode::Malformed => "MALFORMED",
-            VerifyCode::NotFound => "NOT_FOUND",
-            VerifyCode::Revoked => "REVOKED",
-            VerifyCode::Disabled => "DISABLED",
-            VerifyCode::Expired => "EXPIRED",
-            VerifyCode::UserDeactivated => "USER_DEACTIVATED",
-            VerifyCode::ApiAccessOff => "API_ACCESS_OFF",
-        }
-    }
-
     pub fn message(self) -> &'static str {
         match self {
             VerifyCode::Malformed => {
@@ -43,13 +41,6 @@ impl VerifyCode {
             VerifyCode::ApiAccessOff => "API access is off for the owner of this key",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CredentialKind {
-    ApiKey,
-    Token,
 }
 
 /// Who a valid secret belongs to.

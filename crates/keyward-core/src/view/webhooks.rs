@@ -3,6 +3,8 @@
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::model::webhook::{DeliveryOutcome, WebhookState};
+
 /// A subscription as every front end shows it. Never carries the signing secret.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -13,8 +15,7 @@ pub struct WebhookView {
     pub url: String,
     pub entity: String,
     pub operation: String,
-    #[cfg_attr(feature = "ts", ts(type = "\"on\" | \"off\""))]
-    pub status: &'static str,
+    pub status: WebhookState,
     pub allow_private: bool,
     pub masked_secret: String,
     pub created_at: String,
@@ -48,11 +49,7 @@ pub struct DeliveryView {
     pub attempt: u32,
     pub status_code: Option<u16>,
     pub error: Option<String>,
-    #[cfg_attr(
-        feature = "ts",
-        ts(type = "\"delivered\" | \"retrying\" | \"failed\" | \"dropped\" | \"turned_off\"")
-    )]
-    pub outcome: String,
+    pub outcome: DeliveryOutcome,
     pub next_retry_at: Option<String>,
 }
 
