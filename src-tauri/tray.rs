@@ -194,7 +194,7 @@ pub fn refresh_later<R: Runtime>(app: &AppHandle<R>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use keyward_core::clock::{to_rfc3339, Millis, DAY, HOUR};
+    use keyward_core::clock::{to_datetime, Millis, DAY, HOUR};
     use keyward_core::lifecycle::DueKey;
     use keyward_core::users::OwnerView;
 
@@ -209,7 +209,7 @@ mod tests {
                 name: "Ada".into(),
                 email: "ada@example.com".into(),
             },
-            deletes_at: to_rfc3339(NOW + left),
+            deletes_at: to_datetime(NOW + left),
             days_left: keyward_core::clock::days_until(NOW, NOW + left),
             due_in: keyward_core::clock::due_phrase(NOW, NOW + left),
             last_used_at: None,

@@ -244,8 +244,8 @@ async fn a_receiver_that_fails_then_recovers_gets_the_same_message_again() {
         Some("HTTP 500 Internal Server Error")
     );
     assert_eq!(
-        log[0].next_retry_at.as_deref(),
-        Some("2026-08-12T10:00:05Z")
+        log[0].next_retry_at.map(|at| at.to_rfc3339()).as_deref(),
+        Some("2026-08-12T10:00:05+00:00")
     );
     assert_eq!(s.store.webhook_view(&hook).unwrap().pending, 1);
 
@@ -288,8 +288,8 @@ async fn retry_after_is_honoured() {
     );
     let log = s.store.webhook_deliveries(&hook, 1).unwrap();
     assert_eq!(
-        log[0].next_retry_at.as_deref(),
-        Some("2026-08-12T10:02:00Z")
+        log[0].next_retry_at.map(|at| at.to_rfc3339()).as_deref(),
+        Some("2026-08-12T10:02:00+00:00")
     );
 }
 

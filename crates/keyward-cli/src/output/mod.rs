@@ -7,7 +7,7 @@
 //! delivery, a Postman export) serialize through `json!`, as they always have: scripts
 //! have seen their members in alphabetical order at every depth.
 
-use keyward_core::clock::{ago, parse_rfc3339, Millis};
+use keyward_core::clock::{ago, Millis};
 use keyward_core::Error;
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -131,21 +131,21 @@ pub struct Cx {
 
 /// A timestamp as the views carry it. The human forms read one only through [`Cx::ago`]
 /// and [`stamp`], so a change of the views' timestamp type is made here.
-type Timestamp = String;
+type Timestamp = chrono::DateTime<chrono::Utc>;
 
 impl Cx {
     /// "3 days ago", "in 2 hours", or "never" for a time that is not there.
     fn ago(&self, at: Option<&Timestamp>) -> String {
-        match at.and_then(|a| parse_rfc3339(a)) {
-            Some(ms) => ago(self.now, ms),
+        match at {
+            Some(at) => ago(self.now, at.timestamp_millis()),
             None => "never".to_owned(),
         }
     }
 }
 
-/// A timestamp as printed: RFC 3339 in UTC, as in the JSON.
+/// A timestamp as printed: RFC 3339 in UTC to the second, as in the JSON.
 fn stamp(at: &Timestamp) -> String {
-    at.clone()
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// A view under the verb that heads its human form ("Added", "Renamed"); its JSON is the

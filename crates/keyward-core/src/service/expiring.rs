@@ -1,7 +1,7 @@
 //! The "Expiring soon" summary, from the in-memory index.
 
 use crate::error::Result;
-use crate::model::clock::{days_until, due_phrase, parse_rfc3339, to_rfc3339};
+use crate::model::clock::{days_until, due_phrase, to_datetime};
 use crate::store::index::Index;
 use crate::store::Store;
 use crate::view::lifecycle::{DueKey, DueToken, ExpiringSoon};
@@ -30,11 +30,9 @@ impl Store {
                         id: v.id.clone(),
                         name: v.name.clone(),
                         owner: v.owner.clone(),
-                        deletes_at: at.clone(),
+                        deletes_at: *at,
                         days_left: days,
-                        due_in: parse_rfc3339(at)
-                            .map(|at| due_phrase(ctx.now, at))
-                            .unwrap_or_default(),
+                        due_in: due_phrase(ctx.now, at.timestamp_millis()),
                         last_used_at: v.last_used_at.clone(),
                         reminded: v.deletion_scheduled,
                     });
@@ -47,7 +45,7 @@ impl Store {
                         id: t.id.clone(),
                         key_id: key.id.clone(),
                         key_name: key.name.clone(),
-                        expires_at: to_rfc3339(t.expires_at),
+                        expires_at: to_datetime(t.expires_at),
                         days_left: days,
                         due_in: due_phrase(ctx.now, t.expires_at),
                     });

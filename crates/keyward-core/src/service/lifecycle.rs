@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::keys::{key_event, remove_key};
 use super::tokens::token_event;
 use crate::error::Result;
-use crate::model::clock::{days_until, due_phrase, short_date, to_rfc3339, Millis};
+use crate::model::clock::{days_until, due_phrase, short_date, to_datetime, to_rfc3339, Millis};
 use crate::model::key::ApiKey;
 use crate::model::lifecycle::{plan_key, plan_token, token_expiry_due, KeyAction, Reminder};
 use crate::model::settings::Settings;
@@ -67,7 +67,7 @@ impl Store {
             now,
             due: &due,
             report: LifecycleReport {
-                ran_at: to_rfc3339(now),
+                ran_at: to_datetime(now),
                 dry_run,
                 keys_checked: due.keys_checked,
                 tokens_checked: due.tokens_checked,
@@ -212,8 +212,8 @@ impl Pass<'_> {
                     owner: self.due.owner(&key.owner),
                     days_before,
                     days_left: days_until(now, plan.deletes_at),
-                    due_at: to_rfc3339(plan.deletes_at),
-                    last_used_at: used.map(to_rfc3339),
+                    due_at: to_datetime(plan.deletes_at),
+                    last_used_at: used.map(to_datetime),
                     message,
                     summary,
                     advice: format!(
@@ -237,7 +237,7 @@ impl Pass<'_> {
                     id: key.id.clone(),
                     name: key.name.clone(),
                     owner: self.due.owner(&key.owner),
-                    last_used_at: used.map(to_rfc3339),
+                    last_used_at: used.map(to_datetime),
                     tokens_deleted,
                     message,
                 });
@@ -307,8 +307,8 @@ impl Pass<'_> {
                 owner: self.due.owner(&key.owner),
                 days_before,
                 days_left: days_until(now, t.expires_at),
-                due_at: to_rfc3339(t.expires_at),
-                last_used_at: used.map(to_rfc3339),
+                due_at: to_datetime(t.expires_at),
+                last_used_at: used.map(to_datetime),
                 message,
                 summary,
                 advice: format!(

@@ -8,7 +8,7 @@ use super::settings::read_settings;
 use super::users::find_user;
 use crate::error::{Error, Result};
 use crate::model::audit::AuditEvent;
-use crate::model::clock::{to_rfc3339, DAY};
+use crate::model::clock::{to_datetime, to_rfc3339, DAY};
 use crate::model::ids::new_id;
 use crate::model::key::{refuse_blocked_owner, revoked, ApiKey, HashEntry};
 use crate::model::secret::{Secret, SecretKind, ShownSecret};
@@ -98,7 +98,7 @@ pub(super) fn mint_token(
         id: token.id,
         token: ShownSecret(secret),
         key_id: key.id.clone(),
-        expires_at: to_rfc3339(token.expires_at),
+        expires_at: to_datetime(token.expires_at),
     })
 }
 

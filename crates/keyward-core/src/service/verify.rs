@@ -5,7 +5,7 @@
 use super::keys::find_key;
 use super::tokens::mint_token;
 use crate::error::{Error, Result};
-use crate::model::clock::to_rfc3339;
+use crate::model::clock::to_datetime;
 use crate::model::key::Scope;
 use crate::model::secret::{check_format, hash_secret};
 use crate::store::{Read, Store};
@@ -133,7 +133,7 @@ impl Store {
                         name: None,
                     },
                 },
-                expires_at: token.map(|t| to_rfc3339(t.expires_at)),
+                expires_at: token.map(|t| to_datetime(t.expires_at)),
             };
             Ok((identity, generation))
         })

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use super::outbox::{drop_pending, webhook_event};
 use super::users::find_user;
 use crate::error::{Error, Result};
-use crate::model::clock::to_rfc3339;
+use crate::model::clock::to_datetime;
 use crate::model::ids::new_id;
 use crate::model::key::refuse_blocked_owner;
 use crate::model::secret::Secret;
@@ -52,7 +52,7 @@ impl Store {
             },
             allow_private: w.allow_private,
             masked_secret: w.masked_secret.clone(),
-            created_at: to_rfc3339(w.created_at),
+            created_at: to_datetime(w.created_at),
             off_reason: w.off_reason.clone(),
             paused_reason: user.as_ref().and_then(user_block),
             pending,
@@ -233,7 +233,7 @@ impl Store {
             let d: DeliveryRecord = bincode::deserialize(&row?.1)?;
             out.push(DeliveryView {
                 id: d.id,
-                at: to_rfc3339(d.at),
+                at: to_datetime(d.at),
                 message_id: d.message_id,
                 event_type: d.event_type,
                 attempt: d.attempt,
@@ -242,7 +242,7 @@ impl Store {
                 // Only this code writes the log; an unknown text would be a damaged entry.
                 outcome: DeliveryOutcome::from_stored(&d.outcome)
                     .unwrap_or(DeliveryOutcome::Failed),
-                next_retry_at: d.next_retry_at.map(to_rfc3339),
+                next_retry_at: d.next_retry_at.map(to_datetime),
             });
             if out.len() >= limit {
                 break;

@@ -1,15 +1,17 @@
 //! Audit events as the front ends show them.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::model::audit::AuditEvent;
-use crate::model::clock::to_rfc3339;
+use crate::model::clock::to_datetime;
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct AuditView {
     pub id: String,
-    pub at: String,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub at: DateTime<Utc>,
     pub actor: String,
     /// The site manager who acted, when one is known.
     pub actor_user_id: Option<String>,
@@ -62,7 +64,7 @@ impl AuditEvent {
     pub fn view(&self) -> AuditView {
         AuditView {
             id: self.id.clone(),
-            at: to_rfc3339(self.at),
+            at: to_datetime(self.at),
             actor: self.actor.clone(),
             actor_user_id: self.actor_user_id.clone(),
             action: format!("{}.{}", self.entity, self.operation),

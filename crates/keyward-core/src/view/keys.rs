@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::model::clock::{days_until, to_rfc3339, Millis};
+use crate::model::clock::{days_until, to_datetime, Millis};
 use crate::model::key::{in_use, ApiKey, KeyFilter, KeyStatus, Scope};
 use crate::model::lifecycle;
 use crate::model::location::Location;
@@ -41,10 +42,13 @@ pub struct KeyView {
     pub owner: OwnerView,
     pub scope: ScopeView,
     pub status: KeyStatus,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::view::time::rfc3339_opt")]
+    pub last_used_at: Option<DateTime<Utc>>,
     /// When inactivity deletion is due (moved later if a reminder came late).
-    pub deletes_at: Option<String>,
+    #[serde(serialize_with = "crate::view::time::rfc3339_opt")]
+    pub deletes_at: Option<DateTime<Utc>>,
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub deletes_in_days: Option<i64>,
     /// A deletion reminder has been raised for the current deadline.
@@ -55,7 +59,8 @@ pub struct KeyView {
     pub in_use: bool,
     pub live_tokens: usize,
     /// While the previous secret still works after a regeneration.
-    pub grace_until: Option<String>,
+    #[serde(serialize_with = "crate::view::time::rfc3339_opt")]
+    pub grace_until: Option<DateTime<Utc>>,
 }
 
 /// A key with its secret, for the moments the secret is shown: create, regenerate.
@@ -179,15 +184,15 @@ impl ViewContext {
                 },
             },
             status: f.status,
-            created_at: to_rfc3339(key.created_at),
-            last_used_at: f.last_used.map(to_rfc3339),
-            deletes_at: f.deletes_at.map(to_rfc3339),
+            created_at: to_datetime(key.created_at),
+            last_used_at: f.last_used.map(to_datetime),
+            deletes_at: f.deletes_at.map(to_datetime),
             deletes_in_days: f.deletes_in_days,
             deletion_scheduled: f.deletion_scheduled,
             deletion_near: f.deletion_near,
             in_use: f.in_use,
             live_tokens: f.live_tokens,
-            grace_until: key.grace_until(self.now).map(to_rfc3339),
+            grace_until: key.grace_until(self.now).map(to_datetime),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! What the lifecycle reports, and the "Expiring soon" summary.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::model::clock::{short_date, Millis};
@@ -27,8 +28,10 @@ pub struct ReminderNotice {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub days_left: i64,
     /// When the key will be deleted, or the token expires.
-    pub due_at: String,
-    pub last_used_at: Option<String>,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub due_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::view::time::rfc3339_opt")]
+    pub last_used_at: Option<DateTime<Utc>>,
     /// The whole reminder, as the audit log and the CLI show it.
     pub message: String,
     /// A notification's title: what happens when ("… will be deleted in 25 hours").
@@ -51,7 +54,8 @@ pub struct DeletionNotice {
     pub id: String,
     pub name: String,
     pub owner: OwnerView,
-    pub last_used_at: Option<String>,
+    #[serde(serialize_with = "crate::view::time::rfc3339_opt")]
+    pub last_used_at: Option<DateTime<Utc>>,
     pub tokens_deleted: usize,
     pub message: String,
 }
@@ -59,7 +63,8 @@ pub struct DeletionNotice {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct LifecycleReport {
-    pub ran_at: String,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub ran_at: DateTime<Utc>,
     pub dry_run: bool,
     pub keys_checked: usize,
     pub tokens_checked: usize,
@@ -74,12 +79,14 @@ pub struct DueKey {
     pub id: String,
     pub name: String,
     pub owner: OwnerView,
-    pub deletes_at: String,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub deletes_at: DateTime<Utc>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub days_left: i64,
     /// When, as a person would say it: "in 25 hours", "in 7 days".
     pub due_in: String,
-    pub last_used_at: Option<String>,
+    #[serde(serialize_with = "crate::view::time::rfc3339_opt")]
+    pub last_used_at: Option<DateTime<Utc>>,
     /// A reminder has been raised for this deadline.
     pub reminded: bool,
 }
@@ -91,7 +98,8 @@ pub struct DueToken {
     pub id: String,
     pub key_id: String,
     pub key_name: String,
-    pub expires_at: String,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub expires_at: DateTime<Utc>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub days_left: i64,
     /// When, as a person would say it: "in 25 hours", "in 7 days".

@@ -1,8 +1,9 @@
 //! Locations as the front ends show them.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::model::clock::to_rfc3339;
+use crate::model::clock::to_datetime;
 use crate::model::location::Location;
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -10,7 +11,8 @@ use crate::model::location::Location;
 pub struct LocationView {
     pub id: String,
     pub name: String,
-    pub created_at: String,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub created_at: DateTime<Utc>,
 }
 
 impl Location {
@@ -18,7 +20,7 @@ impl Location {
         LocationView {
             id: self.id.clone(),
             name: self.name.clone(),
-            created_at: to_rfc3339(self.created_at),
+            created_at: to_datetime(self.created_at),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Tokens as the front ends show them.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::model::clock::{to_rfc3339, Millis};
+use crate::model::clock::{to_datetime, Millis};
 use crate::model::key::ApiKey;
 use crate::model::secret::ShownSecret;
 use crate::model::token::{Token, TokenStatus};
@@ -15,9 +16,12 @@ pub struct TokenView {
     pub key_name: String,
     pub masked_token: String,
     pub status: TokenStatus,
-    pub created_at: String,
-    pub expires_at: String,
-    pub last_used_at: Option<String>,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub expires_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::view::time::rfc3339_opt")]
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// A new token, shown once: the shape `POST /v1/tokens` answers with.
@@ -28,7 +32,8 @@ pub struct CreatedToken {
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub token: ShownSecret,
     pub key_id: String,
-    pub expires_at: String,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub expires_at: DateTime<Utc>,
 }
 
 impl Token {
@@ -40,9 +45,9 @@ impl Token {
             key_name: key.map(|k| k.name.clone()).unwrap_or_default(),
             masked_token: self.masked.clone(),
             status: self.status(key, now),
-            created_at: to_rfc3339(self.created_at),
-            expires_at: to_rfc3339(self.expires_at),
-            last_used_at: last_used.map(to_rfc3339),
+            created_at: to_datetime(self.created_at),
+            expires_at: to_datetime(self.expires_at),
+            last_used_at: last_used.map(to_datetime),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Site managers as the front ends show them.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::model::clock::to_rfc3339;
+use crate::model::clock::to_datetime;
 use crate::model::user::{Role, User};
 
 /// A user as every front end shows it.
@@ -15,7 +16,8 @@ pub struct UserView {
     pub role: Role,
     pub active: bool,
     pub api_access: bool,
-    pub created_at: String,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub created_at: DateTime<Utc>,
     /// Keys that are not revoked.
     pub keys: usize,
 }
@@ -46,7 +48,7 @@ impl User {
             role: self.role,
             active: self.active,
             api_access: self.api_access,
-            created_at: to_rfc3339(self.created_at),
+            created_at: to_datetime(self.created_at),
             keys,
         }
     }

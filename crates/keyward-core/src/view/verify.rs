@@ -1,5 +1,6 @@
 //! What verification answers.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::view::keys::ScopeView;
@@ -53,7 +54,8 @@ pub struct Identity {
     pub owner: OwnerView,
     pub scope: ScopeView,
     /// A token's expiry; API keys do not expire (`null`).
-    pub expires_at: Option<String>,
+    #[serde(serialize_with = "crate::view::time::rfc3339_opt")]
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// `{"valid":true,"kind",…}` or `{"valid":false,"code":"…"}`.

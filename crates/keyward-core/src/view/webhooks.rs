@@ -1,5 +1,6 @@
 //! Webhooks as the front ends show them, and a message due for delivery.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -18,7 +19,8 @@ pub struct WebhookView {
     pub status: WebhookState,
     pub allow_private: bool,
     pub masked_secret: String,
-    pub created_at: String,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub created_at: DateTime<Utc>,
     /// Why Keyward turned it off by itself.
     pub off_reason: Option<String>,
     /// Why nothing is sent although it is on (its site manager is deactivated or has API
@@ -43,14 +45,16 @@ pub struct CreatedWebhook {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DeliveryView {
     pub id: String,
-    pub at: String,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub at: DateTime<Utc>,
     pub message_id: String,
     pub event_type: String,
     pub attempt: u32,
     pub status_code: Option<u16>,
     pub error: Option<String>,
     pub outcome: DeliveryOutcome,
-    pub next_retry_at: Option<String>,
+    #[serde(serialize_with = "crate::view::time::rfc3339_opt")]
+    pub next_retry_at: Option<DateTime<Utc>>,
 }
 
 /// A message that is due now, with what it takes to send it.

@@ -1,7 +1,7 @@
 //! What survives closing and reopening the store: last use, queued webhook messages with
 //! their changes, and sealed keys whose master key has gone missing.
 
-use keyward_core::clock::{to_rfc3339, HOUR, MINUTE, SECOND};
+use keyward_core::clock::{to_datetime, HOUR, MINUTE, SECOND};
 use keyward_core::{Disclosure, KeyFilter, NewKey, Secret, SecretKind};
 use keyward_testkit::{code, Backend, Env, T0};
 
@@ -35,8 +35,8 @@ pub fn last_used_is_kept_in_memory_and_persisted_across_reopen(backend: &'static
     );
     let view = env.store.key_view(&k.view.id).unwrap();
     assert_eq!(
-        view.last_used_at.as_deref(),
-        Some(to_rfc3339(T0 + 5 * MINUTE + 20_000).as_str())
+        view.last_used_at,
+        Some(to_datetime(T0 + 5 * MINUTE + 20_000))
     );
     assert!(view.in_use);
 
@@ -52,8 +52,8 @@ pub fn last_used_is_kept_in_memory_and_persisted_across_reopen(backend: &'static
     );
     let listed = env.store.list_keys(&KeyFilter::default()).unwrap();
     assert_eq!(
-        listed[0].last_used_at.as_deref(),
-        Some(to_rfc3339(T0 + 5 * MINUTE + 20_000).as_str())
+        listed[0].last_used_at,
+        Some(to_datetime(T0 + 5 * MINUTE + 20_000))
     );
     // Failed verifications are not uses.
     env.at(HOUR);

@@ -1,7 +1,7 @@
 //! API keys: creating, listing and filtering, revealing, disabling, keeping, names, and
 //! the errors the key calls answer with.
 
-use keyward_core::clock::{to_rfc3339, DAY, HOUR};
+use keyward_core::clock::{to_datetime, DAY, HOUR};
 use keyward_core::{
     AuditFilter, CredentialKind, Disclosure, ErrorClass, KeyFilter, NewKey, NewUser, ScopeView,
 };
@@ -16,13 +16,10 @@ pub fn created_key_verifies_as_api_key_with_owner_and_scope(backend: &'static dy
     assert_eq!(k.view.status, "active");
     assert_eq!(k.view.owner.id, ada.id);
     assert_eq!(k.view.masked_key, k.key.mask());
-    assert_eq!(k.view.created_at, to_rfc3339(T0));
+    assert_eq!(k.view.created_at, to_datetime(T0));
     assert_eq!(k.view.last_used_at, None);
     assert_eq!(k.view.live_tokens, 0);
-    assert_eq!(
-        k.view.deletes_at.as_deref(),
-        Some(to_rfc3339(T0 + 90 * DAY).as_str())
-    );
+    assert_eq!(k.view.deletes_at, Some(to_datetime(T0 + 90 * DAY)));
     assert_eq!(k.view.deletes_in_days, Some(90));
     assert_eq!(k.key.expose().len(), 42);
 
@@ -188,7 +185,7 @@ pub fn reveal_returns_the_secret_and_audits_without_it(backend: &'static dyn Bac
         .filter(|e| e.action == "api_key.revealed")
         .collect();
     assert_eq!(revealed.len(), 1);
-    assert_eq!(revealed[0].at, to_rfc3339(T0 + HOUR));
+    assert_eq!(revealed[0].at, to_datetime(T0 + HOUR));
     assert_eq!(revealed[0].object_id, k.view.id);
     assert!(!revealed[0].summary.contains(k.key.expose()));
     assert!(revealed[0].summary.contains(&k.key.mask()));
@@ -229,16 +226,10 @@ pub fn keep_resets_the_deletion_deadline(backend: &'static dyn Backend) {
     let k = env.key("ada@example.com", "Zapier");
     env.at(50 * DAY);
     let before = env.store.key_view(&k.view.id).unwrap();
-    assert_eq!(
-        before.deletes_at.as_deref(),
-        Some(to_rfc3339(T0 + 90 * DAY).as_str())
-    );
+    assert_eq!(before.deletes_at, Some(to_datetime(T0 + 90 * DAY)));
     assert_eq!(before.deletes_in_days, Some(40));
     let kept = env.store.keep_key(&k.view.id).unwrap();
-    assert_eq!(
-        kept.deletes_at.as_deref(),
-        Some(to_rfc3339(T0 + 140 * DAY).as_str())
-    );
+    assert_eq!(kept.deletes_at, Some(to_datetime(T0 + 140 * DAY)));
     assert_eq!(kept.deletes_in_days, Some(90));
     assert_eq!(env.count("api_key.kept"), 1);
     // Keep does not count as use.

@@ -1,7 +1,7 @@
 //! The inactivity lifecycle: reminders 15, 7 and 1 days before deletion, each once; token
 //! expiry reminders; deletion only a full day after the last reminder; dry runs.
 
-use keyward_core::clock::{to_rfc3339, DAY, HOUR};
+use keyward_core::clock::{to_datetime, DAY, HOUR};
 use keyward_core::lifecycle::ReminderKind;
 use keyward_core::Millis;
 use keyward_testkit::{code, Backend, Env, T0};
@@ -22,7 +22,7 @@ pub fn lifecycle_reminds_at_15_7_and_1_days_then_deletes(backend: &'static dyn B
     env.at(75 * DAY);
     let r = env.store.run_lifecycle(false).unwrap();
     assert!(!r.dry_run);
-    assert_eq!(r.ran_at, to_rfc3339(T0 + 75 * DAY));
+    assert_eq!(r.ran_at, to_datetime(T0 + 75 * DAY));
     assert_eq!(r.reminders.len(), 1);
     let n = &r.reminders[0];
     assert_eq!(n.kind, ReminderKind::KeyDeletion);
@@ -33,7 +33,7 @@ pub fn lifecycle_reminds_at_15_7_and_1_days_then_deletes(backend: &'static dyn B
     assert_eq!(n.key_name, "Marketing Automation");
     assert_eq!(n.owner.id, ada.id);
     assert_eq!((n.days_before, n.days_left), (15, 15));
-    assert_eq!(n.due_at, to_rfc3339(T0 + 90 * DAY));
+    assert_eq!(n.due_at, to_datetime(T0 + 90 * DAY));
     assert!(n.message.contains("Marketing Automation"), "{}", n.message);
     assert!(n.message.contains("15 days"), "{}", n.message);
     assert!(r.deleted.is_empty());
@@ -115,14 +115,11 @@ pub fn lifecycle_raises_only_the_most_urgent_missed_reminder_and_moves_the_deadl
     let n = &r.reminders[0];
     assert_eq!(n.days_before, 1);
     assert_eq!(n.days_left, 1);
-    assert_eq!(n.due_at, to_rfc3339(T0 + now + DAY));
+    assert_eq!(n.due_at, to_datetime(T0 + now + DAY));
     assert!(n.message.contains("deleted in 24 hours"), "{}", n.message);
     assert!(r.deleted.is_empty());
     let view = env.store.key_view(&k.view.id).unwrap();
-    assert_eq!(
-        view.deletes_at.as_deref(),
-        Some(to_rfc3339(T0 + now + DAY).as_str())
-    );
+    assert_eq!(view.deletes_at, Some(to_datetime(T0 + now + DAY)));
 
     // The original deadline passes: not deleted, no reminder again.
     env.at(90 * DAY);
@@ -150,7 +147,7 @@ pub fn lifecycle_warns_before_deleting_a_key_found_long_past_its_deadline(
     assert!(r.deleted.is_empty());
     assert_eq!(r.reminders.len(), 1);
     assert_eq!(r.reminders[0].days_before, 1);
-    assert_eq!(r.reminders[0].due_at, to_rfc3339(T0 + 201 * DAY));
+    assert_eq!(r.reminders[0].due_at, to_datetime(T0 + 201 * DAY));
     env.at(201 * DAY);
     let r = env.store.run_lifecycle(false).unwrap();
     assert_eq!(r.deleted.len(), 1);
@@ -217,10 +214,7 @@ pub fn lifecycle_ignores_used_keys(backend: &'static dyn Backend) {
     let r = env.store.run_lifecycle(false).unwrap();
     assert!(r.reminders.is_empty() && r.deleted.is_empty());
     let view = env.store.key_view(&k.view.id).unwrap();
-    assert_eq!(
-        view.deletes_at.as_deref(),
-        Some(to_rfc3339(T0 + 170 * DAY).as_str())
-    );
+    assert_eq!(view.deletes_at, Some(to_datetime(T0 + 170 * DAY)));
     assert!(!view.deletion_scheduled);
     env.at(90 * DAY);
     let r = env.store.run_lifecycle(false).unwrap();
@@ -231,7 +225,7 @@ pub fn lifecycle_ignores_used_keys(backend: &'static dyn Backend) {
     let r = env.store.run_lifecycle(false).unwrap();
     assert_eq!(r.reminders.len(), 1);
     assert_eq!(r.reminders[0].days_before, 15);
-    assert_eq!(r.reminders[0].due_at, to_rfc3339(T0 + 170 * DAY));
+    assert_eq!(r.reminders[0].due_at, to_datetime(T0 + 170 * DAY));
     assert!(r.reminders[0].last_used_at.is_some());
 }
 

@@ -1,6 +1,6 @@
 //! Settings: defaults, validated updates that persist, and the store following them.
 
-use keyward_core::clock::{to_rfc3339, DAY};
+use keyward_core::clock::{to_datetime, DAY};
 use keyward_core::Settings;
 use keyward_testkit::{code, Backend, Env, T0};
 
@@ -40,12 +40,9 @@ pub fn settings_default_and_updates_persist_and_invalid_are_refused(backend: &'s
     // The store follows its settings.
     env.admin("Ada", "ada@example.com");
     let k = env.key("ada@example.com", "Zapier");
-    assert_eq!(
-        k.view.deletes_at.as_deref(),
-        Some(to_rfc3339(T0 + 30 * DAY).as_str())
-    );
+    assert_eq!(k.view.deletes_at, Some(to_datetime(T0 + 30 * DAY)));
     let t = env.store.create_token(&k.view.id).unwrap();
-    assert_eq!(t.expires_at, to_rfc3339(T0 + 60 * DAY));
+    assert_eq!(t.expires_at, to_datetime(T0 + 60 * DAY));
     env.at(19 * DAY);
     assert!(env.store.run_lifecycle(false).unwrap().reminders.is_empty());
     env.at(20 * DAY);

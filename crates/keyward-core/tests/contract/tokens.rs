@@ -1,7 +1,7 @@
 //! Tokens: minted from a key, verified as tokens, expiring, revoked, listed per key; the
 //! exchange of a key for a token, its cap per key, its rate limit and its audit.
 
-use keyward_core::clock::{to_rfc3339, DAY, HOUR, MINUTE};
+use keyward_core::clock::{to_datetime, DAY, HOUR, MINUTE};
 use keyward_core::tokens::{EXCHANGE_BURST, EXCHANGE_REFILL};
 use keyward_core::{
     AuditFilter, CredentialKind, ErrorClass, ScopeView, Secret, SecretKind, Settings,
@@ -17,7 +17,7 @@ pub fn token_verifies_as_token_expiring_in_365_days(backend: &'static dyn Backen
     assert!(t.token.expose().starts_with("kwt_"));
     assert_eq!(t.token.kind(), Some(SecretKind::Token));
     assert_eq!(t.key_id, k.view.id);
-    assert_eq!(t.expires_at, to_rfc3339(T0 + 365 * DAY));
+    assert_eq!(t.expires_at, to_datetime(T0 + 365 * DAY));
     let json = serde_json::to_value(&t).unwrap();
     assert_eq!(json["token"], t.token.expose());
 
@@ -29,10 +29,7 @@ pub fn token_verifies_as_token_expiring_in_365_days(backend: &'static dyn Backen
     assert_eq!(id.token_id.as_deref(), Some(t.id.as_str()));
     assert_eq!(id.owner.id, ada.id);
     assert_eq!(id.scope, ScopeView::Agency);
-    assert_eq!(
-        id.expires_at.as_deref(),
-        Some(to_rfc3339(T0 + 365 * DAY).as_str())
-    );
+    assert_eq!(id.expires_at, Some(to_datetime(T0 + 365 * DAY)));
     // A token's use counts for its key too.
     assert_eq!(env.store.last_used(&t.id).unwrap(), Some(T0));
     assert_eq!(env.store.last_used(&k.view.id).unwrap(), Some(T0));
@@ -89,13 +86,10 @@ pub fn tokens_are_listed_per_key(backend: &'static dyn Backend) {
         .iter()
         .all(|t| t.key_id == k1.view.id && t.key_name == "Zapier"));
     assert!(l1.iter().all(|t| t.status == "active"));
-    assert_eq!(
-        l1[1].last_used_at.as_deref(),
-        Some(to_rfc3339(T0 + HOUR).as_str())
-    );
+    assert_eq!(l1[1].last_used_at, Some(to_datetime(T0 + HOUR)));
     assert_eq!(l1[0].last_used_at, None);
-    assert_eq!(l1[0].created_at, to_rfc3339(T0 + HOUR));
-    assert_eq!(l1[0].expires_at, to_rfc3339(T0 + HOUR + 365 * DAY));
+    assert_eq!(l1[0].created_at, to_datetime(T0 + HOUR));
+    assert_eq!(l1[0].expires_at, to_datetime(T0 + HOUR + 365 * DAY));
     assert_eq!(l1[0].masked_token, b.token.mask());
 
     let l2 = env.store.list_tokens(Some(&k2.view.id)).unwrap();
