@@ -33,7 +33,7 @@ impl Store {
                         deletes_at: *at,
                         days_left: days,
                         due_in: due_phrase(ctx.now, at.timestamp_millis()),
-                        last_used_at: v.last_used_at.clone(),
+                        last_used_at: v.last_used_at,
                         reminded: v.deletion_scheduled,
                     });
                 }
