@@ -73,6 +73,16 @@ pub fn typescript() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
+    let commands: Vec<String> = crate::commands::names::ALL
+        .iter()
+        .map(|c| format!("\n  \"{c}\","))
+        .collect();
+    out.push_str(&format!(
+        "/** Every IPC command, as src-tauri/commands/list.rs declares them. */\n\
+         export const COMMANDS = [{}\n] as const;\n\n\
+         export type Command = (typeof COMMANDS)[number];\n\n",
+        commands.concat()
+    ));
     let codes: Vec<String> = keyward_core::error::ErrorCode::ALL
         .iter()
         .map(|c| c.as_str())

@@ -147,6 +147,29 @@ fn no_filter() -> Value {
     })
 }
 
+/// The capability grants exactly the declared commands (and the event listeners): a command
+/// added to `commands/list.rs` without its `allow-…` entry, or one left behind, fails here.
+#[test]
+fn the_capability_allows_exactly_the_declared_commands() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src-tauri/capabilities/default.json");
+    let cap: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let mut granted: Vec<String> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .filter(|p| !p.starts_with("core:event:"))
+        .collect();
+    let mut declared: Vec<String> = keyward_app::commands::names::ALL
+        .iter()
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
+    granted.sort();
+    declared.sort();
+    assert_eq!(granted, declared);
+}
+
 #[test]
 fn every_declared_command_is_registered() {
     let h = harness();

@@ -256,6 +256,51 @@ user: string, url: string, entity: string, operation: string,
  */
 allow_private: boolean, };
 
+/** Every IPC command, as src-tauri/commands/list.rs declares them. */
+export const COMMANDS = [
+  "app_status",
+  "key_list_shown",
+  "list_users",
+  "add_user",
+  "edit_user",
+  "set_user_active",
+  "set_api_access",
+  "clear_user_keys",
+  "list_locations",
+  "add_location",
+  "rename_location",
+  "list_keys",
+  "get_key",
+  "create_key",
+  "rename_key",
+  "regenerate_key",
+  "set_key_disabled",
+  "keep_key",
+  "delete_key",
+  "copy_key",
+  "copy_key_as_curl",
+  "export_postman",
+  "create_token",
+  "copy_token",
+  "list_tokens",
+  "revoke_token",
+  "list_audit",
+  "get_settings",
+  "update_settings",
+  "expiring_soon",
+  "recent_reminders",
+  "run_lifecycle",
+  "list_webhooks",
+  "add_webhook",
+  "set_webhook_active",
+  "remove_webhook",
+  "test_webhook",
+  "webhook_deliveries",
+  "copy_webhook_secret",
+] as const;
+
+export type Command = (typeof COMMANDS)[number];
+
 /** Every code an IPC error can carry. */
 export type ErrorCode = "INVALID_INPUT" | "NOT_FOUND" | "EMAIL_TAKEN" | "KEY_IN_USE" | "API_ACCESS_OFF" | "USER_DEACTIVATED" | "REVOKED" | "DISABLED" | "DATABASE_LOCKED" | "SCHEMA_TOO_NEW" | "MASTER_KEY_UNAVAILABLE" | "WEBHOOK_OFF" | "DATABASE_CORRUPT" | "STORAGE_ERROR" | "DISK_FULL" | "DATABASE_MISSING" | "TOO_MANY_TOKENS" | "RATE_LIMITED" | "PORT_IN_USE" | "BIND_FAILED" | "SERVER_ERROR" | "EXPORT_FAILED" | "CLIPBOARD_UNAVAILABLE" | "IO_ERROR" | "INTERNAL";
 

@@ -2,7 +2,7 @@
 // and a rejection surfaces as {code, message}.
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { ipc, toIpcError } from "./ipc";
+import { COMMANDS, ipc, toIpcError } from "./ipc";
 import { makeSettings } from "./fixtures";
 
 beforeAll(() => {
@@ -139,6 +139,8 @@ describe("ipc sends each command with Rust's argument names", () => {
   });
 
   test("every command of the Rust handler is covered", () => {
+    // COMMANDS is generated from src-tauri/commands/list.rs, the handler's one list.
+    expect(new Set(cases.map((c) => c[2]))).toEqual(new Set(COMMANDS));
     expect(new Set(cases.map((c) => c[2])).size).toBe(Object.keys(ipc).length);
   });
 
@@ -176,6 +178,14 @@ describe("errors", () => {
   test("a rejection with a bare string becomes INTERNAL", async () => {
     mockIPC(() => Promise.reject("boom"));
     await expect(ipc.listKeys()).rejects.toEqual({ code: "INTERNAL", message: "boom" });
+  });
+
+  test("toIpcError keeps the field a refusal names", () => {
+    expect(toIpcError({ code: "INVALID_INPUT", message: "bad email", field: "email" })).toEqual({
+      code: "INVALID_INPUT",
+      message: "bad email",
+      field: "email",
+    });
   });
 
   test("toIpcError keeps only code and message", () => {

@@ -15,6 +15,7 @@ import type {
   DeliveryView,
   ExpiringSoon,
   ExportReceipt,
+  Command,
   ErrorCode,
   IpcError,
   KeyDetail,
@@ -33,6 +34,7 @@ import type {
 } from "./bindings";
 
 export type * from "./bindings";
+export { COMMANDS } from "./bindings";
 
 /** No filter: every key. */
 export const ALL_KEYS: KeyQuery = { owner: null, status: null, search: null, scope: null };
@@ -53,7 +55,7 @@ export function toIpcError(e: unknown): IpcError {
   return { code: "INTERNAL", message: String(e) };
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
