@@ -6,30 +6,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 
-use crate::routes;
+pub(crate) use crate::routes::ApiDoc;
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Keyward local API",
-        description = "Keyward's loopback API: exchange an API key for a token, verify keys and \
-                       tokens, ask who a credential belongs to. Listens on 127.0.0.1 only; \
-                       requests from web pages (a foreign Host or Origin) are refused. Errors \
-                       are {\"error\":{\"code\",\"message\"}}."
-    ),
-    paths(
-        routes::health,
-        routes::create_token,
-        routes::verify,
-        routes::me,
-        routes::openapi_json
-    ),
-    modifiers(&BearerAuth),
-    tags((name = "keyward", description = "API keys and tokens"))
-)]
-pub(crate) struct ApiDoc;
-
-struct BearerAuth;
+pub(crate) struct BearerAuth;
 
 impl Modify for BearerAuth {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {

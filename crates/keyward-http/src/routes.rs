@@ -7,14 +7,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::MethodFilter;
 use axum::{Json, Router};
 use keyward_core::{CreatedToken, Secret, Verdict};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::openapi::schema;
+use crate::openapi::{schema, BearerAuth};
 use crate::ApiState;
 
 const KEY_REQUIRED: &str =
@@ -23,16 +23,75 @@ const CREDENTIAL_REQUIRED: &str =
     "a valid API key or token is required — send it as Authorization: Bearer <api key or token>";
 const VERIFY_BODY: &str = "send a JSON object {\"key\":\"<api key or token>\"}";
 
-pub(crate) fn router(state: ApiState) -> Router {
-    Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/tokens", post(create_token))
-        .route("/v1/verify", post(verify))
-        .route("/v1/me", get(me))
-        .route("/openapi.json", get(openapi_json))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+/// The API's routes, declared once: each handler's `#[utoipa::path]` gives its method and
+/// path, which both the router and the OpenAPI document (`ApiDoc`) take from it. Each
+/// handler is named with the path type utoipa generates for it (`__path_<handler>`).
+macro_rules! api_routes {
+    ($($handler:ident: $path:ident),* $(,)?) => {
+        pub(crate) fn router(state: ApiState) -> Router {
+            let mut router = Router::new();
+            $(
+                router = router.route(
+                    &<$path as utoipa::Path>::path(),
+                    method_router(<$path as utoipa::Path>::methods(), $handler),
+                );
+            )*
+            router
+                .fallback(not_found)
+                .method_not_allowed_fallback(method_not_allowed)
+                .with_state(state)
+        }
+
+        #[derive(utoipa::OpenApi)]
+        #[openapi(
+            info(
+                title = "Keyward local API",
+                description = "Keyward's loopback API: exchange an API key for a token, verify \
+                               keys and tokens, ask who a credential belongs to. Listens on \
+                               127.0.0.1 only; requests from web pages (a foreign Host or \
+                               Origin) are refused. Errors are {\"error\":{\"code\",\"message\"}}."
+            ),
+            paths($($handler),*),
+            modifiers(&BearerAuth),
+            tags((name = "keyward", description = "API keys and tokens"))
+        )]
+        pub(crate) struct ApiDoc;
+    };
+}
+
+api_routes!(
+    health: __path_health,
+    create_token: __path_create_token,
+    verify: __path_verify,
+    me: __path_me,
+    openapi_json: __path_openapi_json,
+);
+
+/// An axum method router serving `handler` for the methods its OpenAPI path names.
+fn method_router<H, T>(
+    methods: Vec<utoipa::openapi::path::HttpMethod>,
+    handler: H,
+) -> axum::routing::MethodRouter<ApiState>
+where
+    H: axum::handler::Handler<T, ApiState>,
+    T: 'static,
+{
+    use utoipa::openapi::path::HttpMethod;
+    let filter = methods
+        .iter()
+        .map(|m| match m {
+            HttpMethod::Get => MethodFilter::GET,
+            HttpMethod::Post => MethodFilter::POST,
+            HttpMethod::Put => MethodFilter::PUT,
+            HttpMethod::Delete => MethodFilter::DELETE,
+            HttpMethod::Patch => MethodFilter::PATCH,
+            HttpMethod::Head => MethodFilter::HEAD,
+            HttpMethod::Options => MethodFilter::OPTIONS,
+            HttpMethod::Trace => MethodFilter::TRACE,
+        })
+        .reduce(MethodFilter::or)
+        .unwrap_or(MethodFilter::GET);
+    axum::routing::on(filter, handler)
 }
 
 /// `{"status":"ok","version":"…"}`
