@@ -12,8 +12,10 @@ use keyward_core::keys::KeyStatus;
 use keyward_core::lifecycle::{
     DeletionNotice, DueKey, DueToken, LifecycleReport, ReminderKind, ReminderNotice,
 };
+use keyward_core::settings::Range;
 use keyward_core::tokens::TokenStatus;
 use keyward_core::users::{OwnerView, Role};
+use keyward_core::view::rules::Rules;
 use keyward_core::webhooks::{DeliveryOutcome, WebhookState};
 use keyward_core::{
     AuditView, ClearReport, CreatedKey, CreatedToken, CreatedWebhook, DeletedKey, DeliveryView,
@@ -29,6 +31,8 @@ pub fn typescript() -> String {
         TokenStatus::decl(&cfg),
         WebhookState::decl(&cfg),
         DeliveryOutcome::decl(&cfg),
+        Range::decl(&cfg),
+        Rules::decl(&cfg),
         OwnerView::decl(&cfg),
         UserView::decl(&cfg),
         ClearReport::decl(&cfg),
@@ -73,6 +77,11 @@ pub fn typescript() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
+    out.push_str(&format!(
+        "/** The limits forms hint at as the user types; Rust decides on save. */\n\
+         export const RULES: Rules = {};\n\n",
+        serde_json::to_string_pretty(&Rules::current()).unwrap_or_default()
+    ));
     let commands: Vec<String> = crate::commands::names::ALL
         .iter()
         .map(|c| format!("\n  \"{c}\","))

@@ -11,6 +11,18 @@ export type WebhookState = "on" | "off";
 
 export type DeliveryOutcome = "delivered" | "retrying" | "failed" | "dropped" | "turned_off";
 
+export type Range = { min: number, max: number, };
+
+export type Rules = { 
+/**
+ * The longest name of a site manager, location or API key, in characters.
+ */
+name_max: number, 
+/**
+ * The most reminders a list of reminder days may hold.
+ */
+max_reminders: number, inactivity_days: Range, token_lifetime_days: Range, clipboard_clear_seconds: Range, local_api_port: Range, max_live_tokens: Range, };
+
 export type OwnerView = { id: string, name: string, email: string, };
 
 export type UserView = { id: string, name: string, email: string, role: Role, active: boolean, api_access: boolean, created_at: string, 
@@ -255,6 +267,32 @@ user: string, url: string, entity: string, operation: string,
  * Lets the URL point at loopback or a private network.
  */
 allow_private: boolean, };
+
+/** The limits forms hint at as the user types; Rust decides on save. */
+export const RULES: Rules = {
+  "name_max": 100,
+  "max_reminders": 5,
+  "inactivity_days": {
+    "min": 1,
+    "max": 3650
+  },
+  "token_lifetime_days": {
+    "min": 1,
+    "max": 3650
+  },
+  "clipboard_clear_seconds": {
+    "min": 0,
+    "max": 3600
+  },
+  "local_api_port": {
+    "min": 1024,
+    "max": 65535
+  },
+  "max_live_tokens": {
+    "min": 1,
+    "max": 10000
+  }
+};
 
 /** Every IPC command, as src-tauri/commands/list.rs declares them. */
 export const COMMANDS = [

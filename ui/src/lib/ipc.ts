@@ -34,7 +34,7 @@ import type {
 } from "./bindings";
 
 export type * from "./bindings";
-export { COMMANDS } from "./bindings";
+export { COMMANDS, RULES } from "./bindings";
 
 /** No filter: every key. */
 export const ALL_KEYS: KeyQuery = { owner: null, status: null, search: null, scope: null };

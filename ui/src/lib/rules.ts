@@ -1,8 +1,10 @@
 // The UI's rules as pure functions: what a dialog allows, what a badge says, which rows
 // the virtual list renders. Components only wire these to the DOM, so they are tested here.
-import type { Grace, KeySort, KeyView, ScopeView, Settings, UserView, CopyReceipt } from "./ipc";
+import { RULES } from "./ipc";
+import type { Grace, KeySort, KeyView, Range, ScopeView, Settings, UserView, CopyReceipt } from "./ipc";
 
-export const NAME_MAX = 100;
+/** The longest name, from Rust's rules. */
+export const NAME_MAX = RULES.name_max;
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -307,25 +309,27 @@ export function formToSettings(
   f: SettingsForm,
 ): { settings: Settings; errors: null } | { settings: null; errors: Partial<Record<keyof Settings, string>> } {
   const errors: Partial<Record<keyof Settings, string>> = {};
-  const whole = (v: number | null, key: keyof Settings, min: number, max: number): number => {
+  // The ranges are Rust's (RULES, generated from keyward-core): these are only hints.
+  const whole = (v: number | null, key: keyof Settings & keyof typeof RULES): number => {
+    const { min, max } = RULES[key] as Range;
     if (v === null || !Number.isInteger(v) || v < min || v > max) {
       errors[key] = `Enter a whole number from ${min} to ${max}.`;
       return 0;
     }
     return v;
   };
-  const inactivity = whole(f.inactivity_days, "inactivity_days", 1, 3650);
-  const lifetime = whole(f.token_lifetime_days, "token_lifetime_days", 1, 3650);
-  const clear = whole(f.clipboard_clear_seconds, "clipboard_clear_seconds", 0, 3600);
-  const port = whole(f.local_api_port, "local_api_port", 1024, 65535);
-  const maxTokens = whole(f.max_live_tokens, "max_live_tokens", 1, 10000);
+  const inactivity = whole(f.inactivity_days, "inactivity_days");
+  const lifetime = whole(f.token_lifetime_days, "token_lifetime_days");
+  const clear = whole(f.clipboard_clear_seconds, "clipboard_clear_seconds");
+  const port = whole(f.local_api_port, "local_api_port");
+  const maxTokens = whole(f.max_live_tokens, "max_live_tokens");
   const days = (text: string, key: keyof Settings, limit: number): number[] => {
     const r = parseDayList(text);
     if ("error" in r) {
       errors[key] = r.error;
       return [];
     }
-    if (r.days.length > 5) errors[key] = "At most 5 reminders.";
+    if (r.days.length > RULES.max_reminders) errors[key] = `At most ${RULES.max_reminders} reminders.`;
     else if (limit > 0 && r.days.some((d) => d < 1 || d >= limit))
       errors[key] = `Each reminder must be at least 1 day and less than ${limit} days before.`;
     return r.days;

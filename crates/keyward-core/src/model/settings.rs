@@ -62,6 +62,45 @@ pub const SETTING_NAMES: &[&str] = &[
     "max_live_tokens",
 ];
 
+/// The values a number setting may take, inclusive.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Range {
+    pub min: u32,
+    pub max: u32,
+}
+
+impl Range {
+    fn check(self, name: &'static str, value: u32) -> Result<()> {
+        if (self.min..=self.max).contains(&value) {
+            return Ok(());
+        }
+        let min = if self.min == 0 {
+            "0 (never)".to_owned()
+        } else {
+            self.min.to_string()
+        };
+        Err(Error::invalid_field(
+            name,
+            format!("{name} must be between {min} and {}", self.max),
+        ))
+    }
+}
+
+pub const INACTIVITY_DAYS: Range = Range { min: 1, max: 3650 };
+pub const TOKEN_LIFETIME_DAYS: Range = Range { min: 1, max: 3650 };
+pub const CLIPBOARD_CLEAR_SECONDS: Range = Range { min: 0, max: 3600 };
+pub const LOCAL_API_PORT: Range = Range {
+    min: 1024,
+    max: 65535,
+};
+pub const MAX_LIVE_TOKENS: Range = Range {
+    min: 1,
+    max: 10_000,
+};
+/// The most reminders a list of reminder days may hold.
+pub const MAX_REMINDERS: usize = 5;
+
 impl Settings {
     /// How many days ahead a coming deletion counts as "soon": the earliest reminder.
     pub fn soon_days(&self) -> i64 {
@@ -69,42 +108,17 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<()> {
-        if !(1..=3650).contains(&self.inactivity_days) {
-            return Err(Error::invalid_field(
-                "inactivity_days",
-                "inactivity_days must be between 1 and 3650",
-            ));
-        }
+        INACTIVITY_DAYS.check("inactivity_days", self.inactivity_days)?;
         check_days("reminder_days", &self.reminder_days, self.inactivity_days)?;
-        if !(1..=3650).contains(&self.token_lifetime_days) {
-            return Err(Error::invalid_field(
-                "token_lifetime_days",
-                "token_lifetime_days must be between 1 and 3650",
-            ));
-        }
+        TOKEN_LIFETIME_DAYS.check("token_lifetime_days", self.token_lifetime_days)?;
         check_days(
             "token_reminder_days",
             &self.token_reminder_days,
             self.token_lifetime_days,
         )?;
-        if self.clipboard_clear_seconds > 3600 {
-            return Err(Error::invalid_field(
-                "clipboard_clear_seconds",
-                "clipboard_clear_seconds must be between 0 (never) and 3600",
-            ));
-        }
-        if self.local_api_port < 1024 {
-            return Err(Error::invalid_field(
-                "local_api_port",
-                "local_api_port must be between 1024 and 65535",
-            ));
-        }
-        if !(1..=10_000).contains(&self.max_live_tokens) {
-            return Err(Error::invalid_field(
-                "max_live_tokens",
-                "max_live_tokens must be between 1 and 10000",
-            ));
-        }
+        CLIPBOARD_CLEAR_SECONDS.check("clipboard_clear_seconds", self.clipboard_clear_seconds)?;
+        LOCAL_API_PORT.check("local_api_port", u32::from(self.local_api_port))?;
+        MAX_LIVE_TOKENS.check("max_live_tokens", self.max_live_tokens)?;
         Ok(())
     }
 
@@ -156,10 +170,10 @@ impl Settings {
 }
 
 fn check_days(name: &'static str, days: &[u32], limit: u32) -> Result<()> {
-    if days.len() > 5 {
+    if days.len() > MAX_REMINDERS {
         return Err(Error::invalid_field(
             name,
-            format!("{name}: at most 5 reminders"),
+            format!("{name}: at most {MAX_REMINDERS} reminders"),
         ));
     }
     if days.iter().any(|d| *d == 0 || *d >= limit) {
@@ -218,6 +232,28 @@ pub(crate) fn changed_names(old: &Settings, new: &Settings) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_published_ranges_are_the_ones_saving_enforces() {
+        let cases: [(&str, Range); 5] = [
+            ("inactivity_days", INACTIVITY_DAYS),
+            ("token_lifetime_days", TOKEN_LIFETIME_DAYS),
+            ("clipboard_clear_seconds", CLIPBOARD_CLEAR_SECONDS),
+            ("local_api_port", LOCAL_API_PORT),
+            ("max_live_tokens", MAX_LIVE_TOKENS),
+        ];
+        for (name, range) in cases {
+            let mut s = Settings {
+                reminder_days: vec![1],
+                token_reminder_days: vec![1],
+                ..Settings::default()
+            };
+            s.set(name, &range.max.to_string()).unwrap();
+            s.set(name, &range.min.max(2).to_string()).unwrap();
+            let e = s.set(name, &(range.max + 1).to_string()).unwrap_err();
+            assert_eq!(e.field(), Some(name), "{e}");
+        }
+    }
 
     #[test]
     fn defaults_match_the_spec() {

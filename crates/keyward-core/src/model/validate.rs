@@ -2,6 +2,9 @@
 
 use crate::error::{Error, Result};
 
+/// The longest name of a site manager, location or API key, in characters.
+pub const NAME_MAX: usize = 100;
+
 /// A descriptive name: trimmed, 1–`max` characters, no control characters, and nothing
 /// that hides or reorders text on screen (zero-width spaces, byte-order marks, direction
 /// overrides that make `invoice<U+202E>fdp.exe` show as "invoiceexe.pdf", line separators).

@@ -168,7 +168,7 @@ impl Store {
     }
 
     pub fn create_key(&self, new: NewKey) -> Result<CreatedKey> {
-        let name = validate::name("API key", &new.name, 100)?;
+        let name = validate::name("API key", &new.name, validate::NAME_MAX)?;
         let (id, secret) = self.write(|tx| {
             let owner = find_user(tx, &new.owner)?;
             refuse_blocked_owner(&owner)?;
@@ -394,7 +394,7 @@ impl Store {
     }
 
     pub fn rename_key(&self, id: &str, name: &str) -> Result<KeyView> {
-        let name = validate::name("API key", name, 100)?;
+        let name = validate::name("API key", name, validate::NAME_MAX)?;
         self.update_key(id, "updated", true, |key, _| {
             if key.name == name {
                 return Ok(None);

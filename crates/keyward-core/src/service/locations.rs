@@ -29,7 +29,7 @@ fn refuse_duplicate(r: &impl Read, name: &str, except: Option<&str>) -> Result<(
 
 impl Store {
     pub fn add_location(&self, name: &str) -> Result<LocationView> {
-        let name = validate::name("location", name, 100)?;
+        let name = validate::name("location", name, validate::NAME_MAX)?;
         self.write(|tx| {
             refuse_duplicate(tx, &name, None)?;
             let now = tx.now();
@@ -66,7 +66,7 @@ impl Store {
     }
 
     pub fn rename_location(&self, id: &str, name: &str) -> Result<LocationView> {
-        let name = validate::name("location", name, 100)?;
+        let name = validate::name("location", name, validate::NAME_MAX)?;
         self.write(|tx| {
             let mut loc = find_location(tx, id)?;
             if loc.name == name {

@@ -44,7 +44,7 @@ fn on_off(b: bool) -> &'static str {
 
 impl Store {
     pub fn add_user(&self, new: NewUser) -> Result<UserView> {
-        let name = validate::name("site manager", &new.name, 100)?;
+        let name = validate::name("site manager", &new.name, validate::NAME_MAX)?;
         let email = validate::email(&new.email)?;
         let user = self.write(|tx| {
             if tx.contains(Table::Emails, email.to_lowercase())? {
@@ -106,7 +106,7 @@ impl Store {
         let name = edit
             .name
             .as_deref()
-            .map(|n| validate::name("site manager", n, 100))
+            .map(|n| validate::name("site manager", n, validate::NAME_MAX))
             .transpose()?;
         let email = edit.email.as_deref().map(validate::email).transpose()?;
         let id = self.write(|tx| {
