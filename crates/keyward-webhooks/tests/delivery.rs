@@ -4,7 +4,6 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,31 +12,21 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use hmac::{Hmac, Mac};
-use keyward_core::clock::{parse_rfc3339, Millis, SECOND};
+use keyward_core::clock::SECOND;
 use keyward_core::webhooks::{Attempt, DueMessage};
-use keyward_core::{FileMasterKey, ManualClock, NewKey, NewUser, NewWebhook, Store, StoreOptions};
+use keyward_testkit::webhooks::signature_matches;
+use keyward_testkit::{Env, Seed};
 use keyward_webhooks::{deliver_due, Deliverer, Worker};
 use serde_json::Value;
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
-fn t0() -> Millis {
-    parse_rfc3339("2026-08-12T10:00:00Z").expect("T0 parses")
+fn t0() -> keyward_core::Millis {
+    keyward_testkit::t0_2026()
 }
 
-fn open_store(dir: &Path, clock: Arc<ManualClock>) -> Store {
-    let master = FileMasterKey::new(keyward_core::store::master_key_path(dir));
-    Store::open(
-        dir,
-        clock,
-        &master,
-        StoreOptions {
-            actor: "http".into(),
-            ..Default::default()
-        },
-    )
-    .expect("open the store")
+/// A store as the HTTP API has it: from `t0()`, audited as "http".
+fn env() -> Env {
+    Env::build().starting_at(t0()).actor("http").open()
 }
 
 #[derive(Clone, Debug)]
@@ -109,66 +98,35 @@ impl Receiver {
 /// with the decoded secret and compare with each `v1,` signature.
 fn verify(secret: &str, r: &Received) -> bool {
     let h = |n: &str| r.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let key = B64.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
-    mac.update(format!("{}.{}.{}", h("webhook-id"), h("webhook-timestamp"), r.body).as_bytes());
-    let expected = B64.encode(mac.finalize().into_bytes());
-    h("webhook-signature")
-        .split(' ')
-        .filter_map(|s| s.strip_prefix("v1,"))
-        .any(|sig| sig == expected)
+    signature_matches(
+        secret,
+        h("webhook-id"),
+        h("webhook-timestamp"),
+        &r.body,
+        h("webhook-signature"),
+    )
 }
 
+/// A store with one admin, whose subscriptions and keys the tests add.
 struct Setup {
-    _dir: tempfile::TempDir,
-    store: Arc<Store>,
-    clock: Arc<ManualClock>,
+    env: Env,
     user: String,
 }
 
 fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(t0()));
-    let store = open_store(dir.path(), clock.clone());
-    let user = store
-        .add_user(NewUser {
-            name: "Ada Admin".into(),
-            email: "ada@example.com".into(),
-            admin: true,
-        })
-        .unwrap()
-        .id;
-    Setup {
-        _dir: dir,
-        store: Arc::new(store),
-        clock,
-        user,
-    }
+    let env = env();
+    let user = env.admin("Ada Admin", "ada@example.com").id;
+    Setup { env, user }
 }
 
 impl Setup {
     fn subscribe(&self, url: &str, entity: &str, operation: &str) -> (String, String) {
-        let c = self
-            .store
-            .add_webhook(NewWebhook {
-                user: self.user.clone(),
-                url: url.into(),
-                entity: entity.into(),
-                operation: operation.into(),
-                allow_private: true,
-            })
-            .unwrap();
+        let c = self.env.hook_to(&self.user, url, entity, operation, true);
         (c.view.id, c.secret)
     }
 
     fn create_key(&self, name: &str) -> keyward_core::CreatedKey {
-        self.store
-            .create_key(NewKey {
-                owner: self.user.clone(),
-                name: name.into(),
-                location: None,
-            })
-            .unwrap()
+        self.env.key(&self.user, name)
     }
 }
 
@@ -180,7 +138,7 @@ async fn a_created_key_reaches_the_receiver_signed_and_verifiable() {
     let key = s.create_key("Marketing Automation");
 
     let d = Deliverer::new().unwrap();
-    assert_eq!(deliver_due(&s.store, &d).await.unwrap(), 1);
+    assert_eq!(deliver_due(&s.env.store, &d).await.unwrap(), 1);
     let got = rx.got();
     assert_eq!(got.len(), 1);
     let r = &got[0];
@@ -214,13 +172,13 @@ async fn a_created_key_reaches_the_receiver_signed_and_verifiable() {
         .insert("webhook-timestamp", "1".parse().unwrap());
     assert!(!verify(&secret, &replayed), "the timestamp is signed");
 
-    let log = s.store.webhook_deliveries(&hook, 10).unwrap();
+    let log = s.env.store.webhook_deliveries(&hook, 10).unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].outcome, "delivered");
     assert_eq!(log[0].status_code, Some(204));
     assert_eq!(log[0].message_id, id);
     assert_eq!(
-        deliver_due(&s.store, &d).await.unwrap(),
+        deliver_due(&s.env.store, &d).await.unwrap(),
         0,
         "delivered once"
     );
@@ -235,8 +193,8 @@ async fn a_receiver_that_fails_then_recovers_gets_the_same_message_again() {
     s.create_key("Zapier");
     let d = Deliverer::new().unwrap();
 
-    assert_eq!(deliver_due(&s.store, &d).await.unwrap(), 1);
-    let log = s.store.webhook_deliveries(&hook, 10).unwrap();
+    assert_eq!(deliver_due(&s.env.store, &d).await.unwrap(), 1);
+    let log = s.env.store.webhook_deliveries(&hook, 10).unwrap();
     assert_eq!(log[0].outcome, "retrying");
     assert_eq!(log[0].status_code, Some(500));
     assert_eq!(
@@ -247,15 +205,15 @@ async fn a_receiver_that_fails_then_recovers_gets_the_same_message_again() {
         log[0].next_retry_at.map(|at| at.to_rfc3339()).as_deref(),
         Some("2026-08-12T10:00:05+00:00")
     );
-    assert_eq!(s.store.webhook_view(&hook).unwrap().pending, 1);
+    assert_eq!(s.env.store.webhook_view(&hook).unwrap().pending, 1);
 
     assert_eq!(
-        deliver_due(&s.store, &d).await.unwrap(),
+        deliver_due(&s.env.store, &d).await.unwrap(),
         0,
         "not due before 5 s"
     );
-    s.clock.advance(5 * SECOND);
-    assert_eq!(deliver_due(&s.store, &d).await.unwrap(), 1);
+    s.env.clock.advance(5 * SECOND);
+    assert_eq!(deliver_due(&s.env.store, &d).await.unwrap(), 1);
 
     let got = rx.got();
     assert_eq!(got.len(), 2);
@@ -266,10 +224,10 @@ async fn a_receiver_that_fails_then_recovers_gets_the_same_message_again() {
         got[1].headers["webhook-timestamp"]
     );
     assert!(verify(&secret, &got[1]));
-    let log = s.store.webhook_deliveries(&hook, 10).unwrap();
+    let log = s.env.store.webhook_deliveries(&hook, 10).unwrap();
     assert_eq!(log[0].outcome, "delivered");
     assert_eq!(log[0].attempt, 2);
-    assert_eq!(s.store.webhook_view(&hook).unwrap().pending, 0);
+    assert_eq!(s.env.store.webhook_view(&hook).unwrap().pending, 0);
 }
 
 #[tokio::test]
@@ -279,14 +237,14 @@ async fn retry_after_is_honoured() {
     let (hook, _) = s.subscribe(&format!("http://{addr}/h"), "api_key", "*");
     rx.then(503, vec![("retry-after", "120".into())]);
     s.create_key("Busy receiver");
-    deliver_due(&s.store, &Deliverer::new().unwrap())
+    deliver_due(&s.env.store, &Deliverer::new().unwrap())
         .await
         .unwrap();
     assert_eq!(
-        s.store.next_delivery_at().unwrap(),
+        s.env.store.next_delivery_at().unwrap(),
         Some(t0() + 120 * SECOND)
     );
-    let log = s.store.webhook_deliveries(&hook, 1).unwrap();
+    let log = s.env.store.webhook_deliveries(&hook, 1).unwrap();
     assert_eq!(
         log[0].next_retry_at.map(|at| at.to_rfc3339()).as_deref(),
         Some("2026-08-12T10:02:00+00:00")
@@ -301,18 +259,18 @@ async fn gone_turns_the_subscription_off() {
     rx.then(410, vec![]);
     s.create_key("Old integration");
     let d = Deliverer::new().unwrap();
-    deliver_due(&s.store, &d).await.unwrap();
-    let view = s.store.webhook_view(&hook).unwrap();
+    deliver_due(&s.env.store, &d).await.unwrap();
+    let view = s.env.store.webhook_view(&hook).unwrap();
     assert_eq!(view.status, "off");
     assert!(view.off_reason.unwrap().contains("410 Gone"));
     assert_eq!(
-        s.store.webhook_deliveries(&hook, 1).unwrap()[0].outcome,
+        s.env.store.webhook_deliveries(&hook, 1).unwrap()[0].outcome,
         "turned_off"
     );
 
     s.create_key("After the 410");
     assert_eq!(
-        deliver_due(&s.store, &d).await.unwrap(),
+        deliver_due(&s.env.store, &d).await.unwrap(),
         0,
         "off sends nothing"
     );
@@ -326,13 +284,13 @@ async fn redirects_are_not_followed() {
     let (hook, _) = s.subscribe(&format!("http://{addr}/h"), "api_key", "*");
     rx.then(307, vec![("location", format!("http://{addr}/elsewhere"))]);
     s.create_key("Redirected");
-    deliver_due(&s.store, &Deliverer::new().unwrap())
+    deliver_due(&s.env.store, &Deliverer::new().unwrap())
         .await
         .unwrap();
     let got = rx.got();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].path, "/h");
-    let log = s.store.webhook_deliveries(&hook, 1).unwrap();
+    let log = s.env.store.webhook_deliveries(&hook, 1).unwrap();
     assert_eq!(log[0].outcome, "retrying");
     assert!(log[0]
         .error
@@ -346,10 +304,10 @@ async fn a_subscription_that_is_off_sends_nothing() {
     let s = setup();
     let (rx, addr) = Receiver::start().await;
     let (hook, _) = s.subscribe(&format!("http://{addr}/h"), "api_key", "*");
-    s.store.set_webhook_active(&hook, false).unwrap();
+    s.env.store.set_webhook_active(&hook, false).unwrap();
     s.create_key("Quiet");
     assert_eq!(
-        deliver_due(&s.store, &Deliverer::new().unwrap())
+        deliver_due(&s.env.store, &Deliverer::new().unwrap())
             .await
             .unwrap(),
         0
@@ -405,67 +363,52 @@ async fn private_addresses_are_refused_at_connect_time_unless_allowed() {
 
 #[tokio::test]
 async fn messages_queued_while_the_receiver_was_down_are_delivered_after_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(t0()));
+    let env = env();
     // A port with nobody listening yet.
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let secret;
-    {
-        let store = Arc::new(open_store(dir.path(), clock.clone()));
-        let user = store
-            .add_user(NewUser {
-                name: "Ada".into(),
-                email: "ada@example.com".into(),
-                admin: true,
-            })
+    let seed = Seed::new(&env)
+        .admin("ada@example.com")
+        .webhook_to(
+            &format!("http://127.0.0.1:{port}/h"),
+            "api_key",
+            "created",
+            true,
+        )
+        .key("First")
+        .key("Second")
+        .done();
+    let secret = seed.webhooks[0].secret.clone();
+    deliver_due(&env.store, &Deliverer::new().unwrap())
+        .await
+        .unwrap();
+    let log = env
+        .store
+        .webhook_deliveries(&seed.webhooks[0].view.id, 10)
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(log.iter().all(|l| l.outcome == "retrying"));
+    assert!(
+        log[0]
+            .error
+            .as_deref()
             .unwrap()
-            .id;
-        let c = store
-            .add_webhook(NewWebhook {
-                user: user.clone(),
-                url: format!("http://127.0.0.1:{port}/h"),
-                entity: "api_key".into(),
-                operation: "created".into(),
-                allow_private: true,
-            })
-            .unwrap();
-        secret = c.secret;
-        for name in ["First", "Second"] {
-            store
-                .create_key(NewKey {
-                    owner: user.clone(),
-                    name: name.into(),
-                    location: None,
-                })
-                .unwrap();
-        }
-        deliver_due(&store, &Deliverer::new().unwrap())
-            .await
-            .unwrap();
-        let log = store.webhook_deliveries(&c.view.id, 10).unwrap();
-        assert_eq!(log.len(), 2);
-        assert!(log.iter().all(|l| l.outcome == "retrying"));
-        assert!(
-            log[0]
-                .error
-                .as_deref()
-                .unwrap()
-                .contains("could not connect"),
-            "{:?}",
-            log[0]
-        );
-    }
+            .contains("could not connect"),
+        "{:?}",
+        log[0]
+    );
+    let closed = env.close();
 
     // Keyward restarts; the receiver is back; the retry falls due; the worker sends both.
-    clock.advance(5 * SECOND);
+    closed.clock.advance(5 * SECOND);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap();
     let rx = Receiver::serve(listener);
-    let store = Arc::new(open_store(dir.path(), clock.clone()));
+    let env = closed.open();
+    let store = env.store.clone();
     let worker = Worker::start(store.clone()).unwrap();
     for _ in 0..100 {
         if rx.got().len() >= 2 {
@@ -488,13 +431,7 @@ async fn messages_queued_while_the_receiver_was_down_are_delivered_after_a_resta
 
     // A new change wakes the worker at once.
     let user = store.user("ada@example.com").unwrap().id;
-    store
-        .create_key(NewKey {
-            owner: user,
-            name: "Third".into(),
-            location: None,
-        })
-        .unwrap();
+    env.key(&user, "Third");
     for _ in 0..100 {
         if rx.got().len() >= 3 {
             break;
