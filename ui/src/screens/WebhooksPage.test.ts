@@ -179,7 +179,8 @@ describe("webhooks page", () => {
       "the webhook URL is refused: localhost is a loopback name — webhooks may reach loopback targets only when the subscription allows them (--allow-private)";
     const calls = mockBackend([], {
       add_webhook: () => {
-        throw { code: "INVALID_INPUT", message };
+        // As Rust sends it: the refusal names the input it is about.
+        throw { code: "INVALID_INPUT", message, field: "url" };
       },
     });
     await mountPage(WebhooksPage);
