@@ -244,6 +244,25 @@ mod tests {
         .unwrap()
     }
 
+    /// Ada, an admin, and her key named `name`.
+    fn admin_with_key(s: &Store, name: &str) -> (crate::UserView, crate::CreatedKey) {
+        let admin = s
+            .add_user(NewUser {
+                name: "Ada".into(),
+                email: "ada@example.com".into(),
+                admin: true,
+            })
+            .unwrap();
+        let key = s
+            .create_key(NewKey {
+                owner: admin.id.clone(),
+                name: name.into(),
+                location: None,
+            })
+            .unwrap();
+        (admin, key)
+    }
+
     #[test]
     fn a_fresh_store_is_consistent() {
         let dir = tempfile::tempdir().unwrap();
@@ -255,21 +274,8 @@ mod tests {
     fn a_store_after_every_kind_of_change_is_consistent() {
         let dir = tempfile::tempdir().unwrap();
         let s = store(dir.path());
-        let admin = s
-            .add_user(NewUser {
-                name: "Ada".into(),
-                email: "ada@example.com".into(),
-                admin: true,
-            })
-            .unwrap();
+        let (admin, a) = admin_with_key(&s, "Agency");
         let loc = s.add_location("Downtown").unwrap();
-        let a = s
-            .create_key(NewKey {
-                owner: admin.id.clone(),
-                name: "Agency".into(),
-                location: None,
-            })
-            .unwrap();
         let b = s
             .create_key(NewKey {
                 owner: "ADA@example.com".into(),
@@ -312,20 +318,7 @@ mod tests {
     fn dangling_and_missing_index_entries_are_reported() {
         let dir = tempfile::tempdir().unwrap();
         let s = store(dir.path());
-        let admin = s
-            .add_user(NewUser {
-                name: "Ada".into(),
-                email: "ada@example.com".into(),
-                admin: true,
-            })
-            .unwrap();
-        let k = s
-            .create_key(NewKey {
-                owner: admin.id,
-                name: "K".into(),
-                location: None,
-            })
-            .unwrap();
+        let (_, k) = admin_with_key(&s, "K");
         let key = s.api_key(&k.view.id).unwrap();
         // Remove the key's index entry, and add one pointing nowhere.
         s.write(|tx| {
