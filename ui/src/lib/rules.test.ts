@@ -8,6 +8,8 @@ import {
   formToSettings,
   ownerEligibility,
   parseDayList,
+  defaultGrace,
+  regenCutoff,
   regenImpact,
   settingsToForm,
   statusBadge,
@@ -45,6 +47,20 @@ describe("delete confirmation", () => {
       "Marketing Automation was used 1 day ago — deleting it will break live connections.",
     );
     expect(deleteWarning(makeKey(), NOW)).toBeNull();
+  });
+});
+
+describe("regenerate defaults", () => {
+  test("a key in use starts at 24 hours, an unused one at immediately", () => {
+    expect(defaultGrace(makeKey({ in_use: true, live_tokens: 0 }))).toBe("24h");
+    expect(defaultGrace(makeKey({ in_use: false, live_tokens: 2 }))).toBe("24h");
+    expect(defaultGrace(makeKey({ in_use: false, live_tokens: 0 }))).toBe("0");
+  });
+  test("the cut-off is said as a date and time", () => {
+    expect(regenCutoff("24h", NOW, "UTC")).toBe("The old key works until 21 Aug, 12:00.");
+    expect(regenCutoff("1h", NOW, "UTC")).toBe("The old key works until 20 Aug, 13:00.");
+    expect(regenCutoff("7d", NOW, "UTC")).toBe("The old key works until 27 Aug, 12:00.");
+    expect(regenCutoff("0", NOW, "UTC")).toBeNull();
   });
 });
 

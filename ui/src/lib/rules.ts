@@ -184,6 +184,33 @@ export const GRACE_OPTIONS: { value: Grace; label: string; after: string }[] = [
   { value: "7d", label: "After 7 days", after: "after 7 days" },
 ];
 
+const GRACE_MS: Record<Grace, number> = { "0": 0, "1h": HOUR, "24h": DAY, "7d": 7 * DAY };
+
+/**
+ * The grace a regeneration offers first: 24 hours for a key in use (live tokens, or used
+ * within the last 30 days), so one click never cuts off a working integration; for a key
+ * nothing uses, immediately.
+ */
+export function defaultGrace(key: Pick<KeyView, "in_use" | "live_tokens">): Grace {
+  return key.in_use || key.live_tokens > 0 ? "24h" : "0";
+}
+
+/** "The old key works until 21 Aug, 12:00." for a grace period from `now`; null for none. */
+export function regenCutoff(grace: Grace, now: number | Date, timeZone?: string): string | null {
+  const ms = GRACE_MS[grace];
+  if (!ms) return null;
+  const from = typeof now === "number" ? now : now.getTime();
+  const until = new Intl.DateTimeFormat("en-GB", {
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+    timeZone,
+  }).format(from + ms);
+  return `The old key works until ${until}.`;
+}
+
 /** "The current key and its 3 live tokens will stop working after 24 hours." */
 export function regenImpact(liveTokens: number, grace: Grace): string {
   const when = GRACE_OPTIONS.find((g) => g.value === grace)?.after ?? "immediately";
