@@ -18,7 +18,7 @@ test("create a key for a chosen site manager, copy it, see it masked in the list
   const { createdKey, keyId } = await withApp(
     dir,
     async (s) => {
-      // The window: Settings › API Keys.
+      // The window: Settings › API keys.
       await openKeysPage(s);
       await assertWindowTitle(s);
 
@@ -80,9 +80,9 @@ async function assertWindowTitle(s) {
   const r = await run("xwininfo", ["-root", "-tree"], { timeoutMs: 3_000, env: { LC_ALL: "C.UTF-8" } }).catch(() => null);
   if (r && r.code === 0) {
     const names = [...r.stdout.matchAll(/0x[0-9a-f]+ "([^"]*)"/g)].map((m) => m[1]);
-    assert.ok(names.some((n) => n.includes("API Keys")), `a window titled "… API Keys …": ${JSON.stringify(names.filter((n) => n))}`);
+    assert.ok(names.some((n) => n.includes("API keys")), `a window titled "… API keys …": ${JSON.stringify(names.filter((n) => n))}`);
   } else {
     const title = await s.title();
-    assert.match(title, /API Keys/, "the window title names the page");
+    assert.match(title, /API keys/, "the window title names the page");
   }
 }

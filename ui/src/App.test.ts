@@ -61,7 +61,7 @@ describe("the shell", () => {
     });
     await mountPage(App);
     expect(document.querySelector('[data-testid="create-key"]')).not.toBeNull();
-    expect(document.title).toBe("Settings › API Keys");
+    expect(document.title).toBe("Settings › API keys");
 
     (document.querySelector('[data-testid="nav-preferences"]') as HTMLButtonElement).click();
     flushSync();

@@ -4,13 +4,16 @@ import type { IpcError } from "./ipc";
 
 export type Screen = "keys" | "users" | "webhooks" | "activity" | "preferences" | "docs";
 
-export const SCREENS: { id: Screen; label: string; title: string }[] = [
-  { id: "keys", label: "API keys", title: "API Keys" },
-  { id: "users", label: "Site managers & access", title: "Site managers & access" },
-  { id: "webhooks", label: "Webhooks", title: "Webhooks" },
-  { id: "activity", label: "Activity", title: "Activity" },
-  { id: "preferences", label: "Preferences", title: "Preferences" },
-  { id: "docs", label: "API documentation", title: "API documentation" },
+/** The sidebar's groups, in order: what a site manager manages, then what a developer reads. */
+export const GROUPS = ["Settings", "Developers"] as const;
+
+export const SCREENS: { id: Screen; label: string; title: string; group: (typeof GROUPS)[number] }[] = [
+  { id: "keys", label: "API keys", title: "API keys", group: "Settings" },
+  { id: "users", label: "Site managers & access", title: "Site managers & access", group: "Settings" },
+  { id: "webhooks", label: "Webhooks", title: "Webhooks", group: "Settings" },
+  { id: "activity", label: "Activity", title: "Activity", group: "Settings" },
+  { id: "preferences", label: "Preferences", title: "Preferences", group: "Settings" },
+  { id: "docs", label: "API documentation", title: "API documentation", group: "Developers" },
 ];
 
 export const app = $state({
