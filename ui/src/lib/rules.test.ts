@@ -8,7 +8,9 @@ import {
   formToSettings,
   ownerEligibility,
   parseDayList,
+  dayTime,
   defaultGrace,
+  rowDimmed,
   regenCutoff,
   regenImpact,
   settingsToForm,
@@ -75,6 +77,27 @@ describe("regenerate impact", () => {
     expect(regenImpact(3, "1h")).toBe("The current key and its 3 live tokens will stop working after 1 hour.");
     expect(regenImpact(3, "24h")).toBe("The current key and its 3 live tokens will stop working after 24 hours.");
     expect(regenImpact(2, "7d")).toBe("The current key and its 2 live tokens will stop working after 7 days.");
+  });
+});
+
+describe("states while scanning", () => {
+  test("a key in its regeneration grace says Rotating and until when", () => {
+    const until = "2025-08-21T12:00:00Z";
+    const badge = statusBadge(makeKey({ status: "active", grace_until: until }));
+    expect(badge.text).toBe("Rotating");
+    expect(badge.detail).toBe(`old key until ${dayTime(until)}`);
+    expect(dayTime(until, "UTC")).toBe("21 Aug, 12:00");
+  });
+  test("a coming deletion still comes first, and a disabled key is not rotating", () => {
+    const soon = makeKey({ deletion_near: true, deletes_in_days: 3, grace_until: "2025-08-21T12:00:00Z" });
+    expect(statusBadge(soon).text).toBe("Deletes in 3 days");
+    expect(statusBadge(makeKey({ status: "disabled", grace_until: "2025-08-21T12:00:00Z" })).text).toBe("Disabled");
+  });
+  test("keys that do not work now are dimmed", () => {
+    expect(rowDimmed(makeKey({ status: "active" }))).toBe(false);
+    for (const status of ["disabled", "revoked", "access_off", "owner_deactivated"] as const) {
+      expect(rowDimmed(makeKey({ status }))).toBe(true);
+    }
   });
 });
 

@@ -101,7 +101,9 @@ export function deletesInText(days: number): string {
  * The badge of a key: a near deletion outranks every status but Revoked, because it is
  * what the site manager must act on (Keep) before the key is gone.
  */
-export function statusBadge(key: Pick<KeyView, "status" | "deletes_in_days" | "deletion_near">): {
+export function statusBadge(
+  key: Pick<KeyView, "status" | "deletes_in_days" | "deletion_near" | "grace_until">,
+): {
   text: string;
   tone: Tone;
   detail: string | null;
@@ -114,7 +116,28 @@ export function statusBadge(key: Pick<KeyView, "status" | "deletes_in_days" | "d
       detail: key.status === "active" ? null : STATUS_LABELS[key.status],
     };
   }
+  // A regeneration's grace: the key works, and so does its previous secret until then.
+  if (key.status === "active" && key.grace_until) {
+    return { text: "Rotating", tone: "warn", detail: `old key until ${dayTime(key.grace_until)}` };
+  }
   return { text: STATUS_LABELS[key.status] ?? key.status, tone: STATUS_TONES[key.status] ?? "muted", detail: null };
+}
+
+/** "3 Dec, 18:18" in the user's time zone (or `timeZone`). */
+export function dayTime(iso: string, timeZone?: string): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+    timeZone,
+  }).format(Date.parse(iso));
+}
+
+/** Whether a row is shown dimmed: the key does not work now (disabled, access off…). */
+export function rowDimmed(key: Pick<KeyView, "status">): boolean {
+  return key.status !== "active";
 }
 
 export function scopeLabel(scope: ScopeView): string {
@@ -200,15 +223,7 @@ export function regenCutoff(grace: Grace, now: number | Date, timeZone?: string)
   const ms = GRACE_MS[grace];
   if (!ms) return null;
   const from = typeof now === "number" ? now : now.getTime();
-  const until = new Intl.DateTimeFormat("en-GB", {
-    day: "numeric",
-    month: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-    hour12: false,
-    timeZone,
-  }).format(from + ms);
-  return `The old key works until ${until}.`;
+  return `The old key works until ${dayTime(new Date(from + ms).toISOString(), timeZone)}.`;
 }
 
 /** "The current key and its 3 live tokens will stop working after 24 hours." */
