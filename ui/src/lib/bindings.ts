@@ -56,7 +56,7 @@ deletion_near: boolean, in_use: boolean, live_tokens: number,
  */
 grace_until: string | null, };
 
-export type SortColumn = "name" | "owner" | "scope" | "status" | "created" | "last_used" | "live_tokens";
+export type SortColumn = "name" | "owner" | "scope" | "status" | "created" | "attention" | "last_used" | "live_tokens";
 
 export type SortDir = "asc" | "desc";
 

@@ -279,7 +279,8 @@ export type RowAction = "copy" | "curl" | "postman" | "token" | "regenerate" | "
 export type { SortColumn } from "./bindings";
 /** The keys list's order; Rust sorts (the key id breaks ties). */
 export type Sort = KeySort;
-export const DEFAULT_SORT: Sort = { column: "created", dir: "desc" };
+/** What needs a look first (Rust's "attention" order): coming deletions, rotations, keys that don't work. */
+export const DEFAULT_SORT: Sort = { column: "attention", dir: "asc" };
 
 export type VirtualWindow = {
   /** First row to render. */

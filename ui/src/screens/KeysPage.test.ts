@@ -115,7 +115,8 @@ describe("keys page", () => {
     expect(document.querySelector(".count")!.textContent!.trim()).toBe("10,000 keys");
     const first = listCalls(calls);
     expect(first).toHaveLength(1);
-    expect(first[0]).toMatchObject({ offset: 0, limit: 300, sort: { column: "created", dir: "desc" } });
+    // What needs a look comes first; Rust orders it.
+    expect(first[0]).toMatchObject({ offset: 0, limit: 300, sort: { column: "attention", dir: "asc" } });
 
     await scrollToRow(5000);
     expect(all("key-row")).toHaveLength(0);
@@ -156,6 +157,11 @@ describe("keys page", () => {
     await update();
     expect(listCalls(calls).at(-1)).toMatchObject({ sort: { column: "name", dir: "desc" } });
     expect(nameHeader.closest("[role=columnheader]")!.getAttribute("aria-sort")).toBe("descending");
+    expect(one("sort-attention").getAttribute("aria-pressed")).toBe("false");
+    one("sort-attention").click();
+    await update();
+    expect(listCalls(calls).at(-1)).toMatchObject({ sort: { column: "attention", dir: "asc" }, offset: 0 });
+    expect(one("sort-attention").getAttribute("aria-pressed")).toBe("true");
   });
 
   test("row actions appear after clicking the menu toggle", async () => {

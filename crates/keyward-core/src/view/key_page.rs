@@ -21,6 +21,10 @@ pub enum SortColumn {
     Status,
     #[default]
     Created,
+    /// What needs a look first: coming deletions (soonest first), then keys rotating to
+    /// a new secret, then keys that do not work (access off, disabled, owner
+    /// deactivated), then working keys, revoked last; newest first within each.
+    Attention,
     LastUsed,
     LiveTokens,
 }
@@ -67,6 +71,9 @@ pub(crate) fn sort_rows(rows: &mut [RowFacts<'_>], ctx: &ViewContext, sort: KeyS
             SortColumn::Created => a.key.created_at.cmp(&b.key.created_at),
             SortColumn::LastUsed => a.last_used.cmp(&b.last_used),
             SortColumn::LiveTokens => a.live_tokens.cmp(&b.live_tokens),
+            SortColumn::Attention => attention_rank(a, ctx.now)
+                .cmp(&attention_rank(b, ctx.now))
+                .then_with(|| b.key.created_at.cmp(&a.key.created_at)),
         }
         .then_with(|| a.key.id.cmp(&b.key.id))
     };
@@ -94,6 +101,17 @@ fn status_rank(f: &RowFacts<'_>) -> (u8, i64) {
         KeyStatus::Revoked => 5,
     };
     (group, 0)
+}
+
+/// The "Needs attention" order's groups; within a coming deletion, the soonest first.
+fn attention_rank(f: &RowFacts<'_>, now: crate::model::clock::Millis) -> (u8, i64) {
+    match f.status {
+        KeyStatus::Revoked => (4, 0),
+        _ if f.deletion_near => (0, f.deletes_at.unwrap_or(i64::MAX)),
+        KeyStatus::Active if f.key.grace_until(now).is_some() => (1, 0),
+        KeyStatus::Active => (3, 0),
+        _ => (2, 0),
+    }
 }
 
 /// Case-insensitive order in which digit runs compare as numbers: "Key 2" < "Key 10".

@@ -116,6 +116,38 @@ pub fn status_sorts_by_the_badge_with_deletions_soonest_first(backend: &'static 
     assert_eq!(order.len(), 3, "a deleted key is gone: {order:?}");
 }
 
+/// "Needs attention": the coming deletion first, then the rotating key, then the key that
+/// does not work, then working keys (newest first), the revoked one last.
+pub fn attention_puts_coming_deletions_then_rotations_then_broken_keys_first(
+    backend: &'static dyn Backend,
+) {
+    let env = small(backend);
+    let carol = env.admin("Carol", "carol@example.com");
+    let doomed = key(&env, "carol@example.com", "Gone", None);
+    let id = |n: &str| {
+        env.store
+            .list_keys(&KeyFilter::default())
+            .unwrap()
+            .into_iter()
+            .find(|k| k.name == n)
+            .unwrap()
+            .id
+    };
+    // Day 80: every key is 10 days from deletion; keep all but "Key 2".
+    env.clock.set(T0 + 80 * DAY);
+    for n in ["Alpha", "Beta", "key 10"] {
+        env.store.keep_key(&id(n)).unwrap();
+    }
+    env.store.set_key_disabled(&id("Beta"), true).unwrap();
+    env.store
+        .regenerate_key(&id("key 10"), 24 * keyward_core::clock::HOUR)
+        .unwrap();
+    env.store.clear_user_keys(&carol.id).unwrap();
+    assert_eq!(doomed.name, "Gone");
+    let order = all(&env, SortColumn::Attention, SortDir::Asc);
+    assert_eq!(order, ["Key 2", "key 10", "Beta", "Alpha", "Gone"]);
+}
+
 pub fn pages_slice_the_sorted_list_and_count_matches(backend: &'static dyn Backend) {
     let env = small(backend);
     let f = KeyFilter::default();

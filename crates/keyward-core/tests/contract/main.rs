@@ -64,6 +64,7 @@ keyward_testkit::contract_tests! {
             default_order_is_newest_first,
             each_column_sorts_both_ways,
             status_sorts_by_the_badge_with_deletions_soonest_first,
+            attention_puts_coming_deletions_then_rotations_then_broken_keys_first,
             pages_slice_the_sorted_list_and_count_matches,
             bad_filters_are_refused_as_in_the_full_list,
             a_page_holds_at_most_page_max_rows,
