@@ -203,7 +203,11 @@ describe("keys page", () => {
 
     one("create-submit").click();
     flushSync();
-    expect(one("dialog-error").textContent).toContain("Choose the site manager");
+    // Each problem under its own field; the first field to fix takes the focus.
+    expect(one("create-owner-error").textContent).toContain("Choose the site manager");
+    expect(one("create-name-error").textContent).not.toBe("");
+    expect(document.activeElement).toBe(owner);
+    expect(document.querySelector('[data-testid="dialog-error"]')).toBeNull();
 
     owner.value = "usr_ok";
     owner.dispatchEvent(new Event("change", { bubbles: true }));
