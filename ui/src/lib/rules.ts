@@ -163,6 +163,11 @@ export function ownerEligibility(user: Pick<UserView, "active" | "api_access">):
   return { selectable: true, reason: null };
 }
 
+/** Whether any site manager could own a new key: if none can, adding one comes first. */
+export function canOwnKeys(users: Pick<UserView, "active" | "api_access">[]): boolean {
+  return users.some((u) => ownerEligibility(u).selectable);
+}
+
 /** The problem with a descriptive name, or null. Mirrors the core's rule. */
 export function nameProblem(name: string, max = NAME_MAX): string | null {
   const t = name.trim();

@@ -31,7 +31,15 @@ export const app = $state({
   now: Date.now(),
   /** Keys due within a day, for the sidebar's attention dot. */
   urgent: 0,
+  /** Set on the way to Site managers & access to add the first site manager there. */
+  addUserRequested: false,
 });
+
+/** First run: go to Site managers & access with the "Add site manager" form open. */
+export function addFirstSiteManager(): void {
+  app.addUserRequested = true;
+  app.screen = "users";
+}
 
 export type Toast = { id: number; text: string; kind: "info" | "error" };
 
