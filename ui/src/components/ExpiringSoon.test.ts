@@ -1,7 +1,8 @@
 import { expect, test } from "vitest";
 import ExpiringSoon from "./ExpiringSoon.svelte";
 import { NOW } from "../lib/fixtures";
-import { pageForTests } from "../lib/test-setup";
+import { click, one, pageForTests } from "../lib/test-setup";
+import { shortDay } from "../lib/rules";
 import type { ExpiringSoon as Summary } from "../lib/ipc";
 
 const mountPage = pageForTests();
@@ -36,7 +37,38 @@ test("says when as the core phrases it, never a rounded day count", async () => 
   };
   await mountPage(ExpiringSoon, { data, now: NOW, onopen: () => {}, onkeep: () => {} });
   const text = document.querySelector('[data-testid="expiring-soon"]')!.textContent!.replace(/\s+/g, " ");
-  expect(text).toContain("Zapier sync — deleted in 25 hours");
+  const key = document.querySelector('[data-testid="expiring-key"]')!.textContent!.replace(/\s+/g, " ");
+  expect(key).toContain("Zapier sync");
+  expect(key).toContain(`deleted in 25 hours · ${shortDay(new Date(NOW + 25 * 3_600_000).toISOString())}`);
   expect(text).not.toContain("in 2 days");
-  expect(text).toContain("Website form — expires in 7 days");
+  const token = document.querySelector('[data-testid="expiring-token"]')!.textContent!.replace(/\s+/g, " ");
+  expect(token).toContain("Website form");
+  expect(token).toContain("expires in 7 days");
+});
+
+test("each key due has a right-aligned Keep key that says what it does", async () => {
+  const kept: string[] = [];
+  const data: Summary = {
+    keys: [
+      {
+        id: "key_1",
+        name: "Zapier sync",
+        owner,
+        deletes_at: new Date(NOW + 4 * 86_400_000).toISOString(),
+        days_left: 4,
+        due_in: "in 4 days",
+        last_used_at: null,
+        reminded: true,
+      },
+    ],
+    tokens: [],
+    urgent: 0,
+  };
+  await mountPage(ExpiringSoon, { data, now: NOW, onopen: () => {}, onkeep: (id: string) => kept.push(id) });
+  const keep = one("expiring-keep");
+  expect(keep.textContent!.trim()).toBe("Keep key");
+  expect(keep.getAttribute("title")).toContain("inactivity clock");
+  expect(keep.closest("td")!.classList.contains("act")).toBe(true);
+  await click(keep);
+  expect(kept).toEqual(["key_1"]);
 });

@@ -46,6 +46,11 @@ export function shortDate(iso: string | null | undefined): string {
   return new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric" }).format(t);
 }
 
+/** "6 Dec" in the user's time zone (or `timeZone`): a date this year or next, said short. */
+export function shortDay(iso: string, timeZone?: string): string {
+  return new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone }).format(Date.parse(iso));
+}
+
 /** "12 Aug 2025, 14:05" in the user's time zone. */
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return "—";
