@@ -33,19 +33,21 @@ function mockBackend() {
 }
 
 describe("webhooks under each site manager", () => {
-  test("a row's Webhooks button opens that site manager's webhooks, and Add pre-selects them", async () => {
+  test("a row's Webhooks entry opens that site manager's webhooks, and Add pre-selects them", async () => {
     const calls = mockBackend();
     await mountPage(UsersPage);
 
     const bobRow = document.querySelector<HTMLElement>('[data-testid="user-row"][data-user-id="usr_2"]')!;
-    const button = one("user-webhooks", bobRow);
-    expect(button.getAttribute("aria-expanded")).toBe("false");
-    await click(button);
-    expect(button.getAttribute("aria-expanded")).toBe("true");
+    const menu = one("user-actions", bobRow);
+    expect(menu.getAttribute("aria-expanded")).toBe("false");
+    await click(menu);
+    expect(menu.getAttribute("aria-expanded")).toBe("true");
+    await click(one("user-webhooks", bobRow));
+    expect(menu.getAttribute("aria-expanded")).toBe("false");
     expect(calls.filter((c) => c.cmd === "list_webhooks").map((c) => c.args)).toEqual([{ user: "usr_2" }]);
 
     const panel = one("user-webhooks-panel");
-    expect(panel.id).toBe(button.getAttribute("aria-controls"));
+    expect(panel.id).toBe("user-webhooks-usr_2");
     expect(panel.textContent).toContain("Webhooks of Bob Manager");
     const rows = panel.querySelectorAll('[data-testid="webhook-row"]');
     expect(rows).toHaveLength(1);
@@ -58,7 +60,9 @@ describe("webhooks under each site manager", () => {
 
     window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     flushSync();
-    await click(button);
+    await click(menu);
+    expect(one("user-webhooks", bobRow).textContent).toBe("Hide webhooks");
+    await click(one("user-webhooks", bobRow));
     expect(document.querySelector('[data-testid="user-webhooks-panel"]')).toBeNull();
   });
 });

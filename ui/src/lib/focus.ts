@@ -13,3 +13,26 @@ export function focusables(root: HTMLElement): HTMLElement[] {
 export function autofocus(node: HTMLElement): void {
   queueMicrotask(() => node.focus());
 }
+
+/**
+ * A menu's keyboard: arrows, Home and End move between its items; Escape closes it and
+ * returns to its toggle; Tab closes it and moves on.
+ */
+export function menuKeydown(e: KeyboardEvent, menu: HTMLElement, close: () => void, toggle?: HTMLElement | null): void {
+  const items = focusables(menu);
+  const i = items.indexOf(document.activeElement as HTMLElement);
+  const go = (n: number) => {
+    e.preventDefault();
+    items[(n + items.length) % items.length]?.focus({ preventScroll: true });
+  };
+  if (e.key === "ArrowDown") go(i + 1);
+  else if (e.key === "ArrowUp") go(i - 1);
+  else if (e.key === "Home") go(0);
+  else if (e.key === "End") go(items.length - 1);
+  else if (e.key === "Escape") {
+    e.preventDefault();
+    e.stopPropagation();
+    close();
+    toggle?.focus();
+  } else if (e.key === "Tab") close();
+}

@@ -23,6 +23,32 @@ async function addRefused(refusal: IpcError): Promise<void> {
 }
 
 describe("site managers", () => {
+  test("each row has one \"⋯\" menu, Clear API keys last and red, keyboard-usable", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "list_users") return [makeUser()];
+      if (cmd === "list_locations") return [];
+      return null;
+    });
+    await mountPage(UsersPage);
+    const row = one("user-row");
+    expect(row.querySelectorAll("button.btn")).toHaveLength(0);
+    const toggle = one("user-actions", row);
+    await click(toggle);
+    const items = [...row.querySelectorAll<HTMLButtonElement>('[role="menuitem"]')];
+    expect(items.map((b) => b.textContent!.trim())).toEqual(["Edit…", "Deactivate", "Webhooks", "Clear API keys…"]);
+    expect(items.at(-1)!.classList.contains("danger")).toBe(true);
+    expect(document.activeElement).toBe(items[0]);
+    items[0].dispatchEvent(new KeyboardEvent("keydown", { key: "End", bubbles: true }));
+    expect(document.activeElement).toBe(items.at(-1));
+    items.at(-1)!.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    await Promise.resolve();
+    expect(toggle.getAttribute("aria-expanded")).toBe("false");
+    expect(document.activeElement).toBe(toggle);
+    await click(toggle);
+    await click(one("clear-keys", row));
+    expect(one("clear-keys-submit")).not.toBeNull();
+  });
+
   test("a refused email is marked at the email field, which takes the focus", async () => {
     const message = "'bob@example' is not an email address (no dot in the domain) — enter one like ada@example.com";
     await addRefused({ code: "INVALID_INPUT", message, field: "email" });
