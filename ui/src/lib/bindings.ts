@@ -43,6 +43,11 @@ export type KeyView = { id: string, name: string, masked_key: string, owner: Own
  */
 deletes_at: string | null, deletes_in_days: number | null, 
 /**
+ * When the deletion comes, as reminders and the Expiring soon list say it ("in 6
+ * days", "in 25 hours"), so the badge never disagrees with them.
+ */
+deletes_in: string | null, 
+/**
  * A deletion reminder has been raised for the current deadline.
  */
 deletion_scheduled: boolean, 
@@ -77,6 +82,11 @@ export type CreatedKey = { key: string, id: string, name: string, masked_key: st
  * When inactivity deletion is due (moved later if a reminder came late).
  */
 deletes_at: string | null, deletes_in_days: number | null, 
+/**
+ * When the deletion comes, as reminders and the Expiring soon list say it ("in 6
+ * days", "in 25 hours"), so the badge never disagrees with them.
+ */
+deletes_in: string | null, 
 /**
  * A deletion reminder has been raised for the current deadline.
  */

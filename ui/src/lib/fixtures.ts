@@ -37,6 +37,7 @@ export function makeKey(over: Partial<KeyView> = {}): KeyView {
     last_used_at: null,
     deletes_at: null,
     deletes_in_days: null,
+    deletes_in: null,
     deletion_scheduled: false,
     deletion_near: false,
     in_use: false,

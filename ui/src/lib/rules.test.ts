@@ -93,6 +93,11 @@ describe("states while scanning", () => {
     expect(statusBadge(soon).text).toBe("Deletes in 3 days");
     expect(statusBadge(makeKey({ status: "disabled", grace_until: "2025-08-21T12:00:00Z" })).text).toBe("Disabled");
   });
+  test("the badge says a coming deletion in Rust's words, as the Expiring soon list does", () => {
+    const key = makeKey({ deletion_near: true, deletes_in_days: 7, deletes_in: "in 6 days" });
+    expect(statusBadge(key).text).toBe("Deletes in 6 days");
+    expect(statusBadge({ ...key, deletes_in_days: 2, deletes_in: "in 25 hours" }).text).toBe("Deletes in 25 hours");
+  });
   test("keys that do not work now are dimmed", () => {
     expect(rowDimmed(makeKey({ status: "active" }))).toBe(false);
     for (const status of ["disabled", "revoked", "access_off", "owner_deactivated"] as const) {

@@ -107,7 +107,7 @@ export function deletesInText(days: number): string {
  * what the site manager must act on (Keep) before the key is gone.
  */
 export function statusBadge(
-  key: Pick<KeyView, "status" | "deletes_in_days" | "deletion_near" | "grace_until">,
+  key: Pick<KeyView, "status" | "deletes_in_days" | "deletes_in" | "deletion_near" | "grace_until">,
 ): {
   text: string;
   tone: Tone;
@@ -116,7 +116,9 @@ export function statusBadge(
   // Whether the deletion is near enough to show is the core's rule (`deletion_near`).
   if (key.deletion_near) {
     return {
-      text: deletesInText(key.deletes_in_days ?? 0),
+      // Rust's phrase ("in 6 days", "in 25 hours") when it sent one: the same words as the
+      // reminders and the Expiring soon list.
+      text: key.deletes_in ? `Deletes ${key.deletes_in}` : deletesInText(key.deletes_in_days ?? 0),
       tone: (key.deletes_in_days ?? 0) <= 1 ? "danger" : "warn",
       detail: key.status === "active" ? null : STATUS_LABELS[key.status],
     };

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::model::clock::{days_until, to_datetime, Millis};
+use crate::model::clock::{days_until, due_phrase, to_datetime, Millis};
 use crate::model::key::{in_use, ApiKey, KeyFilter, KeyStatus, Scope};
 use crate::model::lifecycle;
 use crate::model::location::Location;
@@ -51,6 +51,9 @@ pub struct KeyView {
     pub deletes_at: Option<DateTime<Utc>>,
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub deletes_in_days: Option<i64>,
+    /// When the deletion comes, as reminders and the Expiring soon list say it ("in 6
+    /// days", "in 25 hours"), so the badge never disagrees with them.
+    pub deletes_in: Option<String>,
     /// A deletion reminder has been raised for the current deadline.
     pub deletion_scheduled: bool,
     /// The coming deletion is what the key's badge shows ("Deletes in N days"): it is
@@ -188,6 +191,7 @@ impl ViewContext {
             last_used_at: f.last_used.map(to_datetime),
             deletes_at: f.deletes_at.map(to_datetime),
             deletes_in_days: f.deletes_in_days,
+            deletes_in: f.deletes_at.map(|at| due_phrase(self.now, at)),
             deletion_scheduled: f.deletion_scheduled,
             deletion_near: f.deletion_near,
             in_use: f.in_use,

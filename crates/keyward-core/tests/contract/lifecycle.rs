@@ -294,6 +294,9 @@ pub fn expiring_soon_says_when_as_a_person_would(backend: &'static dyn Backend) 
     assert_eq!(soon.keys[0].due_in, "in 25 hours");
     assert_eq!(soon.keys[0].days_left, 2);
     assert!(soon.tokens.is_empty());
+    // The key's own view says it in the same words, for its badge.
+    let view = env.store.key_view(&k.view.id).unwrap();
+    assert_eq!(view.deletes_in.as_deref(), Some("in 25 hours"));
     env.store.keep_key(&k.view.id).unwrap();
     env.at(365 * DAY - 7 * DAY);
     env.store.keep_key(&k.view.id).unwrap();
