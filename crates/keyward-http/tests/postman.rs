@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use keyward_core::{NewKey, NewUser, Store};
 use keyward_http::postman::{self, ExportPaths};
+use keyward_testkit::fs::{entries, mode};
 use keyward_testkit::Env;
 use serde_json::Value;
 
@@ -44,20 +45,6 @@ fn setup() -> Setup {
         key_id: created.view.id,
         secret: created.key.expose().to_owned(),
     }
-}
-
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 #[test]

@@ -43,6 +43,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The names of the entries of `dir`, sorted: what a failed write must not have left.
+#[track_caller]
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// The permission bits of `path` (`0o600`, `0o700` …).
 #[cfg(unix)]
 #[track_caller]
