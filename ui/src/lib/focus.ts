@@ -1,4 +1,4 @@
-// Keyboard focus helpers for dialogs and menus.
+// Keyboard focus helpers for dialogs and menus, and where a row's menu opens.
 
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -35,4 +35,11 @@ export function menuKeydown(e: KeyboardEvent, menu: HTMLElement, close: () => vo
     close();
     toggle?.focus();
   } else if (e.key === "Tab") close();
+}
+
+/** Where a menu `width` × `height` opens for its toggle: below it, or above when there is no room. */
+export function menuPlacement(toggle: HTMLElement, width: number, height: number): { top: number; left: number } {
+  const r = toggle.getBoundingClientRect();
+  const below = r.bottom + 4 + height <= window.innerHeight;
+  return { top: below ? r.bottom + 4 : Math.max(8, r.top - 4 - height), left: Math.max(8, r.right - width) };
 }
