@@ -301,6 +301,20 @@ fn copy_puts_the_secret_on_the_clipboard_and_clears_it_later() {
 }
 
 #[test]
+fn copy_id_copies_ids_and_nothing_else() {
+    let h = harness();
+    let ada = h.admin();
+    let created = h.key(&ada, "Id me");
+    h.ok("copy_id", json!({"id": created["id"]}));
+    assert_eq!(h.clipboard.read().unwrap(), created["id"].as_str().unwrap());
+    // Not a way to put the key (or any other text) on the clipboard.
+    let e = h.err("copy_id", json!({"id": created["key"]}));
+    assert_eq!(e["code"], "INVALID_INPUT");
+    assert_eq!(e["field"], "id");
+    assert_eq!(h.clipboard.read().unwrap(), created["id"].as_str().unwrap());
+}
+
+#[test]
 fn copy_does_not_clear_what_the_user_copied_since() {
     let h = harness();
     let ada = h.admin();

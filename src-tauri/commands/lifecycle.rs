@@ -33,6 +33,17 @@ pub async fn list_audit(state: State<'_, AppState>, query: AuditQuery) -> Result
         .await
 }
 
+/// Copies an id (Activity's "copy id"): plain text, not a secret, so never cleared.
+#[tauri::command]
+pub fn copy_id(state: State<'_, AppState>, id: String) -> Result<()> {
+    if !keyward_core::ids::looks_like_id(&id) {
+        return Err(
+            keyward_core::Error::invalid_field("id", "only an id can be copied here").into(),
+        );
+    }
+    state.clipboard.write(&id)
+}
+
 #[tauri::command]
 pub async fn expiring_soon(state: State<'_, AppState>) -> Result<ExpiringSoon> {
     state.run(|s| s.expiring_soon()).await

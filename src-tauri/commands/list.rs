@@ -29,6 +29,7 @@ commands! {
     tokens::list_tokens,
     tokens::revoke_token,
     lifecycle::list_audit,
+    lifecycle::copy_id,
     settings::get_settings,
     settings::update_settings,
     lifecycle::expiring_soon,

@@ -1,7 +1,9 @@
 // The README's pictures, taken from the real app with three keys, one of them due for
 // deletion soon: the API keys page at 1280×800 (docs/screenshot-api-keys.png) and at
 // 1024×700 (docs/screenshot-api-keys-1024.png), a key's detail and Site managers &
-// access (docs/screenshot-key-detail.png, docs/screenshot-site-managers.png).
+// access (docs/screenshot-key-detail.png, docs/screenshot-site-managers.png). At 1024 px
+// the "⋯" row actions of the keys, site managers and webhooks tables must sit inside the
+// window, on top, and work.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +14,39 @@ import { tid, waitUntil } from "./webdriver.mjs";
 
 const OUT = join(ROOT, "docs", "screenshot-api-keys.png");
 const shot = (name) => join(ROOT, "docs", `screenshot-${name}.png`);
+
+/**
+ * Where each element with this test id is: inside the window's width, and the topmost
+ * thing at its centre (not covered, not scrolled away sideways). Also whether the
+ * nearest scrolling table box scrolls sideways.
+ */
+async function placement(s, id) {
+  return s.execute(
+    `const id = arguments[0];
+     return [...document.querySelectorAll('[data-testid="' + id + '"]')].map((el) => {
+       const r = el.getBoundingClientRect();
+       const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+       let box = el.parentElement;
+       while (box && !(box.scrollWidth > box.clientWidth + 1 && getComputedStyle(box).overflowX !== "visible")) box = box.parentElement;
+       return {
+         inside: r.width > 0 && r.left >= 0 && r.right <= window.innerWidth,
+         onTop: !!hit && (hit === el || el.contains(hit)),
+         sideways: box ? box.className : null,
+       };
+     });`,
+    [id],
+  );
+}
+
+async function assertReachable(s, id) {
+  const found = await placement(s, id);
+  assert.ok(found.length > 0, `${id}: on the page`);
+  for (const p of found) {
+    assert.ok(p.inside, `${id}: inside the window (${JSON.stringify(p)})`);
+    assert.ok(p.onTop, `${id}: not covered (${JSON.stringify(p)})`);
+    assert.equal(p.sideways, null, `${id}: no sideways scroll needed`);
+  }
+}
 
 /** Waits for the last paint, then writes the window to `file` and checks it is a picture. */
 async function picture(s, file) {
@@ -43,6 +78,18 @@ test("screenshot of the API keys page for the README", { timeout: 90_000 }, asyn
   assert.equal((await run(CLI, ["--data-dir", dir, "verify", zap.key])).code, 0);
   await cli(dir, ["tokens", "create", zap.id]);
   await cli(dir, ["tokens", "create", zap.id]);
+  await cli(dir, [
+    "webhooks",
+    "add",
+    "--user",
+    "grace@example.com",
+    "--url",
+    "https://hooks.example.com/keyward-events",
+    "--entity",
+    "api_key",
+    "--operation",
+    "*",
+  ]);
 
   await withApp(
     dir,
@@ -68,6 +115,33 @@ test("screenshot of the API keys page for the README", { timeout: 90_000 }, asyn
       await (await s.find(tid("nav-users"))).click();
       await s.waitFor(tid("user-row"), { displayed: true });
       await picture(s, shot("site-managers"));
+
+      // At 1024 px every table keeps its "⋯" within reach, and it works.
+      await s.setWindowRect({ width: 1024, height: 700 }).catch(() => {});
+      await waitUntil(async () => (await s.execute("return window.innerWidth;")) <= 1024, { message: "a 1024 px window" });
+      await assertReachable(s, "user-actions");
+      await (await s.find(tid("user-actions"))).click();
+      await s.waitFor(tid("user-edit"), { displayed: true });
+      await s.execute("document.activeElement && document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));");
+      await s.waitGone(tid("user-edit"));
+
+      await (await s.find(tid("nav-webhooks"))).click();
+      await s.waitFor(tid("webhook-row"), { displayed: true });
+      await assertReachable(s, "webhook-actions");
+      await (await s.find(tid("webhook-actions"))).click();
+      await s.waitFor(tid("webhook-copy-secret"), { displayed: true });
+      await s.execute("document.activeElement && document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));");
+      await s.waitGone(tid("webhook-copy-secret"));
+
+      await openKeysPage(s);
+      const row = await keyRow(s, due.id);
+      await assertReachable(s, "row-actions");
+      await assertReachable(s, "copy-key");
+      await (await row.find(tid("row-actions"))).click();
+      await (await s.waitFor(tid("action-keep"), { displayed: true })).click();
+      await waitUntil(async () => !(await (await s.find(tid("expiring-soon"))).textContent()).includes("Marketing Automation"), {
+        message: "Keep, chosen from the row menu at 1024 px, to take the key off Expiring soon",
+      });
     },
     { label: "screenshot" },
   );

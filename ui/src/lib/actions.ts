@@ -1,6 +1,6 @@
 // Actions shared by the keys table and the key detail: each reports in a toast.
-import { ipc } from "./ipc";
-import { copiedText } from "./rules";
+import { ipc, type KeyView } from "./ipc";
+import { copiedText, shortDate } from "./rules";
 import { toast, toastError } from "./state.svelte";
 
 export async function copyKey(id: string): Promise<void> {
@@ -35,5 +35,21 @@ export async function copyToken(id: string): Promise<void> {
     toast(copiedText(await ipc.copyToken(id), "Token copied"));
   } catch (e) {
     toastError(e);
+  }
+}
+
+/** Keep: the key counts as used now. The toast names the new deletion date. */
+export async function keepKey(id: string, name: string): Promise<KeyView | null> {
+  try {
+    const view = await ipc.keepKey(id);
+    toast(
+      view.deletes_at
+        ? `Kept “${name}” — it won't be deleted for inactivity before ${shortDate(view.deletes_at)}`
+        : `Kept “${name}” — its inactivity clock starts again`,
+    );
+    return view;
+  } catch (e) {
+    toastError(e);
+    return null;
   }
 }

@@ -236,7 +236,11 @@ startup_problem: string | null,
  */
 local_api: LocalApiStatus, };
 
-export type WebhookView = { id: string, user_id: string, user_email: string, url: string, entity: string, operation: string, status: WebhookState, allow_private: boolean, masked_secret: string, created_at: string, 
+export type WebhookView = { id: string, user_id: string, 
+/**
+ * The site manager's name, as the screens show them.
+ */
+user_name: string, user_email: string, url: string, entity: string, operation: string, status: WebhookState, allow_private: boolean, masked_secret: string, created_at: string, 
 /**
  * Why Keyward turned it off by itself.
  */
@@ -251,7 +255,11 @@ paused_reason: string | null,
  */
 pending: number, };
 
-export type CreatedWebhook = { secret: string, id: string, user_id: string, user_email: string, url: string, entity: string, operation: string, status: WebhookState, allow_private: boolean, masked_secret: string, created_at: string, 
+export type CreatedWebhook = { secret: string, id: string, user_id: string, 
+/**
+ * The site manager's name, as the screens show them.
+ */
+user_name: string, user_email: string, url: string, entity: string, operation: string, status: WebhookState, allow_private: boolean, masked_secret: string, created_at: string, 
 /**
  * Why Keyward turned it off by itself.
  */
@@ -333,6 +341,7 @@ export const COMMANDS = [
   "list_tokens",
   "revoke_token",
   "list_audit",
+  "copy_id",
   "get_settings",
   "update_settings",
   "expiring_soon",

@@ -65,6 +65,7 @@ export function makeWebhook(over: Partial<WebhookView> = {}): WebhookView {
   return {
     id: "whk_01",
     user_id: "usr_1",
+    user_name: "Ada Lovelace",
     user_email: "ada@example.org",
     url: "https://example.com/keyward-events",
     entity: "api_key",

@@ -127,6 +127,7 @@ const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][]
   ["webhookDeliveries (default)", () => ipc.webhookDeliveries("whk_1"), "webhook_deliveries", { id: "whk_1", limit: null }],
   ["webhookDeliveries (limit)", () => ipc.webhookDeliveries("whk_1", 20), "webhook_deliveries", { id: "whk_1", limit: 20 }],
   ["copyWebhookSecret", () => ipc.copyWebhookSecret("whk_1"), "copy_webhook_secret", { id: "whk_1" }],
+  ["copyId", () => ipc.copyId("tok_1"), "copy_id", { id: "tok_1" }],
 ];
 
 describe("ipc sends each command with Rust's argument names", () => {

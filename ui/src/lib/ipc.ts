@@ -104,6 +104,7 @@ export const ipc = {
   revokeToken: (id: string) => call<TokenView>("revoke_token", { id }),
 
   listAudit: (query: AuditQuery) => call<AuditView[]>("list_audit", { query }),
+  copyId: (id: string) => call<null>("copy_id", { id }),
 
   getSettings: () => call<Settings>("get_settings"),
   updateSettings: (settings: Settings) => call<Settings>("update_settings", { settings }),

@@ -2,7 +2,11 @@ import { describe, expect, test } from "vitest";
 import { hoursAgo, makeKey, makeSettings, makeUser, NOW } from "./fixtures";
 import relativeTimes from "./relative-times.json";
 import {
+  actorLabel,
+  auditKind,
   copiedText,
+  dateTime,
+  plainSummary,
   deleteConfirmation,
   deleteWarning,
   formToSettings,
@@ -244,4 +248,43 @@ describe("preferences form", () => {
     expect(Object.keys(r.errors ?? {}).sort()).toEqual(["local_api_port", "reminder_days"]);
   });
 
+});
+
+describe("activity for people", () => {
+  const TOK = "tok_01J9ZK6V3Q8M2N4P5R7S9T0W1X";
+  const KEY = "key_01J9ZK6V3Q8M2N4P5R7S9T0W2Y";
+
+  test("ids leave the sentence and come back apart; a masked form stays", () => {
+    const s = plainSummary(`generated token ${TOK} (kwt_abcd…wxyz) from API key 'Zapier', expires 2026-12-03T18:18:00Z`);
+    expect(s.text).toBe(`Generated token kwt_abcd…wxyz from API key “Zapier”, expires ${dateTime("2026-12-03T18:18:00Z")}`);
+    expect(s.ids).toEqual([TOK]);
+  });
+
+  test("bracketed and bare ids go, with their brackets", () => {
+    expect(plainSummary(`A token of API key 'Zapier' expires in 3 days — generate a new one before 6 Dec (${TOK})`)).toEqual({
+      text: "A token of API key “Zapier” expires in 3 days — generate a new one before 6 Dec",
+      ids: [TOK],
+    });
+    expect(plainSummary(`webhook test sent [${KEY}] to ${KEY}.`).text).toBe("Webhook test sent to.");
+  });
+
+  test("timestamps read in the app's format, fractions and offsets too", () => {
+    const s = plainSummary("3 failed verification(s) since 2026-12-02T10:00:00.123Z: KEY_INVALID ×3");
+    expect(s.text).toBe(`3 failed verification(s) since ${dateTime("2026-12-02T10:00:00.123Z")}: KEY_INVALID ×3`);
+    expect(s.text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+  });
+
+  test("a name with an apostrophe stays whole", () => {
+    expect(plainSummary("deleted API key 'O'Brien form' (kwa_ab…cd) and 0 token(s)").text).toBe(
+      "Deleted API key “O'Brien form” (kwa_ab…cd) and 0 token(s)",
+    );
+  });
+
+  test("kinds and actors in words", () => {
+    expect(auditKind("api_key", "keys_cleared")).toEqual({ what: "API key", did: "keys cleared" });
+    expect(auditKind("user", "created")).toEqual({ what: "Site manager", did: "created" });
+    expect(actorLabel("cli")).toBe("Command line");
+    expect(actorLabel("desktop", "Dana Whitfield")).toBe("Dana Whitfield · Desktop app");
+    expect(actorLabel("something_new")).toBe("something_new");
+  });
 });

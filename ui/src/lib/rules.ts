@@ -410,3 +410,62 @@ export function formToSettings(
   };
 }
 
+
+// ---------------------------------------------------------------- activity, for people
+
+const ID = String.raw`\b[a-z]{3}_[0-9A-HJKMNP-TV-Z]{26}\b`;
+const ISO_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})/g;
+
+/**
+ * An audit summary as a sentence for people: ids taken out (returned apart, for a copy
+ * button), timestamps in the app's date format, names in curly quotes, a capital first.
+ * "generated token tok_01… (kwt_ab…wxyz) from API key 'Zapier', expires 2026-12-03T18:18:00Z"
+ * reads "Generated token kwt_ab…wxyz from API key “Zapier”, expires 3 Dec 2026, 18:18".
+ */
+export function plainSummary(summary: string): { text: string; ids: string[] } {
+  const ids = [...summary.matchAll(new RegExp(ID, "g"))].map((m) => m[0]);
+  const text = summary
+    // "tok_… (kwt_ab…wxyz)": the masked form alone says which.
+    .replace(new RegExp(`${ID}\\s+\\(([^()]+)\\)`, "g"), "$1")
+    .replace(new RegExp(`\\s*[([]${ID}[)\\]]`, "g"), "")
+    .replace(new RegExp(`\\s*${ID}`, "g"), "")
+    .replace(ISO_TIME, (iso) => dateTime(iso))
+    // 'O'Brien form' stays one name: a closing quote is followed by a space, a stop or the end.
+    .replace(/(^|[\s(])'(.+?)'(?=[\s,;.:)]|$)/g, "$1“$2”")
+    .replace(/\s{2,}/g, " ")
+    .replace(/\s+([,;.])/g, "$1")
+    .trim();
+  return { text: text.charAt(0).toUpperCase() + text.slice(1), ids: [...new Set(ids)] };
+}
+
+export const ENTITY_LABELS: Record<string, string> = {
+  api_key: "API key",
+  token: "Token",
+  user: "Site manager",
+  location: "Location",
+  settings: "Settings",
+  webhook: "Webhook",
+  verification: "Verification",
+  store: "Database",
+};
+
+/** "api_key" + "keys_cleared" → { what: "API key", did: "keys cleared" }. */
+export function auditKind(entity: string, operation: string): { what: string; did: string } {
+  return {
+    what: ENTITY_LABELS[entity] ?? entity.replace(/_/g, " "),
+    did: operation.replace(/_/g, " "),
+  };
+}
+
+const CHANNELS: Record<string, string> = {
+  desktop: "Desktop app",
+  cli: "Command line",
+  http: "Local API",
+  lifecycle: "Automatic",
+};
+
+/** Who acted, as people say it: the site manager's name when known, and the channel. */
+export function actorLabel(actor: string, name?: string | null): string {
+  const channel = CHANNELS[actor] ?? actor;
+  return name ? `${name} · ${channel}` : channel;
+}

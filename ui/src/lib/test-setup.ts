@@ -81,3 +81,13 @@ export function choose(select: HTMLSelectElement, value: string): void {
   select.dispatchEvent(new Event("change", { bubbles: true }));
   flushSync();
 }
+
+/**
+ * Opens the "⋯" menu in `root` (its toggle has `aria-haspopup="menu"`) and returns the
+ * entry with this `data-testid`.
+ */
+export async function menuItem(id: string, root: ParentNode = document): Promise<HTMLButtonElement> {
+  const toggle = root.querySelector<HTMLButtonElement>('[aria-haspopup="menu"]')!;
+  if (toggle.getAttribute("aria-expanded") !== "true") await click(toggle);
+  return one<HTMLButtonElement>(id, root);
+}

@@ -62,7 +62,7 @@ async function search(text: string): Promise<void> {
 
 async function scrollToRow(row: number): Promise<HTMLDivElement> {
   const scroller = document.querySelector<HTMLDivElement>(".table-scroll")!;
-  scroller.scrollTop = row * 52;
+  scroller.scrollTop = row * 40;
   scroller.dispatchEvent(new Event("scroll"));
   await update();
   return scroller;

@@ -4,7 +4,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import WebhooksPage from "./WebhooksPage.svelte";
 import App from "../App.svelte";
 import { makeDelivery, makeUser, makeWebhook, pageOf } from "../lib/fixtures";
-import { all, choose, click, one, pageForTests, typeInto } from "../lib/test-setup";
+import { all, choose, click, menuItem, one, pageForTests, typeInto } from "../lib/test-setup";
 import { app, toasts } from "../lib/state.svelte";
 import type { NewWebhookInput, WebhookView } from "../lib/ipc";
 
@@ -95,15 +95,15 @@ describe("webhooks page", () => {
     expect(rows).toHaveLength(3);
     const [a, b, c] = rows;
     expect(one("webhook-url", a).textContent).toBe("https://example.com/keyward-events");
-    expect(one("webhook-user", a).textContent).toBe("ada@example.org");
-    expect(one("webhook-entity", a).textContent).toBe("API key");
-    expect(one("webhook-operation", a).textContent).toBe("All operations");
+    expect(one("webhook-user", a).textContent).toBe("Ada Lovelace");
+    expect(one("webhook-user", a).title).toBe("ada@example.org");
+    expect(one("webhook-events", a).textContent).toBe("api_key.*");
+    expect(one("webhook-events", a).title).toBe("API key events: all operations");
     expect(one<HTMLInputElement>("webhook-status", a).checked).toBe(true);
     expect(one("webhook-pending", a).textContent).toBe("2");
     expect(a.querySelector('[data-testid="webhook-reason"]')).toBeNull();
 
-    expect(one("webhook-entity", b).textContent).toBe("Token");
-    expect(one("webhook-operation", b).textContent).toBe("Revoked");
+    expect(one("webhook-events", b).textContent).toBe("token.revoked");
     expect(one("webhook-reason", b).textContent).toBe("Paused: API access is off for bob@example.org");
 
     const offSwitch = one<HTMLInputElement>("webhook-status", c);
@@ -111,10 +111,12 @@ describe("webhooks page", () => {
     expect(offSwitch.getAttribute("role")).toBe("switch");
     expect(offSwitch.getAttribute("aria-label")).toBe("Status of the webhook to https://gone.example.com/x");
     expect(one("webhook-reason", c).textContent).toContain("410 Gone");
-    expect(one<HTMLButtonElement>("webhook-test", c).disabled).toBe(true);
+    const test = await menuItem("webhook-test", c);
+    expect(test.disabled).toBe(true);
+    expect(test.title).toBe("Turn the webhook on to send a test event");
 
     const heads = [...document.querySelectorAll("thead th")].map((th) => th.textContent);
-    expect(heads).toEqual(["URL", "Site manager", "Entity", "Operation Type", "Status", "Pending", "Actions"]);
+    expect(heads).toEqual(["URL", "Site manager", "Events", "Status", "Pending", "Actions"]);
   });
 
   test("no webhooks: an empty state with Add webhook", async () => {
@@ -225,7 +227,8 @@ describe("webhooks page", () => {
     expect(one<HTMLInputElement>("webhook-status").checked).toBe(false);
     expect(one("webhook-pending").textContent).toBe("0");
     expect(toasts.list.at(-1)?.text).toContain("3 waiting events dropped");
-    expect(one<HTMLButtonElement>("webhook-test").disabled).toBe(true);
+    expect((await menuItem("webhook-test")).disabled).toBe(true);
+    await click(one("webhook-actions"));
 
     await click(one("webhook-status"));
     expect(calls.filter((c) => c.cmd === "set_webhook_active").at(-1)?.args).toEqual({ id: "whk_01", on: true });
@@ -247,7 +250,7 @@ describe("webhooks page", () => {
   test("Send test event queues one and says where to look", async () => {
     const calls = mockBackend([makeWebhook()]);
     await mountPage(WebhooksPage);
-    await click(one("webhook-test"));
+    await click(await menuItem("webhook-test"));
     expect(calls.filter((c) => c.cmd === "test_webhook").map((c) => c.args)).toEqual([{ id: "whk_01" }]);
     expect(one("webhook-pending").textContent).toBe("1");
     expect(toasts.list.at(-1)?.text).toContain("delivery log");
@@ -260,14 +263,14 @@ describe("webhooks page", () => {
       },
     });
     await mountPage(WebhooksPage);
-    await click(one("webhook-test"));
+    await click(await menuItem("webhook-test"));
     expect(toasts.list.at(-1)).toMatchObject({ kind: "error", text: "API access is off for ada@example.org — turn it on first" });
   });
 
   test("Copy signing secret asks Rust and receives only a receipt", async () => {
     const calls = mockBackend([makeWebhook()]);
     await mountPage(WebhooksPage);
-    await click(one("webhook-copy-secret"));
+    await click(await menuItem("webhook-copy-secret"));
     expect(calls.filter((c) => c.cmd === "copy_webhook_secret").map((c) => c.args)).toEqual([{ id: "whk_01" }]);
     expect(toasts.list.at(-1)?.text).toBe("Signing secret copied — the clipboard clears in 30 s");
   });
@@ -323,7 +326,7 @@ describe("webhooks page", () => {
   test("Remove asks first, then removes", async () => {
     const calls = mockBackend([makeWebhook({ pending: 2 })]);
     await mountPage(WebhooksPage);
-    await click(one("webhook-remove"));
+    await click(await menuItem("webhook-remove"));
     const dialog = one("remove-webhook-dialog");
     expect(dialog.textContent).toContain("https://example.com/keyward-events");
     expect(dialog.textContent).toContain("2 waiting events");
@@ -333,7 +336,7 @@ describe("webhooks page", () => {
     expect(document.querySelector('[data-testid="remove-webhook-dialog"]')).toBeNull();
     expect(all("webhook-row")).toHaveLength(1);
 
-    await click(one("webhook-remove"));
+    await click(await menuItem("webhook-remove"));
     await click(one("webhook-remove-submit"));
     expect(calls.filter((c) => c.cmd === "remove_webhook").map((c) => c.args)).toEqual([{ id: "whk_01" }]);
     expect(all("webhook-row")).toHaveLength(0);

@@ -36,9 +36,33 @@ pub fn new_id(prefix: &str, now: Millis) -> String {
     out
 }
 
+/// Whether `s` has the shape of an id made here: a three-letter prefix, `_`, then 26
+/// Crockford base32 characters.
+pub fn looks_like_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 30
+        && b[..3].iter().all(u8::is_ascii_lowercase)
+        && b[3] == b'_'
+        && b[4..].iter().all(|c| CROCKFORD.contains(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_made_here_look_like_ids_and_other_text_does_not() {
+        assert!(looks_like_id(&new_id("tok_", 1_700_000_000_000)));
+        for other in [
+            "",
+            "key_",
+            "kwa_0123456789abcdefghijABCDEF",
+            "KEY_01J0000000000000000000000A",
+            "key 01J0000000000000000000000A",
+        ] {
+            assert!(!looks_like_id(other), "{other}");
+        }
+    }
 
     #[test]
     fn ids_are_prefixed_and_sort_in_creation_order() {

@@ -41,6 +41,7 @@ impl Store {
         Ok(WebhookView {
             id: w.id.clone(),
             user_id: w.user_id.clone(),
+            user_name: user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
             user_email: user.as_ref().map(|u| u.email.clone()).unwrap_or_default(),
             url: w.url.clone(),
             entity: w.entity.clone(),

@@ -12,6 +12,8 @@ use crate::model::webhook::{DeliveryOutcome, WebhookState};
 pub struct WebhookView {
     pub id: String,
     pub user_id: String,
+    /// The site manager's name, as the screens show them.
+    pub user_name: String,
     pub user_email: String,
     pub url: String,
     pub entity: String,

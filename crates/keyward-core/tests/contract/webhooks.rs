@@ -41,6 +41,7 @@ pub fn add_webhook_shows_a_whsec_secret_of_32_random_bytes_once(backend: &'stati
     assert!(view.id.starts_with("whk_"));
     assert_eq!(view.user_id, ada.id);
     assert_eq!(view.user_email, "ada@example.com");
+    assert_eq!(view.user_name, "Ada");
     assert_eq!(view.url, HOOK_URL);
     assert_eq!(view.status, "on");
     assert_eq!(view.pending, 0);
