@@ -3,10 +3,13 @@
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test test-unit test-e2e lint bench measure-desktop bindings ui deb setup setup-e2e fmt
+.PHONY: run test test-unit test-e2e lint bench measure-desktop bindings ui deb setup setup-test setup-e2e fmt
 
 setup:
 	@bash scripts/setup.sh
+
+setup-test:
+	@bash scripts/setup.sh test
 
 setup-e2e:
 	@bash scripts/setup.sh e2e
@@ -18,11 +21,12 @@ ui: setup
 run: ui
 	$(CARGO) run -p keyward-app
 
-# Everything: Rust unit and integration tests (core, CLI, desktop commands), the UI's
-# tests, then the end-to-end tests of the real app under Xvfb.
+# Everything: Rust unit and integration tests (core on sled and on a PostgreSQL cluster
+# the tests start, CLI, desktop commands), the UI's tests, then the end-to-end tests of
+# the real app under Xvfb.
 test: test-unit test-e2e
 
-test-unit: ui
+test-unit: setup-test ui
 	$(CARGO) test --workspace --locked
 	npm test
 

@@ -2,6 +2,7 @@
 # Installs what `make run` and `make test` need on Debian/Ubuntu, or says what to do.
 # Safe to run again: it only installs what is missing.
 #   scripts/setup.sh          build dependencies (Rust, the desktop's -dev packages, npm)
+#   scripts/setup.sh test     plus PostgreSQL, which the tests start their own cluster of
 #   scripts/setup.sh e2e      plus what the end-to-end tests drive: Xvfb, dunst, xclip,
 #                             WebKitWebDriver and tauri-driver, and busctl (systemd) to
 #                             read the tray over D-Bus
@@ -25,6 +26,9 @@ fi
 # strace: the storage fault tests kill keyward at chosen writes with its fault injection.
 pkgs=(gcc pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
       libxdo-dev libdbus-1-dev libssl-dev strace)
+if [ "$mode" = test ] || [ "$mode" = e2e ]; then
+  pkgs+=(postgresql)
+fi
 if [ "$mode" = e2e ]; then
   pkgs+=(webkit2gtk-driver xvfb dbus-x11 dunst xclip systemd)
 fi

@@ -62,6 +62,12 @@ pub enum Error {
     DiskFull(String),
     #[error("the data directory {dir} holds a master key (master.key) but no database (db/ is missing) — if you moved or restored the data directory, put db/ back beside master.key; to start a new, empty store with this master key, run keyward with --new-store")]
     DatabaseMissing { dir: String },
+    /// The database server cannot be reached (or dropped the connection).
+    #[error("the database is unavailable: {0}")]
+    DatabaseUnavailable(String),
+    /// A PostgreSQL database without Keyward's tables, or with older ones.
+    #[error("{0}")]
+    NeedsMigration(String),
     #[error("API key '{name}' already has {max} live tokens, the most a key may have — revoke tokens it no longer needs, or raise max_live_tokens in the settings")]
     TooManyTokens { name: String, max: u32 },
     #[error("too many tokens minted from API key '{name}' in a short time — try again in {} s", retry_after_ms.div_ceil(1000))]
@@ -89,6 +95,8 @@ crate::model::text_enum::text_enum! {
         DatabaseMissing = "DATABASE_MISSING",
         TooManyTokens = "TOO_MANY_TOKENS",
         RateLimited = "RATE_LIMITED",
+        DatabaseUnavailable = "DATABASE_UNAVAILABLE",
+        NeedsMigration = "NEEDS_MIGRATION",
     }
 }
 
@@ -111,6 +119,8 @@ impl Error {
             Error::Storage(_) => ErrorCode::StorageError,
             Error::DiskFull(_) => ErrorCode::DiskFull,
             Error::DatabaseMissing { .. } => ErrorCode::DatabaseMissing,
+            Error::DatabaseUnavailable(_) => ErrorCode::DatabaseUnavailable,
+            Error::NeedsMigration(_) => ErrorCode::NeedsMigration,
             Error::TooManyTokens { .. } => ErrorCode::TooManyTokens,
             Error::RateLimited { .. } => ErrorCode::RateLimited,
         }
@@ -143,9 +153,13 @@ impl Error {
             | Error::MasterKeyUnavailable(_)
             | Error::WebhookOff(_)
             | Error::DatabaseMissing { .. }
+            | Error::NeedsMigration(_)
             | Error::TooManyTokens { .. }
             | Error::RateLimited { .. } => ErrorClass::Refused,
-            Error::Corrupt(_) | Error::Storage(_) | Error::DiskFull(_) => ErrorClass::Internal,
+            Error::Corrupt(_)
+            | Error::Storage(_)
+            | Error::DiskFull(_)
+            | Error::DatabaseUnavailable(_) => ErrorClass::Internal,
         }
     }
 

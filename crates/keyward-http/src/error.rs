@@ -139,7 +139,7 @@ impl ApiError {
         let status = match e {
             E::TooManyTokens { .. } => StatusCode::CONFLICT,
             E::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            E::DiskFull(_) => StatusCode::SERVICE_UNAVAILABLE,
+            E::DiskFull(_) | E::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let retry_after = match e {

@@ -57,6 +57,39 @@ impl Backend for Sled {
     }
 }
 
+/// PostgreSQL: the test process's own cluster ([`crate::pg`]), a fresh schema per store.
+/// The schema's name is kept in the test's data directory, so a reopened store finds it.
+#[cfg(feature = "postgres")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Postgres;
+
+#[cfg(feature = "postgres")]
+impl Backend for Postgres {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn open(
+        &self,
+        dir: &Path,
+        clock: Arc<ManualClock>,
+        master: &dyn MasterKeySource,
+        options: StoreOptions,
+    ) -> Result<Store> {
+        let cluster = crate::pg::cluster();
+        let marker = dir.join("postgres-url");
+        let url = match std::fs::read_to_string(&marker) {
+            Ok(url) => url,
+            Err(_) => {
+                let url = cluster.new_schema();
+                std::fs::write(&marker, &url).expect("write the schema's URL");
+                url
+            }
+        };
+        Store::open_postgres(&url, true, dir, clock, &[master], options)
+    }
+}
+
 /// A store in a fresh directory, and the clock it reads. Fields drop in order: the store
 /// before the directory.
 pub struct Env {

@@ -7,7 +7,8 @@
 //!   backend;
 //! - [`fs`], [`sled_db`], [`json`], [`webhooks`]: the file, database, JSON and signature
 //!   checks several test files make;
-//! - [`cli`] (feature `cli`): the `keyward` binary on a data directory, at a pinned time.
+//! - [`cli`] (feature `cli`): the `keyward` binary on a data directory, at a pinned time;
+//! - [`pg`] (feature `postgres`): a real PostgreSQL cluster the tests start themselves.
 //!
 //! Used only as a dev-dependency; never published.
 //!
@@ -20,10 +21,14 @@ mod contract;
 mod env;
 pub mod fs;
 pub mod json;
+#[cfg(feature = "postgres")]
+pub mod pg;
 mod seed;
 pub mod sled_db;
 pub mod webhooks;
 
+#[cfg(feature = "postgres")]
+pub use env::Postgres;
 pub use env::{Backend, Closed, Env, EnvBuilder, Sled};
 pub use seed::{Seed, Seeded};
 

@@ -13,6 +13,8 @@ mod integrity;
 mod master;
 mod migrate;
 mod outbox;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod recovery;
 pub mod sled;
 mod tx;
@@ -139,11 +141,48 @@ impl Store {
         }
         create_private_dir(dir)?;
         let opened = self::sled::SledBackend::open(dir, opts.cache_capacity, clock.now())?;
+        Store::assemble(
+            dir,
+            Box::new(opened.backend),
+            &opened.repaired,
+            clock,
+            master_sources,
+            opts,
+        )
+    }
+
+    /// Opens the store in a PostgreSQL database (`postgres://…`), shared by any number of
+    /// processes. `migrate` first brings the database to this build's schema; without it
+    /// a database that needs one is refused. `dir` is where this process keeps its own
+    /// files (the master key file by default).
+    #[cfg(feature = "postgres")]
+    pub fn open_postgres(
+        url: &str,
+        migrate: bool,
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        master_sources: &[&dyn MasterKeySource],
+        opts: StoreOptions,
+    ) -> Result<Store> {
+        let backend = self::postgres::PgBackend::connect(url, migrate)?;
+        Store::assemble(dir, Box::new(backend), &[], clock, master_sources, opts)
+    }
+
+    /// A store over an opened backend: its schema checked (and its data migrated), its
+    /// master key found, and what open repaired noted.
+    fn assemble(
+        dir: &Path,
+        backend: Box<dyn Backend>,
+        repaired: &[String],
+        clock: Arc<dyn Clock>,
+        master_sources: &[&dyn MasterKeySource],
+        opts: StoreOptions,
+    ) -> Result<Store> {
         let index = Arc::new(IndexMirror::default());
         let usage = Arc::new(Usage::default());
         let mut store = Store {
             dir: dir.to_path_buf(),
-            backend: Box::new(opened.backend),
+            backend,
             clock,
             master: Err(String::new()),
             write_lock: Mutex::new(()),
@@ -156,7 +195,7 @@ impl Store {
         };
         store.check_schema()?;
         store.master = master::find(&store, master_sources)?;
-        store.record_recovery(&opened.repaired);
+        store.record_recovery(repaired);
         Ok(store)
     }
 

@@ -26,6 +26,7 @@ mod webhooks;
 keyward_testkit::contract_tests! {
     backends {
         sled => &keyward_testkit::Sled,
+        postgres => &keyward_testkit::Postgres,
     }
     {
         users {
