@@ -22,6 +22,22 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Keep the data in this PostgreSQL database (postgres://user@host/db) instead of the
+    /// embedded database in the data directory: the store a team of `keyward serve` nodes
+    /// shares. Create its tables first with `keyward migrate`.
+    #[arg(long, global = true, env = "KEYWARD_DATABASE_URL", value_name = "URL")]
+    pub database: Option<String>,
+
+    /// The master key file (base64 of 32 random bytes, mode 0600; created on first use).
+    /// Team server nodes share one. Default: master.key in the data directory.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_MASTER_KEY_FILE",
+        value_name = "FILE"
+    )]
+    pub master_key_file: Option<PathBuf>,
+
     /// Start a new, empty database in a data directory that has a master key but lost its
     /// database (db/). Without it Keyward refuses, so a missing database is never replaced
     /// silently.
@@ -94,7 +110,14 @@ pub enum Command {
         /// Port to listen on (default: the local_api_port setting, 7420; 0 picks a free one).
         #[arg(long)]
         port: Option<u16>,
+        /// With --database: first bring the database to this version's schema.
+        #[arg(long)]
+        migrate: bool,
     },
+    /// Create or upgrade Keyward's tables in the PostgreSQL database of --database. Safe to
+    /// run again, and from several machines at once; a newer schema is left alone and
+    /// refused.
+    Migrate,
 }
 
 #[derive(Debug, Subcommand)]

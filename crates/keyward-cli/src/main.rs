@@ -117,15 +117,43 @@ fn clock() -> Result<Arc<dyn Clock>, Error> {
 }
 
 /// A database the CLI creates keeps its master key in a file; one the desktop app created
-/// may have it in the OS keychain, which the CLI then reads too.
-fn open(dir: PathBuf, new_store: bool) -> Result<Store, Error> {
-    let file = FileMasterKey::new(keyward_core::store::master_key_path(&dir));
-    let keychain = KeychainMasterKey::new(APP_IDENTIFIER, &dir);
+/// may have it in the OS keychain, which the CLI then reads too. With --database the data
+/// is in PostgreSQL and the master key in its file (--master-key-file, shared by nodes).
+fn open(cli: &Cli, migrate: bool) -> Result<Store, Error> {
+    let dir = data_dir(cli.data_dir.clone())?;
+    let file = match &cli.master_key_file {
+        Some(f) => FileMasterKey::new(f).owner_only(),
+        None => FileMasterKey::new(keyward_core::store::master_key_path(&dir)),
+    };
+    // A key file named by the user is refused outright when others may read it.
+    file.check_private()?;
     let opts = StoreOptions {
-        new_store,
+        new_store: cli.new_store,
         ..StoreOptions::default()
     };
+    if let Some(url) = cli.database.as_deref().filter(|u| !u.is_empty()) {
+        keyward_core::store::create_private_dir(&dir)?;
+        return Store::open_postgres(url, migrate, &dir, clock()?, &[&file], opts);
+    }
+    let keychain = KeychainMasterKey::new(APP_IDENTIFIER, &dir);
     Store::open_with_sources(&dir, clock()?, &[&file, &keychain], opts)
+}
+
+/// `keyward migrate`: PostgreSQL's tables; the embedded database migrates itself.
+fn migrate(cli: &Cli, out: &Out) -> Result<u8, Error> {
+    let Some(url) = cli.database.as_deref().filter(|u| !u.is_empty()) else {
+        return Err(Error::invalid_field(
+            "database",
+            "keyward migrate needs --database postgres://… (or KEYWARD_DATABASE_URL); the embedded database in the data directory upgrades itself when opened",
+        ));
+    };
+    let (backend, done) = keyward_core::store::postgres::PgBackend::migrate_url(url)?;
+    out.show(&output::Migration {
+        database: backend.shown_url().to_owned(),
+        from: done.from,
+        to: done.to,
+    });
+    Ok(0)
 }
 
 /// The secret of `keyward verify`: the argument, or standard input for `-`.
@@ -150,10 +178,21 @@ fn presented_secret(arg: String) -> Result<keyward_core::Secret, Error> {
 }
 
 fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
-    let store = Arc::new(open(data_dir(cli.data_dir)?, cli.new_store)?);
+    if matches!(cli.command, Command::Migrate) {
+        return migrate(&cli, out);
+    }
+    let serve_migrate = matches!(cli.command, Command::Serve { migrate: true, .. });
+    if serve_migrate && cli.database.as_deref().is_none_or(str::is_empty) {
+        return Err(Error::invalid_field(
+            "migrate",
+            "--migrate is for a PostgreSQL database: pass --database postgres://… too",
+        ));
+    }
+    let store = Arc::new(open(&cli, serve_migrate)?);
     let mut code = 0;
     match cli.command {
-        Command::Serve { port } => return local_api::serve(store, port, out),
+        Command::Migrate => unreachable!("handled above"),
+        Command::Serve { port, .. } => return local_api::serve(store, port, out),
         Command::Webhooks(cmd) => webhooks(&store, cmd, out)?,
         Command::Users(cmd) => users(&store, cmd, out)?,
         Command::Locations(cmd) => locations(&store, cmd, out)?,

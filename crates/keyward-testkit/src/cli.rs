@@ -33,6 +33,8 @@ pub fn keyward_at<'c>(
     now: &str,
 ) -> &'c mut std::process::Command {
     cmd.env_remove("KEYWARD_DATA_DIR")
+        .env_remove("KEYWARD_DATABASE_URL")
+        .env_remove("KEYWARD_MASTER_KEY_FILE")
         .env("KEYWARD_NOW", now)
         .arg("--data-dir")
         .arg(dir)
@@ -92,6 +94,8 @@ pub fn error_of(stderr: &str) -> (String, String) {
 pub struct Kw {
     dir: TempDir,
     now: Cell<Millis>,
+    /// `KEYWARD_DATABASE_URL` for every run: the store is in PostgreSQL.
+    database: Option<String>,
 }
 
 impl Default for Kw {
@@ -105,7 +109,21 @@ impl Kw {
         Kw {
             dir: tempfile::tempdir().expect("a temporary directory"),
             now: Cell::new(at(T0)),
+            database: None,
         }
+    }
+
+    /// Every run keeps its data in the PostgreSQL database at `url` (its master key still
+    /// in this data directory).
+    pub fn on_database(url: &str) -> Kw {
+        Kw {
+            database: Some(url.to_owned()),
+            ..Kw::new()
+        }
+    }
+
+    pub fn database(&self) -> Option<&str> {
+        self.database.as_deref()
     }
 
     /// The data directory passed as `--data-dir`.
@@ -131,7 +149,11 @@ impl Kw {
         &self,
         cmd: &'c mut std::process::Command,
     ) -> &'c mut std::process::Command {
-        keyward_at(cmd, self.dir(), &to_rfc3339(self.now()))
+        keyward_at(cmd, self.dir(), &to_rfc3339(self.now()));
+        if let Some(url) = &self.database {
+            cmd.env("KEYWARD_DATABASE_URL", url);
+        }
+        cmd
     }
 
     /// The command with `--data-dir`, the pinned clock and a safety timeout; nothing else.

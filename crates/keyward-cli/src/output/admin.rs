@@ -1,6 +1,7 @@
-//! The store as a whole: a lifecycle run, the audit log, the settings.
+//! The store as a whole: a lifecycle run, the audit log, the settings, a migration.
 
 use keyward_core::{AuditView, LifecycleReport, Settings};
+use serde::Serialize;
 
 use super::{stamp, Cx, Human, Row};
 
@@ -59,5 +60,38 @@ impl Human for Settings {
         outln!("launch_at_login          {}", self.launch_at_login);
         outln!("close_to_tray            {}", self.close_to_tray);
         outln!("notifications            {}", self.notifications);
+    }
+}
+
+/// `keyward migrate`: which database, from which schema to which.
+#[derive(Serialize)]
+pub struct Migration {
+    pub database: String,
+    pub from: u32,
+    pub to: u32,
+}
+
+impl Human for Migration {
+    fn human(&self, _: &Cx) {
+        if self.from == self.to {
+            outln!(
+                "{} is already at schema {}: nothing to do.",
+                self.database,
+                self.to
+            );
+        } else if self.from == 0 {
+            outln!(
+                "Created Keyward's tables (schema {}) in {}.",
+                self.to,
+                self.database
+            );
+        } else {
+            outln!(
+                "Upgraded {} from schema {} to {}.",
+                self.database,
+                self.from,
+                self.to
+            );
+        }
     }
 }

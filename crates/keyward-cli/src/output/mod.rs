@@ -30,6 +30,7 @@ mod tokens;
 mod users;
 mod webhooks;
 
+pub use admin::Migration;
 pub use keys::{KeptKey, KeyAndTokens, PostmanExport};
 pub use webhooks::TestedWebhook;
 

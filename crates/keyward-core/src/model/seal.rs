@@ -61,11 +61,49 @@ pub trait MasterKeySource: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct FileMasterKey {
     path: PathBuf,
+    /// Refuse a file that users other than its owner may read.
+    owner_only: bool,
 }
 
 impl FileMasterKey {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        FileMasterKey { path: path.into() }
+        FileMasterKey {
+            path: path.into(),
+            owner_only: false,
+        }
+    }
+
+    /// A key file named by the user (shared by team server nodes): refused when its group
+    /// or other users may read it, rather than used as it is.
+    pub fn owner_only(mut self) -> Self {
+        self.owner_only = true;
+        self
+    }
+
+    /// For an owner-only file: refuses one its group or other users may read.
+    #[cfg(unix)]
+    pub fn check_private(&self) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        if !self.owner_only {
+            return Ok(());
+        }
+        let Ok(meta) = std::fs::metadata(&self.path) else {
+            return Ok(());
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(Error::MasterKeyUnavailable(format!(
+                "the master key file {} can be read by other users (mode {mode:04o}) — make it private with chmod 600 {}",
+                self.path.display(),
+                self.path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    pub fn check_private(&self) -> Result<()> {
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -83,6 +121,7 @@ impl MasterKeySource for FileMasterKey {
     }
 
     fn load(&self) -> Result<Option<MasterKey>> {
+        self.check_private()?;
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => Zeroizing::new(t),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -49,20 +49,31 @@ impl PgBackend {
     /// a database without Keyward's tables, or with older ones, is refused with
     /// `NEEDS_MIGRATION` unless `migrate` is set; a newer one with `SCHEMA_TOO_NEW`.
     pub fn connect(url: &str, migrate: bool) -> Result<PgBackend> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e| Error::invalid_field("database", format!("not a PostgreSQL URL: {e}")))?;
-        let shown = shown_url(url);
-        let backend = PgBackend {
-            pool: Pool::new(config, shown.clone()),
-            shown,
-        };
+        let backend = PgBackend::unchecked(url)?;
         if migrate {
             backend.migrate()?;
         } else {
             backend.check_schema()?;
         }
         Ok(backend)
+    }
+
+    /// `keyward migrate`: brings the database at `url` to this build's schema.
+    pub fn migrate_url(url: &str) -> Result<(PgBackend, Migrated)> {
+        let backend = PgBackend::unchecked(url)?;
+        let done = backend.migrate()?;
+        Ok((backend, done))
+    }
+
+    fn unchecked(url: &str) -> Result<PgBackend> {
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| Error::invalid_field("database", format!("not a PostgreSQL URL: {e}")))?;
+        let shown = shown_url(url);
+        Ok(PgBackend {
+            pool: Pool::new(config, shown.clone()),
+            shown,
+        })
     }
 
     /// The database this backend writes to, without its password.
