@@ -113,6 +113,10 @@ pub enum Command {
         /// With --database: first bring the database to this version's schema.
         #[arg(long)]
         migrate: bool,
+        /// With --database: how long to go on verifying from memory while the database
+        /// is out of reach (changes are refused at once), in seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 60)]
+        max_staleness: u32,
     },
     /// Create or upgrade Keyward's tables in the PostgreSQL database of --database. Safe to
     /// run again, and from several machines at once; a newer schema is left alone and

@@ -15,6 +15,8 @@ pub fn serve(store: Arc<Store>, port: Option<u16>, out: &Out) -> Result<u8, Erro
         Some(p) => p,
         None => store.settings()?.local_api_port,
     };
+    // On a shared database, this node's index follows every other node's changes.
+    let _following = store.follow();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -127,10 +127,13 @@ fn open(cli: &Cli, migrate: bool) -> Result<Store, Error> {
     };
     // A key file named by the user is refused outright when others may read it.
     file.check_private()?;
-    let opts = StoreOptions {
+    let mut opts = StoreOptions {
         new_store: cli.new_store,
         ..StoreOptions::default()
     };
+    if let Command::Serve { max_staleness, .. } = cli.command {
+        opts.max_staleness = i64::from(max_staleness) * keyward_core::clock::SECOND;
+    }
     if let Some(url) = cli.database.as_deref().filter(|u| !u.is_empty()) {
         keyward_core::store::create_private_dir(&dir)?;
         return Store::open_postgres(url, migrate, &dir, clock()?, &[&file], opts);

@@ -69,7 +69,7 @@ pub use seal::KeychainMasterKey;
 pub use seal::{FileMasterKey, MasterKey, MasterKeySource};
 pub use secret::{Secret, SecretKind, ShownSecret};
 pub use settings::Settings;
-pub use store::{Store, StoreOptions};
+pub use store::{Follower, Store, StoreOptions};
 pub use tokens::{CreatedToken, TokenView};
 pub use users::{ClearReport, NewUser, UserEdit, UserView};
 pub use verify::{CredentialKind, Identity, Verdict, VerifyCode};

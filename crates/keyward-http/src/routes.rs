@@ -102,6 +102,11 @@ pub(crate) struct Health {
     /// Keyward's version.
     #[schema(example = "0.1.0")]
     version: &'static str,
+    /// Whether the database answers ("ok" or "unavailable"). A team server node whose
+    /// database is out of reach goes on verifying from memory for a while, and refuses
+    /// changes with 503 DATABASE_UNAVAILABLE.
+    #[schema(example = "ok")]
+    database: &'static str,
 }
 
 /// The body of `POST /v1/verify`.
@@ -119,10 +124,15 @@ pub(crate) struct VerifyRequest {
     tag = "keyward",
     responses((status = 200, description = "The API is up", body = Health))
 )]
-pub(crate) async fn health() -> Json<Health> {
+pub(crate) async fn health(State(s): State<ApiState>) -> Json<Health> {
     Json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
+        database: if s.store().database_reachable() {
+            "ok"
+        } else {
+            "unavailable"
+        },
     })
 }
 

@@ -18,7 +18,7 @@ async fn health_answers_ok_with_the_version() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(
         v,
-        serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
+        serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "ok"})
     );
 }
 

@@ -429,3 +429,46 @@ pub fn assert_secret_shape(secret: &str, prefix: &str) {
 pub fn masked(secret: &str) -> String {
     format!("{}…{}", &secret[..8], &secret[secret.len() - 4..])
 }
+
+/// One HTTP/1.1 request to a `keyward serve` on 127.0.0.1 (`Connection: close`): the
+/// status and the body as JSON (`Null` if it is not JSON). `None` when nothing answered.
+pub fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> Option<(u16, Value)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(request.as_bytes()).ok()?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).ok()?;
+    let status = answer.split(' ').nth(1)?.parse().ok()?;
+    let json = answer
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    Some((status, json))
+}
+
+/// `POST /v1/verify` of `secret`: the status and the verdict's code ("VALID" when valid).
+pub fn verify_over_http(port: u16, secret: &str) -> Option<(u16, String)> {
+    let (status, v) = http(
+        port,
+        "POST",
+        "/v1/verify",
+        Some(&format!(r#"{{"key":"{secret}"}}"#)),
+    )?;
+    let code = if v["valid"] == true {
+        "VALID".to_owned()
+    } else {
+        v["code"]
+            .as_str()
+            .or(v["error"]["code"].as_str())
+            .unwrap_or("?")
+            .to_owned()
+    };
+    Some((status, code))
+}

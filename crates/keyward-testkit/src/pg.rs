@@ -173,11 +173,13 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// Speed over durability (a test cluster dies with its tests), room for many stores.
+/// No fsync (a test cluster dies with its tests, and a stopped server's writes are still
+/// in the OS's cache), but every commit written before it is acknowledged, so a server
+/// killed with `pg_ctl stop -m immediate` comes back with all of them. Room for many
+/// stores.
 fn server_options(dir: &Path, port: u16) -> String {
     format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-         -c full_page_writes=off -c max_connections=300",
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
         dir.display()
     )
 }

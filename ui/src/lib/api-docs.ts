@@ -19,7 +19,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"status\":\"ok\",\"version\":\"0.1.0\"}",
+        "body": "{\"status\":\"ok\",\"version\":\"0.1.0\",\"database\":\"ok\"}",
         "reason": "OK",
         "status": 200
       }

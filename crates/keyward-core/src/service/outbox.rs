@@ -15,6 +15,10 @@ use crate::model::webhook::{
 use crate::store::{Read, Store, Table, Tx};
 use crate::view::webhooks::DueMessage;
 
+/// How long a message handed out for sending stays claimed: longer than an attempt may
+/// take (15 s) with room to record it.
+pub(crate) const CLAIM: Millis = 60 * crate::model::clock::SECOND;
+
 impl Store {
     /// When the next message is due, if any is waiting.
     pub fn next_delivery_at(&self) -> Result<Option<Millis>> {
@@ -80,6 +84,12 @@ impl Store {
                         continue;
                     }
                 };
+                // Claimed: no other process sharing the database sends it while this one
+                // tries; should this one die mid-attempt, the claim lapses and another
+                // process sends it.
+                let mut claimed = m.clone();
+                claimed.next_attempt_at = now + CLAIM;
+                tx.put(Table::Outbox, &claimed.id, &claimed)?;
                 due.push(DueMessage {
                     message_id: m.id.clone(),
                     webhook_id: w.id.clone(),

@@ -76,6 +76,7 @@ impl Store {
     /// A valid secret comes with its key generation (a retired one during its grace).
     fn check(&self, presented: &str) -> Result<std::result::Result<(Identity, u32), VerifyCode>> {
         use VerifyCode::*;
+        self.check_fresh()?;
         let Some(kind) = check_format(presented) else {
             return Ok(Err(Malformed));
         };

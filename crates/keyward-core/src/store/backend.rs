@@ -95,4 +95,36 @@ pub trait Backend: Send + Sync {
 
     /// Bytes used, for diagnostics.
     fn size_on_disk(&self) -> Result<u64>;
+
+    /// Keeps every other process that shares this database from writing until the lease
+    /// is dropped, so changes apply one after another across processes as they do within
+    /// one. A database only one process opens (sled, locked) needs none.
+    fn lease_writes(&self) -> Result<Option<Box<dyn Lease + '_>>> {
+        Ok(None)
+    }
+
+    /// For a database other processes write to: a feed of their changes, so what this
+    /// process holds in memory follows. `None`: no other process writes here.
+    fn watch(&self) -> Option<Box<dyn Watch>> {
+        None
+    }
+}
+
+/// A held write lease; released when dropped.
+pub trait Lease {}
+
+/// What a [`Watch`] saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// These rows changed (read them again).
+    Rows(Vec<(Table, Vec<u8>)>),
+    /// The feed (re)started: anything may have changed while it was not listening.
+    Everything,
+}
+
+/// Changes committed to a shared database, by any process.
+pub trait Watch: Send {
+    /// Waits up to `timeout` for changes. An empty `Rows` means none came, and the
+    /// database was reachable. An error means it is not (the next call tries again).
+    fn wait(&mut self, timeout: std::time::Duration) -> Result<Changed>;
 }

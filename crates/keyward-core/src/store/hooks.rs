@@ -42,6 +42,18 @@ impl IndexMirror {
     }
 }
 
+impl IndexMirror {
+    /// Replaces a built index with a fresh load (an index never built stays unbuilt).
+    pub fn reload(&self, load: impl FnOnce() -> Result<Index>) -> Result<()> {
+        if self.ix.read().unwrap_or_else(|p| p.into_inner()).is_none() {
+            return Ok(());
+        }
+        let fresh = load()?;
+        *self.ix.write().unwrap_or_else(|p| p.into_inner()) = Some(fresh);
+        Ok(())
+    }
+}
+
 impl CommitHook for IndexMirror {
     fn committed(&self, ops: &[Op]) -> Result<()> {
         let mut ix = self.ix.write().unwrap_or_else(|p| p.into_inner());
@@ -93,6 +105,18 @@ impl Usage {
         due
     }
 
+    /// Notes a use of each id, to be persisted later by [`Usage::take_unpersisted`].
+    pub fn note(&self, ids: &[&str], now: Millis) {
+        let mut state = self.state();
+        for id in ids {
+            let entry = state
+                .seen
+                .entry((*id).to_owned())
+                .or_insert((now, i64::MIN));
+            entry.0 = entry.0.max(now);
+        }
+    }
+
     pub fn last(&self, id: &str) -> Option<Millis> {
         self.state().seen.get(id).map(|e| e.0)
     }
@@ -116,6 +140,16 @@ impl Usage {
                 (id.clone(), e.0)
             })
             .collect()
+    }
+
+    /// Marks these ids' uses as not saved after all (a write failed).
+    pub fn forget_saved(&self, ids: &[&str]) {
+        let mut state = self.state();
+        for id in ids {
+            if let Some(e) = state.seen.get_mut(*id) {
+                e.1 = i64::MIN;
+            }
+        }
     }
 
     pub fn count_failure(&self, code: &'static str, now: Millis) {

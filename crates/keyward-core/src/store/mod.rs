@@ -21,6 +21,7 @@ mod tx;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use backend::{Backend, Op, Table};
@@ -48,6 +49,9 @@ pub struct StoreOptions {
     /// Start a new, empty database even though the data directory holds a master key
     /// file but no database (normally refused: the database was probably lost or moved).
     pub new_store: bool,
+    /// On a shared database: how long verification goes on from memory once the database
+    /// is out of reach, before it too answers DATABASE_UNAVAILABLE.
+    pub max_staleness: Millis,
 }
 
 impl Default for StoreOptions {
@@ -57,6 +61,7 @@ impl Default for StoreOptions {
             durable: true,
             actor: "cli".to_owned(),
             new_store: false,
+            max_staleness: 60 * crate::clock::SECOND,
         }
     }
 }
@@ -75,6 +80,12 @@ pub struct Store {
     outbox_listener: std::sync::RwLock<Option<Box<dyn Fn() + Send + Sync>>>,
     /// Per-key budgets of the HTTP token exchange.
     pub(crate) exchanges: ExchangeBudget,
+    /// Whether a [`Follower`] keeps the index in step with a shared database.
+    following: AtomicBool,
+    /// When the follower last heard from the database (clock millis).
+    synced_at: AtomicI64,
+    /// Whether the database answered the follower last time it asked.
+    reachable: AtomicBool,
 }
 
 impl std::fmt::Debug for Store {
@@ -99,8 +110,10 @@ thread_local! {
     static IN_WRITE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// The write lock held, and this thread marked as writing until dropped.
+/// The write lock held (and the shared database's write lease, if it has one), and this
+/// thread marked as writing until dropped.
 struct WriteGuard<'a> {
+    _lease: Option<Box<dyn backend::Lease + 'a>>,
     _lock: MutexGuard<'a, ()>,
 }
 
@@ -192,6 +205,9 @@ impl Store {
             opts,
             outbox_listener: std::sync::RwLock::new(None),
             exchanges: Default::default(),
+            following: AtomicBool::new(false),
+            synced_at: AtomicI64::new(i64::MIN),
+            reachable: AtomicBool::new(true),
         };
         store.check_schema()?;
         store.master = master::find(&store, master_sources)?;
@@ -300,8 +316,10 @@ impl Store {
                 "a change was started inside another change (an internal error)".into(),
             ));
         }
+        let lock = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
         let guard = WriteGuard {
-            _lock: self.write_lock.lock().unwrap_or_else(|p| p.into_inner()),
+            _lease: self.backend.lease_writes()?,
+            _lock: lock,
         };
         IN_WRITE.with(|w| w.set(true));
         Ok(guard)
@@ -366,6 +384,12 @@ impl Store {
     // ---- usage: kept in memory, persisted at most once per object per minute ----
 
     pub(crate) fn record_use(&self, ids: &[&str]) {
+        if self.following.load(Ordering::Relaxed) {
+            // On a shared database the follower saves uses in batches: a verification
+            // never waits on the network.
+            self.usage.note(ids, self.now());
+            return;
+        }
         for (id, at) in self.usage.record(ids, self.now()) {
             // Best effort: a lost write costs at most a minute of "last used" precision.
             let _ = self
@@ -409,6 +433,124 @@ impl Store {
             let summary = format!("{total} failed verification(s) since {since}: {detail}");
             tx.audit(tx.event("verification", "failed").says(summary))
         })
+    }
+
+    /// On a database other processes share, keeps this process's in-memory index in step
+    /// with every change any of them commits (within a second), reloading it whole when
+    /// the feed was interrupted. `None` for a database only this process writes.
+    pub fn follow(self: &Arc<Store>) -> Option<Follower> {
+        let mut watch = self.backend.watch()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let store = Arc::downgrade(self);
+        let stopping = stop.clone();
+        self.following.store(true, Ordering::SeqCst);
+        let thread = std::thread::Builder::new()
+            .name("keyward-follow".into())
+            .spawn(move || {
+                let mut was_down = false;
+                let mut saved_uses = std::time::Instant::now();
+                while !stopping.load(Ordering::SeqCst) {
+                    let changed = watch.wait(std::time::Duration::from_millis(250));
+                    let Some(store) = store.upgrade() else { return };
+                    if saved_uses.elapsed() >= USAGE_BATCH {
+                        saved_uses = std::time::Instant::now();
+                        if let Err(e) = store.save_uses() {
+                            log::warn!(
+                                "last-used times were not saved (kept for the next try): {e}"
+                            );
+                        }
+                    }
+                    let done = changed.and_then(|c| match c {
+                        backend::Changed::Rows(rows) => store.reload_rows(rows),
+                        backend::Changed::Everything => store.reload_index(),
+                    });
+                    match done {
+                        Ok(()) => {
+                            if was_down {
+                                log::info!("the database is back; the index was reloaded");
+                            }
+                            was_down = false;
+                            store.synced_at.store(store.now(), Ordering::SeqCst);
+                            store.reachable.store(true, Ordering::SeqCst);
+                        }
+                        Err(e) => {
+                            if !was_down {
+                                log::warn!("following the database's changes stopped: {e}");
+                            }
+                            was_down = true;
+                            store.reachable.store(false, Ordering::SeqCst);
+                        }
+                    }
+                }
+            })
+            .ok()?;
+        Some(Follower {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Writes the uses verification noted since the last time (each merged with what the
+    /// other processes saved: the newest wins). Kept for the next try if the database
+    /// refuses them.
+    fn save_uses(&self) -> Result<()> {
+        let pending = self.usage.take_unpersisted();
+        for (i, (id, at)) in pending.iter().enumerate() {
+            if let Err(e) =
+                self.backend
+                    .put_loose(Table::LastUsed, id.as_bytes(), &at.to_be_bytes())
+            {
+                let unsaved: Vec<&str> = pending[i..].iter().map(|(id, _)| id.as_str()).collect();
+                self.usage.forget_saved(&unsaved);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads rows another process changed and passes them to the commit hooks, as if
+    /// this process had written them.
+    fn reload_rows(&self, rows: Vec<(Table, Vec<u8>)>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut ops = Vec::with_capacity(rows.len());
+        for (table, key) in rows {
+            let value = self.backend.get(table, &key)?;
+            ops.push(Op { table, key, value });
+        }
+        for hook in &self.hooks {
+            hook.committed(&ops)?;
+        }
+        Ok(())
+    }
+
+    /// Builds the index again from the database (if it was built at all).
+    fn reload_index(&self) -> Result<()> {
+        self.index.reload(|| Index::load(self))
+    }
+
+    /// Refuses to answer from memory once the database has been out of reach longer than
+    /// `max_staleness` (only while following a shared database).
+    pub(crate) fn check_fresh(&self) -> Result<()> {
+        if !self.following.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let synced = self.synced_at.load(Ordering::SeqCst);
+        let age = self.now().saturating_sub(synced);
+        if synced == i64::MIN || age > self.opts.max_staleness {
+            return Err(Error::DatabaseUnavailable(format!(
+                "the database has been out of reach for more than {} s, so this server no longer answers from memory",
+                self.opts.max_staleness / crate::clock::SECOND
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether the database answered last time the follower asked (an embedded database
+    /// always does). Never waits on the database.
+    pub fn database_reachable(&self) -> bool {
+        self.reachable.load(Ordering::SeqCst)
     }
 
     /// Runs `f` on the in-memory index, building it first if needed.
@@ -458,6 +600,25 @@ impl Store {
     /// Size of everything stored, for diagnostics.
     pub fn size_on_disk(&self) -> Result<u64> {
         self.backend.size_on_disk()
+    }
+}
+
+/// How often a process following a shared database saves the uses it saw.
+const USAGE_BATCH: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The thread that keeps a store's index in step with a shared database; stops when
+/// dropped.
+pub struct Follower {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 

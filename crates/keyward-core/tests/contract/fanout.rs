@@ -2,12 +2,15 @@
 //! user's subscriptions, token events, and nothing for users who are deactivated or have
 //! API access off.
 
-use keyward_core::clock::DAY;
+use keyward_core::clock::{DAY, SECOND};
 use keyward_core::{Disclosure, UserEdit};
 use keyward_testkit::webhooks::HOOK_URL;
 use keyward_testkit::{Backend, Env, T0};
 
 use crate::webhooks::body;
+
+/// How long a message handed out stays claimed.
+const CLAIM: i64 = 60 * SECOND;
 
 pub fn creating_a_key_queues_one_api_key_created_message_without_the_secret(
     backend: &'static dyn Backend,
@@ -46,10 +49,15 @@ pub fn creating_a_key_queues_one_api_key_created_message_without_the_secret(
     assert!(!m.body.contains(full), "{}", m.body);
     assert!(!m.body.contains(&full[4..]), "{}", m.body);
 
-    // Asking again before any attempt was recorded hands out the same message.
+    // Handed out, it is claimed: no other process sharing the database sends it too.
+    assert!(env.due().is_empty());
+    // A process that died mid-attempt never records one: once the claim lapses, the
+    // same message is handed out again.
+    env.clock.advance(CLAIM);
     let again = env.due();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].message_id, m.message_id);
+    assert_eq!(again[0].attempt, 1);
 }
 
 pub fn an_operation_filter_only_matches_its_own_operation(backend: &'static dyn Backend) {

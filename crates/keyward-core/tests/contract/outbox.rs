@@ -119,10 +119,13 @@ pub fn a_message_failing_for_three_days_is_given_up(backend: &'static dyn Backen
     env.key(&ada.id, "Dead receiver");
 
     let mut attempts = 0;
-    let message_id = env.due()[0].message_id.clone();
+    let mut message_id = None;
     let result = loop {
         let due = env.due();
         assert_eq!(due.len(), 1);
+        let message_id = message_id
+            .get_or_insert_with(|| due[0].message_id.clone())
+            .clone();
         assert_eq!(due[0].message_id, message_id);
         attempts += 1;
         assert_eq!(due[0].attempt, attempts);

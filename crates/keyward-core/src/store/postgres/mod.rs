@@ -10,14 +10,15 @@ mod tables;
 
 use std::time::Duration;
 
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{Json, ToSql};
 use postgres::Row;
 use serde_json::{Map, Value};
 
-use self::pool::{Conn, Pool};
+use self::pool::{Conn, Pool, Pooled};
 use self::tables::{spec, specs, Col, Spec};
 use crate::error::{Error, Result};
-use crate::store::backend::{Backend, Op, Rows, Table};
+use crate::store::backend::{Backend, Changed, Lease, Op, Rows, Table, Watch};
 
 /// The newest schema this build creates and understands.
 pub const PG_SCHEMA_VERSION: u32 = 1;
@@ -30,6 +31,60 @@ const PAGE: i64 = 500;
 
 /// Serializes migrations of one database across processes (any constant would do).
 const MIGRATION_LOCK: i64 = 0x6b65_7977_6172_6401;
+
+/// Serializes changes across the processes sharing the database.
+const WRITE_LOCK: i64 = 0x6b65_7977_6172_6402;
+
+/// The channel every commit announces the rows it changed on.
+const CHANNEL: &str = "keyward_changes";
+
+/// The tables other processes keep in memory (the verification index), announced on
+/// every change.
+fn announced(t: Table) -> bool {
+    matches!(
+        t,
+        Table::Hashes | Table::Keys | Table::Tokens | Table::Users | Table::LastUsed
+    )
+}
+
+/// `NOTIFY` payloads naming the changed rows, "table:hexkey" a line, each under
+/// PostgreSQL's 8000-byte limit.
+fn payloads<'a>(rows: impl Iterator<Item = (Table, &'a [u8])>) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for (t, key) in rows.filter(|(t, _)| announced(*t)) {
+        let line = format!("{}:{}\n", t.name(), hex(key));
+        if out.last().is_some_and(|p| p.len() + line.len() > 7_500) {
+            out.push(String::new());
+        }
+        out.last_mut().expect("one payload").push_str(&line);
+    }
+    out.retain(|p| !p.is_empty());
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn parse_payload(p: &str) -> Vec<(Table, Vec<u8>)> {
+    p.lines()
+        .filter_map(|line| {
+            let (name, key) = line.split_once(':')?;
+            let table = Table::ALL.into_iter().find(|t| t.name() == name)?;
+            Some((table, unhex(key)?))
+        })
+        .collect()
+}
 
 pub struct PgBackend {
     pool: Pool,
@@ -50,11 +105,13 @@ impl PgBackend {
     /// `NEEDS_MIGRATION` unless `migrate` is set; a newer one with `SCHEMA_TOO_NEW`.
     pub fn connect(url: &str, migrate: bool) -> Result<PgBackend> {
         let backend = PgBackend::unchecked(url)?;
-        if migrate {
-            backend.migrate()?;
-        } else {
-            backend.check_schema()?;
-        }
+        blocking(|| {
+            if migrate {
+                backend.migrate().map(|_| ())
+            } else {
+                backend.check_schema()
+            }
+        })?;
         Ok(backend)
     }
 
@@ -344,16 +401,78 @@ fn prefix_end(prefix: &[u8], text: bool) -> Option<Vec<u8>> {
     None
 }
 
+/// Runs `f` where the blocking driver may run: on this thread, or, when this thread
+/// drives async tasks (an HTTP server's worker, where the driver's own runtime cannot
+/// start), on a thread of its own for the call.
+fn blocking<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
 impl Backend for PgBackend {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        blocking(|| self.do_get(table, key))
+    }
+
+    fn scan(&self, table: Table, prefix: &[u8], rev: bool) -> Rows<'_> {
+        self.do_scan(table, prefix, rev)
+    }
+
+    fn is_empty(&self, table: Table) -> Result<bool> {
+        blocking(|| self.do_is_empty(table))
+    }
+
+    fn apply(&self, ops: &[Op]) -> Result<()> {
+        blocking(|| self.do_apply(ops))
+    }
+
+    fn put_loose(&self, table: Table, key: &[u8], value: &[u8]) -> Result<()> {
+        blocking(|| self.do_put_loose(table, key, value))
+    }
+
+    fn flush(&self) -> Result<()> {
+        // A committed PostgreSQL transaction is already durable.
+        Ok(())
+    }
+
+    fn refuses_writes(&self) -> Option<String> {
+        None
+    }
+
+    fn size_on_disk(&self) -> Result<u64> {
+        blocking(|| self.do_size_on_disk())
+    }
+
+    fn lease_writes(&self) -> Result<Option<Box<dyn Lease + '_>>> {
+        let lease = blocking(|| self.do_lease())?;
+        Ok(Some(Box::new(lease)))
+    }
+
+    fn watch(&self) -> Option<Box<dyn Watch>> {
+        Some(Box::new(PgWatch {
+            config: self.pool.config().clone(),
+            shown: self.shown.clone(),
+            client: None,
+        }))
+    }
+}
+
+impl PgBackend {
+    fn do_get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let mut c = self.pool.get()?;
         self.read_one(&mut c, spec(table, key), key)
     }
 
-    fn scan(&self, table: Table, prefix: &[u8], rev: bool) -> Rows<'_> {
+    fn do_scan(&self, table: Table, prefix: &[u8], rev: bool) -> Rows<'_> {
         if table == Table::Meta {
             // Two small SQL tables: read whole, merged in key order.
-            let all = (|| {
+            let all = blocking(|| {
                 let mut c = self.pool.get()?;
                 let mut rows = Vec::new();
                 for s in specs(table) {
@@ -372,7 +491,7 @@ impl Backend for PgBackend {
                     rows.reverse();
                 }
                 Ok(rows)
-            })();
+            });
             return match all {
                 Ok(rows) => Box::new(rows.into_iter().map(Ok)),
                 Err(e) => Box::new(std::iter::once(Err(e))),
@@ -389,7 +508,7 @@ impl Backend for PgBackend {
         })
     }
 
-    fn is_empty(&self, table: Table) -> Result<bool> {
+    fn do_is_empty(&self, table: Table) -> Result<bool> {
         let mut c = self.pool.get()?;
         for s in specs(table) {
             let sql = format!("SELECT NOT EXISTS (SELECT 1 FROM {})", s.sql);
@@ -405,7 +524,7 @@ impl Backend for PgBackend {
         Ok(true)
     }
 
-    fn apply(&self, ops: &[Op]) -> Result<()> {
+    fn do_apply(&self, ops: &[Op]) -> Result<()> {
         if ops.is_empty() {
             return Ok(());
         }
@@ -420,37 +539,51 @@ impl Backend for PgBackend {
             };
             writes.push((c.prepare(&sql).map_err(|e| self.pool.error(e))?, params));
         }
+        let notify = c
+            .prepare("SELECT pg_notify($1, $2)")
+            .map_err(|e| self.pool.error(e))?;
         let pool = &self.pool;
         let mut tx = c.client.transaction().map_err(|e| pool.error(e))?;
         for (stmt, params) in &writes {
             let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
             tx.execute(stmt, &refs).map_err(|e| pool.error(e))?;
         }
+        // Delivered to every listener when (and only if) the transaction commits.
+        for payload in payloads(ops.iter().map(|op| (op.table, op.key.as_slice()))) {
+            tx.execute(&notify, &[&CHANNEL, &payload])
+                .map_err(|e| pool.error(e))?;
+        }
         tx.commit().map_err(|e| pool.error(e))
     }
 
-    fn put_loose(&self, table: Table, key: &[u8], value: &[u8]) -> Result<()> {
+    fn do_put_loose(&self, table: Table, key: &[u8], value: &[u8]) -> Result<()> {
         let mut c = self.pool.get()?;
         let s = spec(table, key);
-        let stmt = c.prepare(&upsert_sql(s)).map_err(|e| self.pool.error(e))?;
+        let mut sql = upsert_sql(s);
+        if table == Table::LastUsed {
+            // Each process saves the uses it saw; the newest wins whoever saves last.
+            sql = sql.replace(
+                "at = EXCLUDED.at",
+                "at = GREATEST(last_used.at, EXCLUDED.at)",
+            );
+        }
+        let stmt = c.prepare(&sql).map_err(|e| self.pool.error(e))?;
+        let notify = c
+            .prepare("SELECT pg_notify($1, $2)")
+            .map_err(|e| self.pool.error(e))?;
         let params = encode_params(s, key, value)?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
-        c.client
-            .execute(&stmt, &refs)
-            .map_err(|e| self.pool.error(e))?;
-        Ok(())
+        let pool = &self.pool;
+        let mut tx = c.client.transaction().map_err(|e| pool.error(e))?;
+        tx.execute(&stmt, &refs).map_err(|e| pool.error(e))?;
+        for payload in payloads(std::iter::once((table, key))) {
+            tx.execute(&notify, &[&CHANNEL, &payload])
+                .map_err(|e| pool.error(e))?;
+        }
+        tx.commit().map_err(|e| pool.error(e))
     }
 
-    fn flush(&self) -> Result<()> {
-        // A committed PostgreSQL transaction is already durable.
-        Ok(())
-    }
-
-    fn refuses_writes(&self) -> Option<String> {
-        None
-    }
-
-    fn size_on_disk(&self) -> Result<u64> {
+    fn do_size_on_disk(&self) -> Result<u64> {
         let mut c = self.pool.get()?;
         let n: i64 = c
             .client
@@ -458,6 +591,106 @@ impl Backend for PgBackend {
             .map_err(|e| self.pool.error(e))?
             .get(0);
         Ok(n.max(0) as u64)
+    }
+
+    fn do_lease(&self) -> Result<WriteLease<'_>> {
+        let mut c = self.pool.get()?;
+        c.client
+            .execute("SELECT pg_advisory_lock($1)", &[&WRITE_LOCK])
+            .map_err(|e| self.pool.error(e))?;
+        Ok(WriteLease { conn: c })
+    }
+}
+
+/// The cluster-wide write lock, held on one connection; released when dropped (or by
+/// the server, should the connection or the process die).
+struct WriteLease<'a> {
+    conn: Pooled<'a>,
+}
+
+impl Lease for WriteLease<'_> {}
+
+impl Drop for WriteLease<'_> {
+    fn drop(&mut self) {
+        let conn = &mut self.conn;
+        let released = blocking(|| {
+            conn.client
+                .execute("SELECT pg_advisory_unlock($1)", &[&WRITE_LOCK])
+                .is_ok()
+        });
+        if !released {
+            // Closing the connection releases the lock.
+            self.conn.discard();
+        }
+    }
+}
+
+/// A connection of its own that LISTENs on the changes channel.
+struct PgWatch {
+    config: postgres::Config,
+    shown: String,
+    client: Option<postgres::Client>,
+}
+
+impl PgWatch {
+    fn lost(&mut self, e: postgres::Error) -> Error {
+        self.client = None;
+        Error::DatabaseUnavailable(format!("{} ({e})", self.shown))
+    }
+}
+
+impl Watch for PgWatch {
+    fn wait(&mut self, timeout: Duration) -> Result<Changed> {
+        let Some(client) = self.client.as_mut() else {
+            let mut client = match self.config.connect(postgres::NoTls) {
+                Ok(c) => c,
+                Err(e) => {
+                    std::thread::sleep(timeout.min(Duration::from_millis(500)));
+                    return Err(self.lost(e));
+                }
+            };
+            if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")) {
+                return Err(self.lost(e));
+            }
+            self.client = Some(client);
+            return Ok(Changed::Everything);
+        };
+        let mut rows = Vec::new();
+        let mut failed = None;
+        {
+            let mut notes = client.notifications();
+            let first = notes.timeout_iter(timeout).next();
+            match first {
+                Ok(Some(n)) => rows.extend(parse_payload(n.payload())),
+                Ok(None) => {}
+                Err(e) => failed = Some(e),
+            }
+            if failed.is_none() {
+                // Whatever else already arrived, without waiting.
+                let mut more = notes.iter();
+                loop {
+                    match more.next() {
+                        Ok(Some(n)) => rows.extend(parse_payload(n.payload())),
+                        Ok(None) => break,
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(e) = failed {
+            return Err(self.lost(e));
+        }
+        if rows.is_empty() && client.is_closed() {
+            self.client = None;
+            return Err(Error::DatabaseUnavailable(format!(
+                "{} (connection closed)",
+                self.shown
+            )));
+        }
+        Ok(Changed::Rows(rows))
     }
 }
 
@@ -525,7 +758,8 @@ impl Iterator for Scan<'_> {
             if self.done {
                 return None;
             }
-            match self.fetch() {
+            let fetched = blocking(|| self.fetch());
+            match fetched {
                 Ok(rows) => {
                     if rows.is_empty() {
                         self.done = true;

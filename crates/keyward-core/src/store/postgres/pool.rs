@@ -54,6 +54,13 @@ impl std::ops::DerefMut for Pooled<'_> {
     }
 }
 
+impl Pooled<'_> {
+    /// Closes this connection instead of returning it to the pool.
+    pub fn discard(&mut self) {
+        self.conn = None;
+    }
+}
+
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
@@ -77,6 +84,10 @@ impl Pool {
             shown,
             idle: Mutex::new(Vec::new()),
         }
+    }
+
+    pub fn config(&self) -> &postgres::Config {
+        &self.config
     }
 
     pub fn get(&self) -> Result<Pooled<'_>> {
