@@ -117,6 +117,8 @@ pub enum Command {
         /// is out of reach (changes are refused at once), in seconds.
         #[arg(long, value_name = "SECS", default_value_t = 60)]
         max_staleness: u32,
+        #[command(flatten)]
+        listen: ListenArgs,
     },
     /// Create or upgrade Keyward's tables in the PostgreSQL database of --database. Safe to
     /// run again, and from several machines at once; a newer schema is left alone and
@@ -354,4 +356,30 @@ pub enum WebhooksCmd {
     Test { webhook: String },
     /// Show the signing secret in full (audited).
     Reveal { webhook: String },
+}
+
+/// Where `keyward serve` listens when it serves beyond this computer (a team server).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ListenArgs {
+    /// Address and port to listen on, e.g. 0.0.0.0:7420 (default 127.0.0.1 and --port).
+    /// An address other than loopback needs --tls-cert and --tls-key, or --insecure-http.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// The TLS certificate chain (PEM) to serve HTTPS with.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve plain HTTP beyond loopback: only behind a proxy that terminates TLS.
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// A host name clients use for this server (the Host header), e.g. keys.example.org
+    /// (any port) or keys.example.org:8443. Repeatable.
+    #[arg(long = "public-host", value_name = "NAME")]
+    pub public_hosts: Vec<String>,
+    /// A proxy (address or CIDR range) whose X-Forwarded-For names the client, for the
+    /// failed-verification limit per client. Repeatable.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxies: Vec<String>,
 }

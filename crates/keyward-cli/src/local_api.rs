@@ -1,20 +1,80 @@
 //! `keyward serve` (the loopback HTTP API of keyward-http) and
 //! `keyward keys export-postman` (the files a Postman user imports to call it).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use keyward_core::{Error, Store};
 use keyward_http::postman;
 
+use crate::cli::ListenArgs;
 use crate::output::{write_stdout, Out, PostmanExport};
 
+/// Where and how to listen, from the flags: checked before anything binds.
+struct Listening {
+    addr: SocketAddr,
+    tls: Option<Arc<keyward_http::tls::ServerConfig>>,
+    public_hosts: Vec<String>,
+    trusted_proxies: Vec<keyward_http::Cidr>,
+}
+
+fn listening(port: u16, args: ListenArgs) -> Result<Listening, Error> {
+    let addr = args
+        .listen
+        .unwrap_or(SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port)));
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            keyward_http::tls_config(cert, key).map_err(|e| Error::invalid_field("tls_cert", e))?,
+        ),
+        _ => None,
+    };
+    if !addr.ip().is_loopback() && tls.is_none() && !args.insecure_http {
+        return Err(Error::invalid_field(
+            "listen",
+            format!(
+                "listening on {addr} (beyond this computer) needs TLS: pass --tls-cert and --tls-key, \
+                 or --insecure-http when a proxy in front terminates TLS"
+            ),
+        ));
+    }
+    let trusted_proxies = args
+        .trusted_proxies
+        .iter()
+        .map(|c| {
+            keyward_http::Cidr::parse(c).ok_or_else(|| {
+                Error::invalid_field(
+                    "trusted_proxy",
+                    format!("--trusted-proxy {c:?} is not an address or a range like 10.0.0.0/8"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut public_hosts = args.public_hosts;
+    if !addr.ip().is_unspecified() && !addr.ip().is_loopback() {
+        // Clients that use the address itself.
+        public_hosts.push(addr.ip().to_string());
+    }
+    Ok(Listening {
+        addr,
+        tls,
+        public_hosts,
+        trusted_proxies,
+    })
+}
+
 /// Serves until Ctrl-C or SIGTERM. Exit 0 after a clean stop, 3 if the port is taken.
-pub fn serve(store: Arc<Store>, port: Option<u16>, out: &Out) -> Result<u8, Error> {
+pub fn serve(
+    store: Arc<Store>,
+    port: Option<u16>,
+    args: ListenArgs,
+    out: &Out,
+) -> Result<u8, Error> {
     let port = match port {
         Some(p) => p,
         None => store.settings()?.local_api_port,
     };
+    let place = listening(port, args)?;
     // On a shared database, this node's index follows every other node's changes.
     let _following = store.follow();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -22,15 +82,26 @@ pub fn serve(store: Arc<Store>, port: Option<u16>, out: &Out) -> Result<u8, Erro
         .build()?;
     let served = runtime.block_on(async {
         let stop = stop_signal().map_err(keyward_http::Error::from)?;
-        let listener = keyward_http::bind(port).await?;
-        let port = listener
-            .local_addr()
-            .map_err(keyward_http::Error::from)?
-            .port();
+        let listener = keyward_http::bind_addr(place.addr).await?;
+        let bound = listener.local_addr().map_err(keyward_http::Error::from)?;
         // Webhook events queued by any Keyward process go out while the server runs.
         let worker = keyward_webhooks::Worker::start(store.clone())?;
-        announce(out, port);
-        let served = keyward_http::serve(store.clone(), listener, stop).await;
+        announce(out, bound, place.tls.is_some());
+        let state = keyward_http::ApiState::for_team(
+            store.clone(),
+            bound.port(),
+            keyward_http::FailureBudget::default(),
+            place.public_hosts,
+            place.trusted_proxies,
+        );
+        let served = keyward_http::serve_tls(
+            state,
+            listener,
+            keyward_http::ServeOptions::default(),
+            place.tls,
+            stop,
+        )
+        .await;
         worker.shutdown().await;
         Ok::<(), Failure>(served?)
     });
@@ -74,8 +145,9 @@ impl From<keyward_webhooks::Error> for Failure {
     }
 }
 
-fn announce(out: &Out, port: u16) {
-    let base = keyward_http::base_url(port);
+fn announce(out: &Out, bound: SocketAddr, tls: bool) {
+    let port = bound.port();
+    let base = format!("{}://{bound}", if tls { "https" } else { "http" });
     if out.json {
         let routes: Vec<&str> = keyward_http::ROUTES.iter().map(|(r, _)| *r).collect();
         let v = serde_json::json!({"listening": base, "port": port, "routes": routes});

@@ -195,7 +195,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
     let mut code = 0;
     match cli.command {
         Command::Migrate => unreachable!("handled above"),
-        Command::Serve { port, .. } => return local_api::serve(store, port, out),
+        Command::Serve { port, listen, .. } => return local_api::serve(store, port, listen, out),
         Command::Webhooks(cmd) => webhooks(&store, cmd, out)?,
         Command::Users(cmd) => users(&store, cmd, out)?,
         Command::Locations(cmd) => locations(&store, cmd, out)?,

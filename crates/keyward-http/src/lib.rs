@@ -34,6 +34,8 @@ use tokio::net::TcpListener;
 pub use conn::{ServeOptions, MAX_CONNECTIONS, RESERVED_FDS};
 pub use error::{Error, Result};
 pub use limit::FailureBudget;
+/// The TLS types a server setup is made of.
+pub use tokio_rustls::rustls as tls;
 
 /// The port the API listens on unless the settings or `--port` say otherwise.
 pub const DEFAULT_PORT: u16 = 7420;
@@ -78,6 +80,10 @@ pub struct ApiState {
 struct Inner {
     store: Arc<Store>,
     port: u16,
+    /// Names the `Host` guard accepts beyond 127.0.0.1 and localhost.
+    public_hosts: Vec<String>,
+    /// Peers whose `X-Forwarded-For` names the client.
+    trusted_proxies: Vec<Cidr>,
     failures: limit::Failures,
     openapi: axum::body::Bytes,
     store_calls: Arc<pool::StoreCalls>,
@@ -91,10 +97,24 @@ impl ApiState {
     }
 
     pub fn with_failure_budget(store: Arc<Store>, port: u16, budget: FailureBudget) -> ApiState {
+        ApiState::for_team(store, port, budget, Vec::new(), Vec::new())
+    }
+
+    /// State for a server reached beyond loopback: the `Host` names it also answers to,
+    /// and the proxies whose `X-Forwarded-For` it believes.
+    pub fn for_team(
+        store: Arc<Store>,
+        port: u16,
+        budget: FailureBudget,
+        public_hosts: Vec<String>,
+        trusted_proxies: Vec<Cidr>,
+    ) -> ApiState {
         ApiState {
             inner: Arc::new(Inner {
                 store,
                 port,
+                public_hosts,
+                trusted_proxies,
                 failures: limit::Failures::new(budget),
                 openapi: openapi::document_bytes(port),
                 store_calls: pool::StoreCalls::new(
@@ -111,11 +131,106 @@ impl ApiState {
     pub fn port(&self) -> u16 {
         self.inner.port
     }
+
+    pub(crate) fn public_hosts(&self) -> &[String] {
+        &self.inner.public_hosts
+    }
+
+    pub(crate) fn trusted_proxies(&self) -> &[Cidr] {
+        &self.inner.trusted_proxies
+    }
+}
+
+/// An address range, `10.0.0.0/8` or `2001:db8::/32` (a bare address is one host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    net: std::net::IpAddr,
+    bits: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (addr, bits) = match s.split_once('/') {
+            Some((a, b)) => (a.parse().ok()?, Some(b.parse::<u8>().ok()?)),
+            None => (s.parse().ok()?, None),
+        };
+        let max = if matches!(addr, std::net::IpAddr::V4(_)) {
+            32
+        } else {
+            128
+        };
+        let bits = bits.unwrap_or(max);
+        (bits <= max).then_some(Cidr { net: addr, bits })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        fn masked(bytes: &[u8], bits: u8) -> Vec<u8> {
+            bytes
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let keep = (bits as usize).saturating_sub(i * 8).min(8) as u32;
+                    if keep == 0 {
+                        0
+                    } else {
+                        b & (0xffu8 << (8 - keep))
+                    }
+                })
+                .collect()
+        }
+        use std::net::IpAddr::{V4, V6};
+        match (self.net, ip) {
+            (V4(n), V4(i)) => masked(&n.octets(), self.bits) == masked(&i.octets(), self.bits),
+            (V6(n), V6(i)) => masked(&n.octets(), self.bits) == masked(&i.octets(), self.bits),
+            (V6(n), V4(i)) => n.to_ipv4_mapped() == Some(i) && self.bits == 128,
+            (V4(_), V6(i)) => i.to_ipv4_mapped().is_some_and(|v4| self.contains(V4(v4))),
+        }
+    }
 }
 
 /// The API's router: the routes of SPEC §6 behind the guards (Host, Origin, body size).
 pub fn router(state: ApiState) -> Router {
     routes::router(state.clone()).layer(axum::middleware::from_fn_with_state(state, guards::guard))
+}
+
+/// Binds `addr`: a team server's `--listen`. Port 0 picks a free port.
+pub async fn bind_addr(addr: SocketAddr) -> Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            Error::PortInUse(addr.port())
+        } else {
+            Error::Bind {
+                port: addr.port(),
+                reason: e.to_string(),
+            }
+        }
+    })
+}
+
+/// The TLS setup of a certificate chain and its private key, both PEM files.
+pub fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> std::result::Result<Arc<tokio_rustls::rustls::ServerConfig>, String> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| format!("the certificate {} cannot be read: {e}", cert.display()))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| format!("the certificate {} is not PEM: {e}", cert.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{} holds no certificate", cert.display()));
+    }
+    let private = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("the private key {} cannot be read: {e}", key.display()))?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, private)
+        .map_err(|e| format!("the certificate and key do not make a TLS setup: {e}"))?;
+    Ok(Arc::new(config))
 }
 
 /// Binds 127.0.0.1:`port` (never another interface). Port 0 picks a free port.
@@ -161,6 +276,21 @@ pub async fn serve_with_options<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    serve_tls(state, listener, options, None, shutdown).await
+}
+
+/// [`serve_with_options`], over TLS when `tls` is given (a team server beyond loopback).
+pub async fn serve_tls<F>(
+    state: ApiState,
+    listener: TcpListener,
+    options: ServeOptions,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    shutdown: F,
+) -> Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let store = state.store().clone();
     // Build the verification index before the first request rather than during it.
     let warm = store.clone();
@@ -171,7 +301,7 @@ where
         store.clone(),
         options.housekeeping,
     )));
-    conn::serve(listener, router(state), options, shutdown).await;
+    conn::serve(listener, router(state), options, tls, shutdown).await;
     drop(housekeeping);
     tokio::task::spawn_blocking(move || store.flush())
         .await

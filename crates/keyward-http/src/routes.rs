@@ -322,9 +322,13 @@ impl ApiState {
             .map_err(|e| ApiError::from_store(&e))
     }
 
-    /// Spends one failure from the budget; the 429 to answer instead when it is spent.
+    /// Spends one failure from the client's budget; the 429 to answer instead when it is
+    /// spent.
     fn spend_failure(&self) -> Result<(), ApiError> {
-        self.inner.failures.spend().map_err(ApiError::rate_limited)
+        self.inner
+            .failures
+            .spend(crate::guards::client())
+            .map_err(ApiError::rate_limited)
     }
 
     /// The answer to a failed attempt: `e`, or 429 once failures exceed the budget.

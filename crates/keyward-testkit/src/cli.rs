@@ -310,6 +310,11 @@ impl Serving {
         Serving { child, port }
     }
 
+    /// A server started by the test itself, which read its announcement.
+    pub fn from_child(child: Child, port: u16) -> Serving {
+        Serving { child, port }
+    }
+
     /// The server's process id.
     pub fn id(&self) -> u32 {
         self.child.id()

@@ -119,6 +119,7 @@ pub(crate) async fn serve<F>(
     listener: TcpListener,
     router: Router,
     options: ServeOptions,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: F,
 ) where
     F: Future<Output = ()> + Send + 'static,
@@ -144,8 +145,8 @@ pub(crate) async fn serve<F>(
             () = &mut shutdown => break,
             accepted = listener.accept() => accepted,
         };
-        let tcp = match accepted {
-            Ok((tcp, _)) => tcp,
+        let (tcp, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(e) if out_of_files(&e) => {
                 // Once a minute at most: this can repeat every few milliseconds.
                 if warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
@@ -173,19 +174,37 @@ pub(crate) async fn serve<F>(
             tracker: tracker.clone(),
             id: slot.id,
         };
-        let conn = http.serve_connection(
-            Tracked {
-                io: TokioIo::new(tcp),
-                slot: slot.clone(),
-            },
-            ConnService {
-                router: router.clone(),
-                slot: slot.clone(),
-            },
-        );
+        let http = http.clone();
+        let router = router.clone();
+        let tls = tls.clone();
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
             let _registered = registered;
+            // The TLS handshake counts against the request timeout like a slow head.
+            let stream = match tls {
+                None => Stream::Plain(tcp),
+                Some(acceptor) => {
+                    let handshake = tokio::select! {
+                        done = acceptor.accept(tcp) => done,
+                        () = slot.close.notified() => return,
+                    };
+                    match handshake {
+                        Ok(s) => Stream::Tls(Box::new(s)),
+                        Err(_) => return,
+                    }
+                }
+            };
+            let conn = http.serve_connection(
+                Tracked {
+                    io: TokioIo::new(stream),
+                    slot: slot.clone(),
+                },
+                ConnService {
+                    router,
+                    slot: slot.clone(),
+                    peer,
+                },
+            );
             tokio::pin!(conn);
             let mut stopping = false;
             loop {
