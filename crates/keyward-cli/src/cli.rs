@@ -120,6 +120,24 @@ pub enum Command {
         #[command(flatten)]
         listen: ListenArgs,
     },
+    /// Write the whole store to FILE, encrypted with a passphrase (KEYWARD_PASSPHRASE, or
+    /// asked for): users, locations, API keys, tokens (as hashes), webhooks, the audit
+    /// log and the settings. `keyward import` loads it into a new store of either kind.
+    Export {
+        /// The archive to write (mode 0600).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Load an archive made by `keyward export` into this store, which must be empty
+    /// (a new data directory, or a new database with --database). API keys are sealed
+    /// under this store's master key. A wrong passphrase changes nothing.
+    Import {
+        /// The archive to read.
+        file: PathBuf,
+    },
     /// Create or upgrade Keyward's tables in the PostgreSQL database of --database. Safe to
     /// run again, and from several machines at once; a newer schema is left alone and
     /// refused.

@@ -1,5 +1,6 @@
 //! `keyward`: the headless Keyward on the desktop app's data directory.
 
+mod archive;
 mod cli;
 mod local_api;
 mod logger;
@@ -220,6 +221,8 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
             search,
             ..Default::default()
         })?),
+        Command::Export { out: file, force } => archive::export(&store, &file, force, out)?,
+        Command::Import { file } => archive::import(&store, &file, out)?,
         Command::Settings(SettingsCmd::Show) => out.show(&store.settings()?),
         Command::Settings(SettingsCmd::Set { name, value }) => {
             let mut s = store.settings()?;

@@ -53,6 +53,7 @@ pub mod webhooks {
     pub use crate::model::webhook::*;
     pub use crate::view::webhooks::*;
 }
+pub use service::archive;
 pub use store::recovery;
 
 pub use audit::{AuditFilter, AuditView};

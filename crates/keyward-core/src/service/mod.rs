@@ -2,6 +2,7 @@
 //! through `Store::write`, applying the rules of `model` and answering with `view` types.
 //! Nothing here knows which database is underneath.
 
+pub mod archive;
 mod audit;
 mod expiring;
 mod key_page;

@@ -7,6 +7,7 @@
 //! schema 1 fixture) is tested outside this suite: `sled_store.rs`, `crash.rs`,
 //! `plaintext.rs`, `migration.rs`.
 
+mod archive;
 mod audit;
 mod deletion;
 mod durability;
@@ -29,6 +30,12 @@ keyward_testkit::contract_tests! {
         postgres => &keyward_testkit::Postgres,
     }
     {
+        archive {
+            an_archive_moves_everything_and_every_secret_still_works,
+            the_archive_holds_no_secret_in_clear,
+            a_wrong_passphrase_or_a_damaged_archive_changes_nothing,
+            import_refuses_a_store_that_is_not_empty_and_export_a_short_passphrase,
+        }
         users {
             add_user_gives_admins_api_access_and_managers_none,
             email_is_unique_case_insensitively,
