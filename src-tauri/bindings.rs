@@ -3,11 +3,13 @@
 
 use ts_rs::{Config, TS};
 
+use crate::commands::archive::{BackupReceipt, RestoreProgress};
 use crate::commands::keys::{CopyReceipt, ExportReceipt, KeyQuery};
 use crate::commands::lifecycle::AuditQuery;
 use crate::commands::settings::AppStatus;
 use crate::commands::webhooks::NewWebhookInput;
 use crate::local_api::LocalApiStatus;
+use keyward_core::archive::ArchiveSummary;
 use keyward_core::keys::KeyStatus;
 use keyward_core::lifecycle::{
     DeletionNotice, DueKey, DueToken, LifecycleReport, ReminderKind, ReminderNotice,
@@ -61,6 +63,9 @@ pub fn typescript() -> String {
         AuditQuery::decl(&cfg),
         CopyReceipt::decl(&cfg),
         ExportReceipt::decl(&cfg),
+        ArchiveSummary::decl(&cfg),
+        BackupReceipt::decl(&cfg),
+        RestoreProgress::decl(&cfg),
         LocalApiStatus::decl(&cfg),
         AppStatus::decl(&cfg),
         WebhookView::decl(&cfg),

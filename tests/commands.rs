@@ -328,6 +328,62 @@ fn copy_does_not_clear_what_the_user_copied_since() {
     assert_eq!(h.clipboard.read().unwrap(), "my own text");
 }
 
+#[cfg(unix)]
+#[test]
+fn back_up_then_restore_into_a_new_store_and_every_key_verifies() {
+    use std::os::unix::fs::PermissionsExt;
+    downloads();
+    let h = harness();
+    let ada = h.admin();
+    let key = h.key(&ada, "Zapier");
+    let short = h.err("back_up_store", json!({"passphrase": "short"}));
+    assert_eq!(short["field"], "passphrase");
+    let receipt = h.ok(
+        "back_up_store",
+        json!({"passphrase": "correct horse battery staple"}),
+    );
+    let path = std::path::PathBuf::from(receipt["path"].as_str().unwrap());
+    assert!(path.starts_with(downloads()), "{path:?}");
+    assert!(path
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("keyward-backup-"));
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(receipt["summary"]["keys"], 1);
+    // A second backup the same day does not replace the first.
+    let again = h.ok(
+        "back_up_store",
+        json!({"passphrase": "correct horse battery staple"}),
+    );
+    assert_ne!(again["path"], receipt["path"]);
+
+    let bytes = std::fs::read(&path).unwrap();
+    let fresh = harness();
+    let wrong = fresh.err(
+        "restore_store",
+        json!({"archive": bytes, "passphrase": "not the right one"}),
+    );
+    assert_eq!(wrong["field"], "passphrase");
+    let restored = fresh.ok(
+        "restore_store",
+        json!({"archive": bytes, "passphrase": "correct horse battery staple"}),
+    );
+    assert_eq!(restored["keys"], 1);
+    let verdict = fresh.store().verify(key["key"].as_str().unwrap()).unwrap();
+    assert!(verdict.valid);
+    // Into a store that has keys: refused.
+    let busy = h.err(
+        "restore_store",
+        json!({"archive": bytes, "passphrase": "correct horse battery staple"}),
+    );
+    assert!(busy["message"].as_str().unwrap().contains("not empty"));
+}
+
 /// Where "Export for Postman" writes in these tests: one directory for the whole process
 /// (the export reads it from the environment, which every test shares).
 fn downloads() -> &'static std::path::Path {

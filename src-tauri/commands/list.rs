@@ -32,6 +32,8 @@ commands! {
     lifecycle::copy_id,
     settings::get_settings,
     settings::update_settings,
+    archive::back_up_store,
+    archive::restore_store,
     lifecycle::expiring_soon,
     lifecycle::recent_reminders,
     lifecycle::run_lifecycle,

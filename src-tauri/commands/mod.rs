@@ -1,6 +1,7 @@
 //! The IPC commands: each takes `State`, calls the core on the blocking pool, maps the
 //! error. One file per screen.
 
+pub mod archive;
 pub mod keys;
 pub mod lifecycle;
 pub mod settings;

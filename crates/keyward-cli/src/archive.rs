@@ -1,6 +1,6 @@
 //! `keyward export` and `keyward import`: the whole store as one encrypted archive.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use keyward_core::archive::{ArchiveSummary, Progress};
@@ -84,7 +84,7 @@ pub fn export(store: &Store, file: &Path, force: bool, out: &Out) -> Result<(), 
     }
     let pass = passphrase(true)?;
     let (bytes, summary) = store.export_archive(&pass)?;
-    write_private(file, &bytes).map_err(|e| {
+    keyward_core::archive::save(file, &bytes).map_err(|e| {
         Error::invalid_field(
             "out",
             format!(
@@ -121,36 +121,4 @@ pub fn import(store: &Store, file: &Path, out: &Out) -> Result<(), Error> {
         summary: &summary,
     });
     Ok(())
-}
-
-/// Written whole beside its place under a temporary name (0600), then renamed.
-fn write_private(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        file.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("archive"),
-        std::process::id()
-    ));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let written = (|| {
-        let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, file)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
 }

@@ -21,7 +21,11 @@ name_max: number,
 /**
  * The most reminders a list of reminder days may hold.
  */
-max_reminders: number, inactivity_days: Range, token_lifetime_days: Range, clipboard_clear_seconds: Range, local_api_port: Range, max_live_tokens: Range, };
+max_reminders: number, inactivity_days: Range, token_lifetime_days: Range, clipboard_clear_seconds: Range, local_api_port: Range, max_live_tokens: Range, 
+/**
+ * The shortest passphrase a backup (export) accepts, in characters.
+ */
+passphrase_min: number, };
 
 export type OwnerView = { id: string, name: string, email: string, };
 
@@ -204,6 +208,16 @@ export type CopyReceipt = { clears_in_seconds: number, };
 
 export type ExportReceipt = { path: string, collection_path: string, };
 
+export type ArchiveSummary = { users: number, locations: number, keys: number, tokens: number, webhooks: number, audit_events: number, 
+/**
+ * Every row of every table, the settings included.
+ */
+rows: number, };
+
+export type BackupReceipt = { path: string, summary: ArchiveSummary, };
+
+export type RestoreProgress = { done: number, total: number, };
+
 export type LocalApiStatus = { enabled: boolean, 
 /**
  * "127.0.0.1:7420" while serving.
@@ -309,7 +323,8 @@ export const RULES: Rules = {
   "max_live_tokens": {
     "min": 1,
     "max": 10000
-  }
+  },
+  "passphrase_min": 12
 };
 
 /** Every IPC command, as src-tauri/commands/list.rs declares them. */
@@ -344,6 +359,8 @@ export const COMMANDS = [
   "copy_id",
   "get_settings",
   "update_settings",
+  "back_up_store",
+  "restore_store",
   "expiring_soon",
   "recent_reminders",
   "run_lifecycle",

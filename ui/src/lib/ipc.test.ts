@@ -128,6 +128,13 @@ const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][]
   ["webhookDeliveries (limit)", () => ipc.webhookDeliveries("whk_1", 20), "webhook_deliveries", { id: "whk_1", limit: 20 }],
   ["copyWebhookSecret", () => ipc.copyWebhookSecret("whk_1"), "copy_webhook_secret", { id: "whk_1" }],
   ["copyId", () => ipc.copyId("tok_1"), "copy_id", { id: "tok_1" }],
+  ["backUpStore", () => ipc.backUpStore("correct horse battery"), "back_up_store", { passphrase: "correct horse battery" }],
+  [
+    "restoreStore",
+    () => ipc.restoreStore(new Uint8Array([1, 2]), "correct horse battery"),
+    "restore_store",
+    { archive: [1, 2], passphrase: "correct horse battery" },
+  ],
 ];
 
 describe("ipc sends each command with Rust's argument names", () => {

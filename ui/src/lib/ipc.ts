@@ -15,6 +15,9 @@ import type {
   DeliveryView,
   ExpiringSoon,
   ExportReceipt,
+  ArchiveSummary,
+  BackupReceipt,
+  RestoreProgress,
   Command,
   ErrorCode,
   IpcError,
@@ -125,6 +128,11 @@ export const ipc = {
     call<DeliveryView[]>("webhook_deliveries", { id, limit }),
   /** Rust puts the signing secret on the clipboard; the answer never carries it. */
   copyWebhookSecret: (id: string) => call<CopyReceipt>("copy_webhook_secret", { id }),
+  /** The whole store, encrypted with the passphrase, into the Downloads folder. */
+  backUpStore: (passphrase: string) => call<BackupReceipt>("back_up_store", { passphrase }),
+  /** An archive's bytes into this (empty) store; `events.onRestoreProgress` reports. */
+  restoreStore: (archive: Uint8Array, passphrase: string) =>
+    call<ArchiveSummary>("restore_store", { archive: Array.from(archive), passphrase }),
 };
 
 /** Events Rust sends: a lifecycle pass finished; the tray asked to open a key; webhook
@@ -135,4 +143,6 @@ export const events = {
     listen<LifecycleReport>("lifecycle", (e) => f(e.payload)),
   onOpenKey: (f: (keyId: string) => void): Promise<UnlistenFn> =>
     listen<string>("open-key", (e) => f(e.payload)),
+  onRestoreProgress: (f: (p: RestoreProgress) => void): Promise<UnlistenFn> =>
+    listen<RestoreProgress>("restore-progress", (e) => f(e.payload)),
 };

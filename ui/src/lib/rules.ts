@@ -469,3 +469,23 @@ export function actorLabel(actor: string, name?: string | null): string {
   const channel = CHANNELS[actor] ?? actor;
   return name ? `${name} · ${channel}` : channel;
 }
+
+// ---------------------------------------------------------------- backups
+
+/** What is wrong with a backup's passphrase and its confirmation, by field. */
+export function backupProblems(
+  passphrase: string,
+  confirm: string,
+  min: number,
+): { passphrase?: string; confirm?: string } {
+  if ([...passphrase].length < min) {
+    return { passphrase: `At least ${min} characters: the passphrase is all that protects the keys in the backup.` };
+  }
+  if (confirm !== passphrase) return { confirm: "The two passphrases differ." };
+  return {};
+}
+
+/** "3 site managers, 25 API keys, 4 tokens and 2 webhooks". */
+export function archiveSummaryText(s: { users: number; keys: number; tokens: number; webhooks: number }): string {
+  return `${plural(s.users, "site manager")}, ${plural(s.keys, "API key")}, ${plural(s.tokens, "token")} and ${plural(s.webhooks, "webhook")}`;
+}

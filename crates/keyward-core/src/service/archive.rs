@@ -7,6 +7,8 @@
 //! the destination's master key. Tokens travel as the hashes the store keeps. Nothing in
 //! the file is readable without the passphrase, and a wrong one changes nothing.
 
+use std::path::Path;
+
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -337,4 +339,38 @@ impl Store {
         })?;
         Ok(summary)
     }
+}
+
+/// Writes an archive to `file`: whole, beside its place under a temporary name readable
+/// by its owner only (0600), flushed, then renamed into place.
+pub fn save(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        file.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("archive"),
+        std::process::id()
+    ));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let written = (|| {
+        let mut f = opts.open(&tmp)?;
+        use std::io::Write;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, file)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }

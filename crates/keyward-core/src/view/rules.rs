@@ -21,6 +21,8 @@ pub struct Rules {
     pub clipboard_clear_seconds: Range,
     pub local_api_port: Range,
     pub max_live_tokens: Range,
+    /// The shortest passphrase a backup (export) accepts, in characters.
+    pub passphrase_min: usize,
 }
 
 impl Rules {
@@ -33,6 +35,7 @@ impl Rules {
             clipboard_clear_seconds: CLIPBOARD_CLEAR_SECONDS,
             local_api_port: LOCAL_API_PORT,
             max_live_tokens: MAX_LIVE_TOKENS,
+            passphrase_min: crate::service::archive::PASSPHRASE_MIN,
         }
     }
 }
