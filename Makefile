@@ -45,10 +45,13 @@ bench: setup
 	$(CARGO) bench -p keyward-core --bench core
 
 # POST /v1/verify over loopback, 64 connections, 100,000 keys, against nginx in the same
-# run (target: >= 0.6x nginx, p99 <= 2 ms); needs wrk and nginx-light.
+# run (target: >= 0.6x nginx, p99 <= 2 ms); then the team server: two nodes on one
+# PostgreSQL against one sled node (>= 0.5x), propagation p99 (<= 1 s) and durable create
+# p50 on PostgreSQL (<= 10 ms). Needs wrk, nginx-light and postgresql.
 .PHONY: bench-http
 bench-http:
 	bash scripts/bench-http.sh
+	bash scripts/bench-cluster.sh
 
 # Cold start and memory of the desktop app with 10,000 keys (figures, not a test).
 measure-desktop: setup-e2e ui

@@ -236,3 +236,65 @@ fn kill_9_during_writes_loses_nothing_acknowledged() {
         "0"
     );
 }
+
+#[test]
+fn two_nodes_send_each_webhook_message_once() {
+    use keyward_testkit::webhooks::Receiver;
+    let kw = team();
+    let rx = Receiver::start();
+    kw.add_user("Ada Lovelace", "ada@example.com", true);
+    kw.json(&[
+        "webhooks",
+        "add",
+        "--user",
+        "ada@example.com",
+        "--url",
+        &rx.url(),
+        "--entity",
+        "api_key",
+        "--operation",
+        "created",
+        "--allow-private",
+    ])
+    .ok();
+    // Queued before the nodes start: both find all of them due at once.
+    let mut c = std::process::Command::new("bash");
+    c.args([
+        "-c",
+        "for i in $(seq 1 12); do \"$KEYWARD\" --data-dir \"$DIR\" --json keys create --owner ada@example.com --name \"Key $i\" >/dev/null || exit 1; done",
+    ])
+    .env("KEYWARD", keyward_bin())
+    .env("DIR", kw.dir())
+    .env("KEYWARD_DATABASE_URL", kw.database().unwrap())
+    .env("KEYWARD_NOW", "2026-08-12T10:00:00Z");
+    // The one-shot commands try one delivery each; the receiver answers those with 503 so
+    // that the messages wait for the nodes.
+    for _ in 0..12 {
+        rx.then(503);
+    }
+    assert!(c.status().unwrap().success());
+    // The nodes on the real clock (months after the pinned one): every retry is due.
+    let real_clock_node = || {
+        let mut c = std::process::Command::new(keyward_bin());
+        kw.keyward_on(&mut c)
+            .env_remove("KEYWARD_NOW")
+            .args(["serve", "--port", "0"]);
+        Serving::spawn(c)
+    };
+    let a = real_clock_node();
+    let b = real_clock_node();
+    rx.wait_for(12 + 12, Duration::from_secs(30));
+    // Time for a duplicate to arrive, were one sent.
+    std::thread::sleep(Duration::from_millis(500));
+    let got = rx.got();
+    let mut delivered: Vec<String> = got[12.min(got.len())..]
+        .iter()
+        .map(|r| r.header("webhook-id").to_owned())
+        .collect();
+    delivered.sort();
+    let before = delivered.len();
+    delivered.dedup();
+    assert_eq!(delivered.len(), 12, "every message delivered");
+    assert_eq!(before, 12, "none delivered twice");
+    drop((a, b));
+}

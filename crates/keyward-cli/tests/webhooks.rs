@@ -2,113 +2,13 @@
 //! Standard Webhooks way; one-shot delivery by ordinary commands; delivery by
 //! `keyward serve`, also after it was killed with events queued.
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use keyward_testkit::cli::{arr, s, Kw, MINUTE, SECOND};
-use keyward_testkit::webhooks::signature_matches;
-use serde_json::Value;
-
-#[derive(Clone, Debug)]
-struct Received {
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Received {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).expect("a JSON body")
-    }
-}
-
-/// A minimal HTTP/1.1 receiver: records each POST and answers with the next scripted
-/// status (then 200).
-struct Receiver {
-    port: u16,
-    got: Arc<Mutex<Vec<Received>>>,
-    script: Arc<Mutex<VecDeque<u16>>>,
-}
-
-impl Receiver {
-    fn start() -> Receiver {
-        Receiver::on(TcpListener::bind("127.0.0.1:0").expect("bind a receiver"))
-    }
-
-    fn on(listener: TcpListener) -> Receiver {
-        let port = listener.local_addr().unwrap().port();
-        let got = Arc::new(Mutex::new(Vec::new()));
-        let script = Arc::new(Mutex::new(VecDeque::new()));
-        let (g, sc) = (got.clone(), script.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut headers = Vec::new();
-                let mut line = String::new();
-                let _ = reader.read_line(&mut line); // request line
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = line.trim_end().split_once(':') {
-                        headers.push((k.trim().to_owned(), v.trim().to_owned()));
-                    }
-                }
-                let len = headers
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                    .and_then(|(_, v)| v.parse::<usize>().ok())
-                    .unwrap_or(0);
-                let mut body = vec![0; len];
-                let _ = reader.read_exact(&mut body);
-                g.lock().unwrap().push(Received {
-                    headers,
-                    body: String::from_utf8_lossy(&body).into_owned(),
-                });
-                let status = sc.lock().unwrap().pop_front().unwrap_or(200);
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                );
-            }
-        });
-        Receiver { port, got, script }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/keyward", self.port)
-    }
-
-    fn then(&self, status: u16) {
-        self.script.lock().unwrap().push_back(status);
-    }
-
-    fn got(&self) -> Vec<Received> {
-        self.got.lock().unwrap().clone()
-    }
-
-    fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
-        let deadline = Instant::now() + within;
-        while self.got().len() < n && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        self.got()
-    }
-}
+use keyward_testkit::webhooks::{signature_matches, Received, Receiver};
 
 /// What a receiver does with the secret it was given: recompute and compare.
 fn verifies(secret: &str, r: &Received) -> bool {
