@@ -20,22 +20,7 @@ fn a_sled_store_exported_and_imported_into_postgres_verifies_every_key() {
     for i in 0..5 {
         keys.push(sled.create_key("ada@example.com", &format!("Key {i}")));
     }
-    let located = sled
-        .json(&[
-            "keys",
-            "create",
-            "--owner",
-            "ada@example.com",
-            "--name",
-            "Website form",
-            "--location",
-            loc["id"].as_str().unwrap(),
-        ])
-        .ok();
-    keys.push((
-        located["id"].as_str().unwrap().to_owned(),
-        located["key"].as_str().unwrap().to_owned(),
-    ));
+    keys.push(sled.create_key_at("ada@example.com", "Website form", loc["id"].as_str()));
     let (_, token) = sled.create_token(&keys[0].0);
 
     let file = sled.dir().join("store.kwarchive");

@@ -210,9 +210,23 @@ impl Kw {
     /// Creates an agency key for `owner`; returns (id, secret).
     #[track_caller]
     pub fn create_key(&self, owner: &str, name: &str) -> (String, String) {
-        let k = self
-            .json(&["keys", "create", "--owner", owner, "--name", name])
-            .ok();
+        self.create_key_at(owner, name, None)
+    }
+
+    /// Creates a key for `owner` scoped to `location` (an id or a name), or to the agency;
+    /// returns (id, secret).
+    #[track_caller]
+    pub fn create_key_at(
+        &self,
+        owner: &str,
+        name: &str,
+        location: Option<&str>,
+    ) -> (String, String) {
+        let mut args = vec!["keys", "create", "--owner", owner, "--name", name];
+        if let Some(l) = location {
+            args.extend(["--location", l]);
+        }
+        let k = self.json(&args).ok();
         (s(&k["id"]), s(&k["key"]))
     }
 

@@ -82,6 +82,15 @@ struct UsageState {
     failed_since: Option<Millis>,
 }
 
+impl UsageState {
+    /// `id` used at `now`: its (last used, last persisted), the first raised to `now`.
+    fn seen_at(&mut self, id: &str, now: Millis) -> &mut (Millis, Millis) {
+        let entry = self.seen.entry(id.to_owned()).or_insert((now, i64::MIN));
+        entry.0 = entry.0.max(now);
+        entry
+    }
+}
+
 impl Usage {
     fn state(&self) -> std::sync::MutexGuard<'_, UsageState> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
@@ -92,11 +101,7 @@ impl Usage {
         let mut due = Vec::new();
         let mut state = self.state();
         for id in ids {
-            let entry = state
-                .seen
-                .entry((*id).to_owned())
-                .or_insert((now, i64::MIN));
-            entry.0 = entry.0.max(now);
+            let entry = state.seen_at(id, now);
             if now.saturating_sub(entry.1) >= MINUTE {
                 entry.1 = now;
                 due.push(((*id).to_owned(), entry.0));
@@ -109,11 +114,7 @@ impl Usage {
     pub fn note(&self, ids: &[&str], now: Millis) {
         let mut state = self.state();
         for id in ids {
-            let entry = state
-                .seen
-                .entry((*id).to_owned())
-                .or_insert((now, i64::MIN));
-            entry.0 = entry.0.max(now);
+            state.seen_at(id, now);
         }
     }
 
