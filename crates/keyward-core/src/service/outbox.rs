@@ -30,6 +30,14 @@ impl Store {
         Ok(next)
     }
 
+    /// Every message waiting in the outbox, due or not, as (event type, body), without
+    /// claiming any: what the store holds, for checks and diagnostics.
+    pub fn waiting_messages(&self) -> Result<Vec<(String, String, String)>> {
+        self.values::<OutboxMessage>(Table::Outbox)
+            .map(|m| m.map(|m| (m.webhook_id, m.event_type, m.body)))
+            .collect()
+    }
+
     /// Messages due now, oldest first, at most `limit`. Messages that must not be sent any
     /// more (subscription gone or off, site manager blocked) are dropped and logged here.
     pub fn due_messages(&self, limit: usize) -> Result<Vec<DueMessage>> {
