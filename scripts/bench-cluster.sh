@@ -87,23 +87,26 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 awk -v a="$t0" -v b="$t1" 'BEGIN { printf "imported in %.1f s\n", b - a }'
 
-# Starts `keyward ARGS… serve --port 0` and prints its port.
+# Starts `keyward ARGS… serve --port 0` (in this shell, so stop_all knows it) and sets
+# $port to the port it announced.
 start_node() {
   local log=$1; shift
   "$keyward" "$@" serve --port 0 >"$log" 2>&1 &
   pids+=($!)
-  local port=
+  port=
   for _ in $(seq 1 300); do
     port=$(sed -n 's|^Listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$log")
     [ -n "$port" ] && break
     sleep 0.1
   done
   [ -n "$port" ] || { echo "a node did not start:" >&2; cat "$log" >&2; exit 1; }
-  echo "$port"
 }
-single=$(start_node "$cluster/single.log" --data-dir "$data")
-a=$(start_node "$cluster/a.log" --data-dir "$cluster/a" --database "$db" --master-key-file "$pgkey")
-b=$(start_node "$cluster/b.log" --data-dir "$cluster/b" --database "$db" --master-key-file "$pgkey")
+start_node "$cluster/single.log" --data-dir "$data"
+single=$port
+start_node "$cluster/a.log" --data-dir "$cluster/a" --database "$db" --master-key-file "$pgkey"
+a=$port
+start_node "$cluster/b.log" --data-dir "$cluster/b" --database "$db" --master-key-file "$pgkey"
+b=$port
 export KEYWARD_BENCH_SECRETS=$secrets
 
 echo "Checking answers on both PostgreSQL nodes…"
@@ -142,7 +145,8 @@ printf '%s\n' "${results[@]}" | awk '
     s = sum["single"] / n["single"]; c = sum["cluster"] / n["cluster"]
     printf "one node (sled)         %8.0f req/s (mean)   p99 %.2f ms (worst run)\n", s, worst["single"]
     printf "two nodes (PostgreSQL)  %8.0f req/s (mean)   p99 %.2f ms (worst run)\n", c, worst["cluster"]
-    printf "ratio                   %.2f× one node — target ≥ 0.5×: %s\n", c / s, c / s >= 0.5 ? "met" : "NOT met"
+    ratio = c / s
+    printf "ratio                   %.2f× one node — target ≥ 0.5×: %s\n", ratio, (ratio >= 0.5) ? "met" : "NOT met"
   }'
 echo
 "$target_dir/release/examples/cluster_bench" "$db" "$pgkey" "$b"

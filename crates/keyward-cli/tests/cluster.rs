@@ -298,3 +298,74 @@ fn two_nodes_send_each_webhook_message_once() {
     assert_eq!(before, 12, "none delivered twice");
     drop((a, b));
 }
+
+#[test]
+fn a_key_created_anywhere_verifies_on_every_node_within_a_second() {
+    let kw = team();
+    kw.add_user("Ada Lovelace", "ada@example.com", true);
+    let a = node(&kw);
+    let b = node(&kw);
+    let (_, key) = kw.create_key("ada@example.com", "Made while they run");
+    for n in [&a, &b] {
+        refused_within(n.port, &key, "VALID", Duration::from_secs(1));
+    }
+}
+
+#[test]
+fn a_long_lived_writer_s_changes_reach_the_nodes() {
+    use std::sync::Arc;
+    let kw = team();
+    let a = node(&kw);
+    // Another process's store, kept open, as a node's own writes would be.
+    kw.json(&["users", "list"]).ok();
+    let master = keyward_core::FileMasterKey::new(kw.dir().join("master.key"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = keyward_core::Store::open_postgres(
+        kw.database().unwrap(),
+        false,
+        dir.path(),
+        Arc::new(keyward_core::SystemClock),
+        &[&master],
+        keyward_core::StoreOptions::default(),
+    )
+    .unwrap();
+    let owner = store
+        .add_user(keyward_core::NewUser {
+            name: "Writer".into(),
+            email: "w@example.com".into(),
+            admin: true,
+        })
+        .unwrap();
+    for i in 0..3 {
+        let key = store
+            .create_key(keyward_core::NewKey {
+                owner: owner.id.clone(),
+                name: format!("K{i}"),
+                location: None,
+            })
+            .unwrap();
+        refused_within(a.port, key.key.0.expose(), "VALID", Duration::from_secs(1));
+    }
+}
+
+#[test]
+fn a_use_seen_by_one_node_becomes_the_key_s_last_use() {
+    let kw = team();
+    kw.add_user("Ada Lovelace", "ada@example.com", true);
+    let (key_id, key) = kw.create_key("ada@example.com", "Website form");
+    let b = node(&kw);
+    assert_eq!(verify_over_http(b.port, &key), Some((200, "VALID".into())));
+    // Saved by the node within its 5 s batch, without stopping it.
+    let start = Instant::now();
+    loop {
+        let shown = kw.json(&["keys", "show", &key_id]).ok();
+        if !shown["key"]["last_used_at"].is_null() || !shown["last_used_at"].is_null() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(8),
+            "no last use saved: {shown}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

@@ -188,3 +188,24 @@ fn a_url_that_is_not_one_is_invalid_input() {
     let e = open("postgres://[nope", false).unwrap_err();
     assert_eq!(e.error_code(), ErrorCode::InvalidInput);
 }
+
+#[test]
+fn uses_saved_by_several_processes_merge_to_the_newest() {
+    use keyward_core::store::Backend;
+    let url = cluster().new_database();
+    let a = PgBackend::connect(&url, true).unwrap();
+    let b = PgBackend::connect(&url, false).unwrap();
+    a.save_uses(&[("key_1".into(), 2_000), ("key_2".into(), 5_000)])
+        .unwrap();
+    // A process that saw an older use saves later: the newer time stays.
+    b.save_uses(&[("key_1".into(), 1_000), ("key_2".into(), 9_000)])
+        .unwrap();
+    let at = |id: &str| {
+        let v = a
+            .get(keyward_core::store::Table::LastUsed, id.as_bytes())
+            .unwrap()
+            .unwrap();
+        i64::from_be_bytes(v.try_into().unwrap())
+    };
+    assert_eq!((at("key_1"), at("key_2")), (2_000, 9_000));
+}

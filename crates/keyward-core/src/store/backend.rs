@@ -87,6 +87,16 @@ pub trait Backend: Send + Sync {
     /// be lost in a crash at little cost ("last used" times).
     fn put_loose(&self, table: Table, key: &[u8], value: &[u8]) -> Result<()>;
 
+    /// Writes many "last used" times (`Table::LastUsed`) as `put_loose` does, each only
+    /// raising what is stored. A database shared by several processes merges them with
+    /// the newest winning.
+    fn save_uses(&self, uses: &[(String, crate::clock::Millis)]) -> Result<()> {
+        for (id, at) in uses {
+            self.put_loose(Table::LastUsed, id.as_bytes(), &at.to_be_bytes())?;
+        }
+        Ok(())
+    }
+
     /// Makes every applied write durable.
     fn flush(&self) -> Result<()>;
 

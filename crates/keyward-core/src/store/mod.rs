@@ -448,18 +448,9 @@ impl Store {
             .name("keyward-follow".into())
             .spawn(move || {
                 let mut was_down = false;
-                let mut saved_uses = std::time::Instant::now();
                 while !stopping.load(Ordering::SeqCst) {
                     let changed = watch.wait(std::time::Duration::from_millis(250));
                     let Some(store) = store.upgrade() else { return };
-                    if saved_uses.elapsed() >= USAGE_BATCH {
-                        saved_uses = std::time::Instant::now();
-                        if let Err(e) = store.save_uses() {
-                            log::warn!(
-                                "last-used times were not saved (kept for the next try): {e}"
-                            );
-                        }
-                    }
                     let done = changed.and_then(|c| match c {
                         backend::Changed::Rows(rows) => store.reload_rows(rows),
                         backend::Changed::Everything => store.reload_index(),
@@ -484,9 +475,29 @@ impl Store {
                 }
             })
             .ok()?;
+        // Uses are saved on a thread of their own: a large batch never holds up changes.
+        let saver_store = Arc::downgrade(self);
+        let saver_stop = stop.clone();
+        let saver = std::thread::Builder::new()
+            .name("keyward-save-uses".into())
+            .spawn(move || {
+                while !saver_stop.load(Ordering::SeqCst) {
+                    let started = std::time::Instant::now();
+                    while started.elapsed() < USAGE_BATCH && !saver_stop.load(Ordering::SeqCst) {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                    let Some(store) = saver_store.upgrade() else {
+                        return;
+                    };
+                    if let Err(e) = store.save_uses() {
+                        log::warn!("last-used times were not saved (kept for the next try): {e}");
+                    }
+                }
+            })
+            .ok();
         Some(Follower {
             stop,
-            thread: Some(thread),
+            threads: [Some(thread), saver].into_iter().flatten().collect(),
         })
     }
 
@@ -495,15 +506,10 @@ impl Store {
     /// refuses them.
     fn save_uses(&self) -> Result<()> {
         let pending = self.usage.take_unpersisted();
-        for (i, (id, at)) in pending.iter().enumerate() {
-            if let Err(e) =
-                self.backend
-                    .put_loose(Table::LastUsed, id.as_bytes(), &at.to_be_bytes())
-            {
-                let unsaved: Vec<&str> = pending[i..].iter().map(|(id, _)| id.as_str()).collect();
-                self.usage.forget_saved(&unsaved);
-                return Err(e);
-            }
+        if let Err(e) = self.backend.save_uses(&pending) {
+            let unsaved: Vec<&str> = pending.iter().map(|(id, _)| id.as_str()).collect();
+            self.usage.forget_saved(&unsaved);
+            return Err(e);
         }
         Ok(())
     }
@@ -585,10 +591,7 @@ impl Store {
 
     /// Writes pending "last used" times and failure counts, then flushes everything.
     pub fn flush(&self) -> Result<()> {
-        for (id, at) in self.usage.take_unpersisted() {
-            self.backend
-                .put_loose(Table::LastUsed, id.as_bytes(), &at.to_be_bytes())?;
-        }
+        self.backend.save_uses(&self.usage.take_unpersisted())?;
         if self.backend.refuses_writes().is_some() {
             // Nothing reaches the disk: the copy is thrown away on exit.
             return Ok(());
@@ -610,13 +613,13 @@ const USAGE_BATCH: std::time::Duration = std::time::Duration::from_secs(5);
 /// dropped.
 pub struct Follower {
     stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Follower {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
+        for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
