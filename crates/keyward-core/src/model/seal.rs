@@ -44,6 +44,18 @@ impl std::fmt::Debug for MasterKey {
     }
 }
 
+/// A new file (never an existing one) readable and writable by its owner only (0600).
+pub fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
 /// Where the master key is kept: a 0600 file here, the OS keychain in the desktop app.
 pub trait MasterKeySource: Send + Sync {
     /// A short stable name recorded in the database ("file", "keychain").
@@ -157,15 +169,8 @@ impl MasterKeySource for FileMasterKey {
             .path
             .with_extension(format!("tmp-{}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
         let written = (|| {
-            let mut f = opts.open(&tmp)?;
+            let mut f = create_private_file(&tmp)?;
             f.write_all(text.as_bytes())?;
             f.write_all(b"\n")?;
             f.sync_all()?;

@@ -355,15 +355,8 @@ pub fn save(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
             .unwrap_or("archive"),
         std::process::id()
     ));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
     let written = (|| {
-        let mut f = opts.open(&tmp)?;
+        let mut f = crate::store::create_private_file(&tmp)?;
         use std::io::Write;
         f.write_all(bytes)?;
         f.sync_all()?;

@@ -632,6 +632,8 @@ impl Drop for Store {
 }
 
 /// Creates `dir` (and what is missing above it) for the user only (0700), or narrows it
+pub use crate::model::seal::create_private_file;
+
 /// to 0700 if it was there with wider modes.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
