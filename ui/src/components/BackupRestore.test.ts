@@ -40,6 +40,7 @@ describe("back up and restore", () => {
     backend(calls);
     await mountPage(BackupRestore);
     await click(one("backup-open"));
+    expect(document.activeElement).toBe(one("backup-passphrase"));
     typeInto(one("backup-passphrase"), "too short");
     await submit("backup-submit");
     expect(one("backup-passphrase-error").textContent).toContain("At least 12 characters");
