@@ -24,9 +24,10 @@ fn node(kw: &Kw) -> Serving {
     kw.serve(&["--port", "0"])
 }
 
-/// Polls `port` until verifying `secret` answers `code`; how long that took.
+/// Polls `port` until verifying `secret` answers `code` (VALID, or why it is refused);
+/// how long that took.
 #[track_caller]
-fn refused_within(port: u16, secret: &str, code: &str, limit: Duration) -> Duration {
+fn answers_within(port: u16, secret: &str, code: &str, limit: Duration) -> Duration {
     let start = Instant::now();
     loop {
         let got = verify_over_http(port, secret).map(|(_, c)| c);
@@ -58,7 +59,7 @@ fn a_change_made_anywhere_is_refused_on_every_node_within_a_second() {
     let mut change = |args: &[&str], secret: &str, code: &str| {
         kw.json(args).ok();
         for n in [&a, &b] {
-            worst = worst.max(refused_within(n.port, secret, code, second));
+            worst = worst.max(answers_within(n.port, secret, code, second));
         }
     };
     change(&["keys", "disable", &key_id], &key, "DISABLED");
@@ -126,7 +127,7 @@ fn a_node_killed_with_kill_9_leaves_the_other_answering() {
     );
     // The survivor still follows the database.
     kw.json(&["keys", "disable", &key_id]).ok();
-    refused_within(port, &key, "DISABLED", Duration::from_secs(1));
+    answers_within(port, &key, "DISABLED", Duration::from_secs(1));
 }
 
 #[test]
@@ -307,7 +308,7 @@ fn a_key_created_anywhere_verifies_on_every_node_within_a_second() {
     let b = node(&kw);
     let (_, key) = kw.create_key("ada@example.com", "Made while they run");
     for n in [&a, &b] {
-        refused_within(n.port, &key, "VALID", Duration::from_secs(1));
+        answers_within(n.port, &key, "VALID", Duration::from_secs(1));
     }
 }
 
@@ -344,7 +345,7 @@ fn a_long_lived_writer_s_changes_reach_the_nodes() {
                 location: None,
             })
             .unwrap();
-        refused_within(a.port, key.key.0.expose(), "VALID", Duration::from_secs(1));
+        answers_within(a.port, key.key.0.expose(), "VALID", Duration::from_secs(1));
     }
 }
 

@@ -83,19 +83,11 @@ pub trait Backend: Send + Sync {
     /// Applies every write or none.
     fn apply(&self, ops: &[Op]) -> Result<()>;
 
-    /// Writes one row outside any transaction, without waiting for the disk: for what may
-    /// be lost in a crash at little cost ("last used" times).
-    fn put_loose(&self, table: Table, key: &[u8], value: &[u8]) -> Result<()>;
-
-    /// Writes many "last used" times (`Table::LastUsed`) as `put_loose` does, each only
-    /// raising what is stored. A database shared by several processes merges them with
-    /// the newest winning.
-    fn save_uses(&self, uses: &[(String, crate::clock::Millis)]) -> Result<()> {
-        for (id, at) in uses {
-            self.put_loose(Table::LastUsed, id.as_bytes(), &at.to_be_bytes())?;
-        }
-        Ok(())
-    }
+    /// Writes "last used" times (`Table::LastUsed`, id → big-endian milliseconds) outside
+    /// any transaction, without waiting for the disk: a crash may lose them at little
+    /// cost. A stored time is only ever raised: a database several processes share
+    /// keeps the newest whoever saves last.
+    fn save_uses(&self, uses: &[(String, crate::clock::Millis)]) -> Result<()>;
 
     /// Makes every applied write durable.
     fn flush(&self) -> Result<()>;

@@ -40,9 +40,7 @@ impl IndexMirror {
         }
         Ok(f(ix.as_ref().expect("index just built")))
     }
-}
 
-impl IndexMirror {
     /// Replaces a built index with a fresh load (an index never built stays unbuilt).
     pub fn reload(&self, load: impl FnOnce() -> Result<Index>) -> Result<()> {
         if self.ix.read().unwrap_or_else(|p| p.into_inner()).is_none() {

@@ -390,11 +390,10 @@ impl Store {
             self.usage.note(ids, self.now());
             return;
         }
-        for (id, at) in self.usage.record(ids, self.now()) {
+        let due = self.usage.record(ids, self.now());
+        if !due.is_empty() {
             // Best effort: a lost write costs at most a minute of "last used" precision.
-            let _ = self
-                .backend
-                .put_loose(Table::LastUsed, id.as_bytes(), &at.to_be_bytes());
+            let _ = self.backend.save_uses(&due);
         }
     }
 
@@ -496,6 +495,7 @@ impl Store {
             })
             .ok();
         Some(Follower {
+            store: Arc::downgrade(self),
             stop,
             threads: [Some(thread), saver].into_iter().flatten().collect(),
         })
@@ -591,7 +591,7 @@ impl Store {
 
     /// Writes pending "last used" times and failure counts, then flushes everything.
     pub fn flush(&self) -> Result<()> {
-        self.backend.save_uses(&self.usage.take_unpersisted())?;
+        self.save_uses()?;
         if self.backend.refuses_writes().is_some() {
             // Nothing reaches the disk: the copy is thrown away on exit.
             return Ok(());
@@ -612,6 +612,7 @@ const USAGE_BATCH: std::time::Duration = std::time::Duration::from_secs(5);
 /// The thread that keeps a store's index in step with a shared database; stops when
 /// dropped.
 pub struct Follower {
+    store: std::sync::Weak<Store>,
     stop: Arc<AtomicBool>,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
@@ -622,6 +623,11 @@ impl Drop for Follower {
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
+        // Unfollowed, the store answers as any other: uses saved as they come, and no
+        // staleness limit on what it holds.
+        if let Some(store) = self.store.upgrade() {
+            store.following.store(false, Ordering::SeqCst);
+        }
     }
 }
 
@@ -631,9 +637,9 @@ impl Drop for Store {
     }
 }
 
-/// Creates `dir` (and what is missing above it) for the user only (0700), or narrows it
 pub use crate::model::seal::create_private_file;
 
+/// Creates `dir` (and what is missing above it) for the user only (0700), or narrows it
 /// to 0700 if it was there with wider modes.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {

@@ -15,7 +15,7 @@ use postgres::types::{Json, ToSql};
 use postgres::Row;
 use serde_json::{Map, Value};
 
-use self::pool::{Conn, Pool, Pooled};
+use self::pool::{Pool, Pooled};
 use self::tables::{spec, specs, Col, Spec};
 use crate::error::{Error, Result};
 use crate::store::backend::{Backend, Changed, Lease, Op, Rows, Table, Watch};
@@ -173,7 +173,7 @@ impl PgBackend {
         tx.commit().map_err(|e| pool.error(e))?;
         Ok(Migrated {
             from,
-            to: PG_SCHEMA_VERSION.max(from),
+            to: PG_SCHEMA_VERSION,
         })
     }
 
@@ -205,7 +205,9 @@ impl PgBackend {
         Ok(())
     }
 
-    fn read_one(&self, c: &mut Conn, s: &Spec, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    fn do_get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let mut c = self.pool.get()?;
+        let s = spec(table, key);
         let sql = select_sql(s, "WHERE {key} = $1");
         let stmt = c.prepare(&sql).map_err(|e| self.pool.error(e))?;
         let k = key_param(s, key)?;
@@ -434,10 +436,6 @@ impl Backend for PgBackend {
         blocking(|| self.do_apply(ops))
     }
 
-    fn put_loose(&self, table: Table, key: &[u8], value: &[u8]) -> Result<()> {
-        blocking(|| self.do_put_loose(table, key, value))
-    }
-
     fn save_uses(&self, uses: &[(String, crate::clock::Millis)]) -> Result<()> {
         if uses.is_empty() {
             return Ok(());
@@ -473,11 +471,6 @@ impl Backend for PgBackend {
 }
 
 impl PgBackend {
-    fn do_get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let mut c = self.pool.get()?;
-        self.read_one(&mut c, spec(table, key), key)
-    }
-
     fn do_scan(&self, table: Table, prefix: &[u8], rev: bool) -> Rows<'_> {
         if table == Table::Meta {
             // Two small SQL tables: read whole, merged in key order.
@@ -559,33 +552,6 @@ impl PgBackend {
         }
         // Delivered to every listener when (and only if) the transaction commits.
         for payload in payloads(ops.iter().map(|op| (op.table, op.key.as_slice()))) {
-            tx.execute(&notify, &[&CHANNEL, &payload])
-                .map_err(|e| pool.error(e))?;
-        }
-        tx.commit().map_err(|e| pool.error(e))
-    }
-
-    fn do_put_loose(&self, table: Table, key: &[u8], value: &[u8]) -> Result<()> {
-        let mut c = self.pool.get()?;
-        let s = spec(table, key);
-        let mut sql = upsert_sql(s);
-        if table == Table::LastUsed {
-            // Each process saves the uses it saw; the newest wins whoever saves last.
-            sql = sql.replace(
-                "at = EXCLUDED.at",
-                "at = GREATEST(last_used.at, EXCLUDED.at)",
-            );
-        }
-        let stmt = c.prepare(&sql).map_err(|e| self.pool.error(e))?;
-        let notify = c
-            .prepare("SELECT pg_notify($1, $2)")
-            .map_err(|e| self.pool.error(e))?;
-        let params = encode_params(s, key, value)?;
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
-        let pool = &self.pool;
-        let mut tx = c.client.transaction().map_err(|e| pool.error(e))?;
-        tx.execute(&stmt, &refs).map_err(|e| pool.error(e))?;
-        for payload in payloads(std::iter::once((table, key))) {
             tx.execute(&notify, &[&CHANNEL, &payload])
                 .map_err(|e| pool.error(e))?;
         }
@@ -728,7 +694,7 @@ struct Scan<'a> {
     spec: &'static Spec,
     prefix: Vec<u8>,
     rev: bool,
-    /// The last key returned: the next page starts after it.
+    /// The last key of the page fetched last: the next page starts after it.
     after: Option<Vec<u8>>,
     page: std::vec::IntoIter<(Vec<u8>, Vec<u8>)>,
     done: bool,
@@ -780,7 +746,6 @@ impl Iterator for Scan<'_> {
                 if !k.starts_with(&self.prefix) {
                     continue;
                 }
-                self.after = Some(k.clone());
                 return Some(Ok((k, v)));
             }
             if self.done {

@@ -93,35 +93,35 @@ fn json_encode<T: DeserializeOwned + Serialize>(fields: Map<String, Value>) -> R
     serde_json::to_vec(&record).map_err(|e| corrupt("row", e))
 }
 
-/// A value that is a UTF-8 string (an email index entry's user id).
-fn text_decode(bytes: &[u8]) -> Result<Map<String, Value>> {
+/// A value that is a UTF-8 string (an email index entry's user id), as column `field`.
+fn text_decode(bytes: &[u8], field: &str) -> Result<Map<String, Value>> {
     let s = std::str::from_utf8(bytes).map_err(|e| corrupt("text value", e))?;
     Ok(Map::from_iter([(
-        "v".to_owned(),
+        field.to_owned(),
         Value::String(s.to_owned()),
     )]))
 }
 
-fn text_encode(mut fields: Map<String, Value>) -> Result<Vec<u8>> {
-    match fields.remove("v") {
+fn text_encode(mut fields: Map<String, Value>, field: &str) -> Result<Vec<u8>> {
+    match fields.remove(field) {
         Some(Value::String(s)) => Ok(s.into_bytes()),
         other => Err(corrupt("text value", format!("{other:?}"))),
     }
 }
 
-/// A value that is 8 big-endian bytes (a "last used" time).
-fn millis_decode(bytes: &[u8]) -> Result<Map<String, Value>> {
+/// A value that is 8 big-endian bytes (a "last used" time), as column `field`.
+fn millis_decode(bytes: &[u8], field: &str) -> Result<Map<String, Value>> {
     let b: [u8; 8] = bytes
         .try_into()
         .map_err(|_| corrupt("time value", "not 8 bytes"))?;
     Ok(Map::from_iter([(
-        "v".to_owned(),
+        field.to_owned(),
         Value::from(i64::from_be_bytes(b)),
     )]))
 }
 
-fn millis_encode(mut fields: Map<String, Value>) -> Result<Vec<u8>> {
-    match fields.remove("v").and_then(|v| v.as_i64()) {
+fn millis_encode(mut fields: Map<String, Value>, field: &str) -> Result<Vec<u8>> {
+    match fields.remove(field).and_then(|v| v.as_i64()) {
         Some(ms) => Ok(ms.to_be_bytes().to_vec()),
         None => Err(corrupt("time value", "missing")),
     }
@@ -174,8 +174,8 @@ const EMAILS: Spec = Spec {
     key_field: None,
     cols: &[("user_id", Text)],
     codec: Codec {
-        decode: |b| rename(text_decode(b)?, "v", "user_id"),
-        encode: |m| text_encode(rename(m, "user_id", "v")?),
+        decode: |b| text_decode(b, "user_id"),
+        encode: |m| text_encode(m, "user_id"),
     },
 };
 
@@ -247,8 +247,8 @@ const LAST_USED: Spec = Spec {
     key_field: None,
     cols: &[("at", Int)],
     codec: Codec {
-        decode: |b| rename(millis_decode(b)?, "v", "at"),
-        encode: |m| millis_encode(rename(m, "at", "v")?),
+        decode: |b| millis_decode(b, "at"),
+        encode: |m| millis_encode(m, "at"),
     },
 };
 
@@ -344,7 +344,7 @@ const META: Spec = Spec {
 };
 
 /// The settings, one row keyed "settings", a column per setting.
-pub(super) const SETTINGS: Spec = Spec {
+const SETTINGS: Spec = Spec {
     sql: "settings",
     key: "k",
     key_is_bytes: false,
@@ -369,14 +369,7 @@ pub(super) const SETTINGS: Spec = Spec {
 };
 
 /// The meta key stored in the settings table.
-pub(super) const SETTINGS_KEY: &[u8] = b"settings";
-
-fn rename(mut m: Map<String, Value>, from: &str, to: &str) -> Result<Map<String, Value>> {
-    if let Some(v) = m.remove(from) {
-        m.insert(to.to_owned(), v);
-    }
-    Ok(m)
-}
+const SETTINGS_KEY: &[u8] = b"settings";
 
 /// Where a row of `table` with this key lives.
 pub(super) fn spec(table: Table, key: &[u8]) -> &'static Spec {
