@@ -48,6 +48,13 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The PostgreSQL database to use, if one is named (an empty value names none).
+    pub fn database_url(&self) -> Option<&str> {
+        self.database.as_deref().filter(|u| !u.is_empty())
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Site managers: the people API keys belong to.

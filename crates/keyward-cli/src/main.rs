@@ -123,11 +123,14 @@ fn clock() -> Result<Arc<dyn Clock>, Error> {
 fn open(cli: &Cli, migrate: bool) -> Result<Store, Error> {
     let dir = data_dir(cli.data_dir.clone())?;
     let file = match &cli.master_key_file {
-        Some(f) => FileMasterKey::new(f).owner_only(),
+        Some(f) => {
+            let named = FileMasterKey::new(f);
+            // A key file named by the user is refused outright when others may read it.
+            named.check_private()?;
+            named
+        }
         None => FileMasterKey::new(keyward_core::store::master_key_path(&dir)),
     };
-    // A key file named by the user is refused outright when others may read it.
-    file.check_private()?;
     let mut opts = StoreOptions {
         new_store: cli.new_store,
         ..StoreOptions::default()
@@ -135,7 +138,7 @@ fn open(cli: &Cli, migrate: bool) -> Result<Store, Error> {
     if let Command::Serve { max_staleness, .. } = cli.command {
         opts.max_staleness = i64::from(max_staleness) * keyward_core::clock::SECOND;
     }
-    if let Some(url) = cli.database.as_deref().filter(|u| !u.is_empty()) {
+    if let Some(url) = cli.database_url() {
         keyward_core::store::create_private_dir(&dir)?;
         return Store::open_postgres(url, migrate, &dir, clock()?, &[&file], opts);
     }
@@ -145,7 +148,7 @@ fn open(cli: &Cli, migrate: bool) -> Result<Store, Error> {
 
 /// `keyward migrate`: PostgreSQL's tables; the embedded database migrates itself.
 fn migrate(cli: &Cli, out: &Out) -> Result<u8, Error> {
-    let Some(url) = cli.database.as_deref().filter(|u| !u.is_empty()) else {
+    let Some(url) = cli.database_url() else {
         return Err(Error::invalid_field(
             "database",
             "keyward migrate needs --database postgres://… (or KEYWARD_DATABASE_URL); the embedded database in the data directory upgrades itself when opened",
@@ -186,7 +189,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
         return migrate(&cli, out);
     }
     let serve_migrate = matches!(cli.command, Command::Serve { migrate: true, .. });
-    if serve_migrate && cli.database.as_deref().is_none_or(str::is_empty) {
+    if serve_migrate && cli.database_url().is_none() {
         return Err(Error::invalid_field(
             "migrate",
             "--migrate is for a PostgreSQL database: pass --database postgres://… too",

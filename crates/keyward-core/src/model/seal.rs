@@ -73,32 +73,19 @@ pub trait MasterKeySource: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct FileMasterKey {
     path: PathBuf,
-    /// Refuse a file that users other than its owner may read.
-    owner_only: bool,
 }
 
 impl FileMasterKey {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        FileMasterKey {
-            path: path.into(),
-            owner_only: false,
-        }
+        FileMasterKey { path: path.into() }
     }
 
-    /// A key file named by the user (shared by team server nodes): refused when its group
-    /// or other users may read it, rather than used as it is.
-    pub fn owner_only(mut self) -> Self {
-        self.owner_only = true;
-        self
-    }
-
-    /// For an owner-only file: refuses one its group or other users may read.
+    /// Refuses the file if its group or other users may read it: for a key file named by
+    /// the user (shared by team server nodes), which Keyward does not narrow itself as it
+    /// does the files of its data directory.
     #[cfg(unix)]
     pub fn check_private(&self) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
-        if !self.owner_only {
-            return Ok(());
-        }
         let Ok(meta) = std::fs::metadata(&self.path) else {
             return Ok(());
         };
@@ -133,7 +120,6 @@ impl MasterKeySource for FileMasterKey {
     }
 
     fn load(&self) -> Result<Option<MasterKey>> {
-        self.check_private()?;
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => Zeroizing::new(t),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -49,8 +49,9 @@ pub struct ArchiveSummary {
     pub rows: usize,
 }
 
-/// How far an import has come: rows written of all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How far an import has come: rows written of all (the desktop's `restore-progress`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Progress {
     pub done: usize,
     pub total: usize,
@@ -132,7 +133,6 @@ impl Store {
                 format!("the passphrase must be at least {PASSPHRASE_MIN} characters: it is all that protects the keys in the archive"),
             ));
         }
-        let master = self.master_key()?;
         let mut summary = ArchiveSummary::default();
         let mut secrets = Vec::new();
         let mut tables = Vec::new();
@@ -146,25 +146,13 @@ impl Store {
                 match table {
                     Table::Keys => {
                         let mut k: ApiKey = bincode::deserialize(&value)?;
-                        let plain = seal::open(master, &k.id, &k.sealed).ok_or_else(|| {
-                            Error::MasterKeyUnavailable(format!(
-                                "API key '{}' cannot be opened with this master key, so it cannot be exported",
-                                k.name
-                            ))
-                        })?;
-                        secrets.push((k.id.clone(), String::from_utf8_lossy(&plain).into_owned()));
+                        secrets.push((k.id.clone(), self.open_key_secret(&k)?.to_string()));
                         k.sealed = Vec::new();
                         value = bincode::serialize(&k)?;
                     }
                     Table::Webhooks => {
                         let mut w: Webhook = bincode::deserialize(&value)?;
-                        let plain = seal::open(master, &w.id, &w.sealed_secret).ok_or_else(|| {
-                            Error::MasterKeyUnavailable(format!(
-                                "the signing secret of webhook {} cannot be opened with this master key",
-                                w.url
-                            ))
-                        })?;
-                        secrets.push((w.id.clone(), String::from_utf8_lossy(&plain).into_owned()));
+                        secrets.push((w.id.clone(), self.open_webhook_secret(&w)?.to_string()));
                         w.sealed_secret = Vec::new();
                         value = bincode::serialize(&w)?;
                     }

@@ -240,6 +240,20 @@ impl Store {
         })?
     }
 
+    /// The text sealed in `key` (not audited: callers say why they open it).
+    pub(super) fn open_key_secret(&self, key: &ApiKey) -> Result<zeroize::Zeroizing<String>> {
+        let plain = seal::open(self.master_key()?, &key.id, &key.sealed).ok_or_else(|| {
+            Error::MasterKeyUnavailable(format!(
+                "API key '{}' cannot be unsealed with this master key",
+                key.name
+            ))
+        })?;
+        let text = std::str::from_utf8(&plain).map_err(|_| {
+            Error::Corrupt(format!("the sealed secret of '{}' is not text", key.name))
+        })?;
+        Ok(zeroize::Zeroizing::new(text.to_owned()))
+    }
+
     /// The full secret of an API key, for copying or revealing. Audited.
     pub fn reveal_key(&self, id: &str, how: Disclosure) -> Result<Secret> {
         self.write(|tx| {
@@ -247,16 +261,8 @@ impl Store {
             if key.revoked_at.is_some() {
                 return Err(revoked(&key));
             }
-            let plain = seal::open(self.master_key()?, &key.id, &key.sealed).ok_or_else(|| {
-                Error::MasterKeyUnavailable(format!(
-                    "API key '{}' cannot be unsealed with this master key",
-                    key.name
-                ))
-            })?;
-            let text = std::str::from_utf8(&plain).map_err(|_| {
-                Error::Corrupt(format!("the sealed secret of '{}' is not text", key.name))
-            })?;
-            let (secret, _) = Secret::parse(text).ok_or_else(|| {
+            let text = self.open_key_secret(&key)?;
+            let (secret, _) = Secret::parse(&text).ok_or_else(|| {
                 Error::Corrupt(format!("the sealed secret of '{}' is malformed", key.name))
             })?;
             let (op, what) = how.audit();
