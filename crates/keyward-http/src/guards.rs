@@ -132,18 +132,13 @@ fn host_allowed(headers: &HeaderMap, uri: &Uri, port: u16, names: &[String]) -> 
         .is_none_or(|a| is_own_authority(a.as_str(), port, names))
 }
 
-/// `127.0.0.1:PORT`, `localhost:PORT`, or a public name: `NAME` (any port, as a proxy in
-/// front may use its own) or `NAME:PORT` as given.
+/// `127.0.0.1:PORT`, `localhost:PORT`, or a public name.
 fn is_own_authority(authority: &str, port: u16, names: &[String]) -> bool {
-    if names.iter().any(|n| {
-        authority.eq_ignore_ascii_case(n)
-            || (!n.contains(':')
-                && authority.rsplit_once(':').is_some_and(|(name, p)| {
-                    name.eq_ignore_ascii_case(n) && p.parse::<u16>().is_ok()
-                }))
-    }) {
-        return true;
-    }
+    is_loopback_authority(authority, port) || is_public_name(authority, names)
+}
+
+/// `127.0.0.1:PORT` or `localhost:PORT`, on this server's own port.
+fn is_loopback_authority(authority: &str, port: u16) -> bool {
     let Some((name, p)) = authority.rsplit_once(':') else {
         return false;
     };
@@ -151,18 +146,31 @@ fn is_own_authority(authority: &str, port: u16, names: &[String]) -> bool {
         && (name == "127.0.0.1" || name.eq_ignore_ascii_case("localhost"))
 }
 
+/// A name given with `--public-host`: `NAME` (any port, as a proxy in front may use its
+/// own) or `NAME:PORT` as given.
+fn is_public_name(authority: &str, names: &[String]) -> bool {
+    names.iter().any(|n| {
+        authority.eq_ignore_ascii_case(n)
+            || (!n.contains(':')
+                && authority.rsplit_once(':').is_some_and(|(name, p)| {
+                    name.eq_ignore_ascii_case(n) && p.parse::<u16>().is_ok()
+                }))
+    })
+}
+
+/// This server's own origin: `http://` on loopback, or `https://` with a public name (a
+/// public name is served over TLS, or by a proxy that terminates it).
 fn origin_allowed(origin: &[u8], port: u16, names: &[String]) -> bool {
     let Ok(origin) = std::str::from_utf8(origin) else {
         return false;
     };
     let origin = origin.trim_end_matches('/');
     if let Some(authority) = origin.strip_prefix("http://") {
-        return is_own_authority(authority, port, &[]);
+        return is_loopback_authority(authority, port);
     }
-    // A public name is served over TLS (or by a proxy that terminates it).
-    origin.strip_prefix("https://").is_some_and(|a| {
-        !names.is_empty() && is_own_authority(a, port, names) && !is_own_authority(a, port, &[])
-    })
+    origin
+        .strip_prefix("https://")
+        .is_some_and(|a| is_public_name(a, names))
 }
 
 #[cfg(test)]

@@ -164,24 +164,15 @@ impl Cidr {
     }
 
     pub fn contains(&self, ip: std::net::IpAddr) -> bool {
-        fn masked(bytes: &[u8], bits: u8) -> Vec<u8> {
-            bytes
-                .iter()
-                .enumerate()
-                .map(|(i, b)| {
-                    let keep = (bits as usize).saturating_sub(i * 8).min(8) as u32;
-                    if keep == 0 {
-                        0
-                    } else {
-                        b & (0xffu8 << (8 - keep))
-                    }
-                })
-                .collect()
-        }
         use std::net::IpAddr::{V4, V6};
+        // The first `bits` bits of two addresses `width` bits wide agree.
+        let same = |a: u128, b: u128, width: u8| {
+            let shift = u32::from(width - self.bits);
+            a.checked_shr(shift).unwrap_or(0) == b.checked_shr(shift).unwrap_or(0)
+        };
         match (self.net, ip) {
-            (V4(n), V4(i)) => masked(&n.octets(), self.bits) == masked(&i.octets(), self.bits),
-            (V6(n), V6(i)) => masked(&n.octets(), self.bits) == masked(&i.octets(), self.bits),
+            (V4(n), V4(i)) => same(u32::from(n).into(), u32::from(i).into(), 32),
+            (V6(n), V6(i)) => same(n.into(), i.into(), 128),
             (V6(n), V4(i)) => n.to_ipv4_mapped() == Some(i) && self.bits == 128,
             (V4(_), V6(i)) => i.to_ipv4_mapped().is_some_and(|v4| self.contains(V4(v4))),
         }
@@ -235,17 +226,7 @@ pub fn tls_config(
 
 /// Binds 127.0.0.1:`port` (never another interface). Port 0 picks a free port.
 pub async fn bind(port: u16) -> Result<TcpListener> {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    TcpListener::bind(addr).await.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AddrInUse {
-            Error::PortInUse(port)
-        } else {
-            Error::Bind {
-                port,
-                reason: e.to_string(),
-            }
-        }
-    })
+    bind_addr(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await
 }
 
 /// Serves the API on `listener` until `shutdown` completes; then lets in-flight requests
@@ -322,6 +303,34 @@ async fn housekeeping(store: Arc<Store>, every: std::time::Duration) {
             Ok(Err(e)) => log::warn!("the summary of failed verifications was not written: {e}"),
             Ok(Ok(_)) => {}
             Err(_) => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod cidr_tests {
+    use super::Cidr;
+
+    #[test]
+    fn ranges_hold_the_addresses_their_prefix_names() {
+        let ip = |s: &str| s.parse().unwrap();
+        let lan = Cidr::parse("10.0.0.0/8").unwrap();
+        assert!(lan.contains(ip("10.200.3.4")));
+        assert!(!lan.contains(ip("11.0.0.1")));
+        assert!(
+            lan.contains(ip("::ffff:10.1.2.3")),
+            "an IPv4-mapped address"
+        );
+        let host = Cidr::parse("192.0.2.7").unwrap();
+        assert!(host.contains(ip("192.0.2.7")) && !host.contains(ip("192.0.2.8")));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains(ip("203.0.113.9")));
+        let v6 = Cidr::parse("2001:db8::/32").unwrap();
+        assert!(v6.contains(ip("2001:db8:1::5")) && !v6.contains(ip("2001:db9::1")));
+        assert!(Cidr::parse("::/0").unwrap().contains(ip("2001:db8::1")));
+        for bad in ["10.0.0.0/33", "nonsense", "10.0.0.0/", "::/129"] {
+            assert!(Cidr::parse(bad).is_none(), "{bad}");
         }
     }
 }
