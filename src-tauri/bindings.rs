@@ -3,13 +3,13 @@
 
 use ts_rs::{Config, TS};
 
-use crate::commands::archive::{BackupReceipt, RestoreProgress};
+use crate::commands::archive::BackupReceipt;
 use crate::commands::keys::{CopyReceipt, ExportReceipt, KeyQuery};
 use crate::commands::lifecycle::AuditQuery;
 use crate::commands::settings::AppStatus;
 use crate::commands::webhooks::NewWebhookInput;
 use crate::local_api::LocalApiStatus;
-use keyward_core::archive::ArchiveSummary;
+use keyward_core::archive::{ArchiveSummary, Progress};
 use keyward_core::keys::KeyStatus;
 use keyward_core::lifecycle::{
     DeletionNotice, DueKey, DueToken, LifecycleReport, ReminderKind, ReminderNotice,
@@ -65,7 +65,7 @@ pub fn typescript() -> String {
         ExportReceipt::decl(&cfg),
         ArchiveSummary::decl(&cfg),
         BackupReceipt::decl(&cfg),
-        RestoreProgress::decl(&cfg),
+        Progress::decl(&cfg),
         LocalApiStatus::decl(&cfg),
         AppStatus::decl(&cfg),
         WebhookView::decl(&cfg),

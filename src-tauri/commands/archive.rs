@@ -15,13 +15,6 @@ pub struct BackupReceipt {
     pub summary: ArchiveSummary,
 }
 
-/// How far a restore has come, sent as the `restore-progress` event.
-#[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
-pub struct RestoreProgress {
-    pub done: u32,
-    pub total: u32,
-}
-
 /// Writes `keyward-backup-DATE.kwarchive` (0600) to the Downloads folder, never over an
 /// existing file.
 #[tauri::command]
@@ -66,17 +59,10 @@ pub async fn restore_store<R: Runtime>(
     archive: Vec<u8>,
     passphrase: String,
 ) -> Result<ArchiveSummary> {
-    let events = app;
     let summary = state
         .run(move |s| {
             s.import_archive(&archive, &passphrase, &mut |p: Progress| {
-                let _ = events.emit(
-                    "restore-progress",
-                    RestoreProgress {
-                        done: p.done as u32,
-                        total: p.total as u32,
-                    },
-                );
+                let _ = app.emit("restore-progress", p);
             })
         })
         .await?;

@@ -1,13 +1,13 @@
 // The words the webhook screens show for the core's values (Entity, Operation Type,
 // delivery outcomes), kept apart from the components so dialogs and tables agree.
 import type { DeliveryView, WebhookView } from "../lib/ipc";
-import type { Tone } from "../lib/rules";
+import { ENTITY_LABELS, type Tone } from "../lib/rules";
 
-export const ENTITY_OPTIONS: { value: string; label: string }[] = [
-  { value: "api_key", label: "API key" },
-  { value: "token", label: "Token" },
-  { value: "user", label: "Site manager" },
-];
+/** What a subscription may be about, named as Activity names them. */
+export const ENTITY_OPTIONS: { value: string; label: string }[] = ["api_key", "token", "user"].map((value) => ({
+  value,
+  label: ENTITY_LABELS[value],
+}));
 
 /** "*" first: most receivers want every change to the entity. */
 export const OPERATION_OPTIONS: { value: string; label: string }[] = [
@@ -21,7 +21,7 @@ export const OPERATION_OPTIONS: { value: string; label: string }[] = [
 ];
 
 export function entityLabel(entity: string): string {
-  return ENTITY_OPTIONS.find((o) => o.value === entity)?.label ?? entity;
+  return ENTITY_LABELS[entity] ?? entity;
 }
 
 export function operationLabel(operation: string): string {

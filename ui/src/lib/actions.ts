@@ -53,3 +53,19 @@ export async function keepKey(id: string, name: string): Promise<KeyView | null>
     return null;
   }
 }
+
+/** Disable an active key, enable a disabled one; the toast says which and what follows. */
+export async function toggleDisabled(key: Pick<KeyView, "id" | "name" | "status">): Promise<KeyView | null> {
+  try {
+    const view = await ipc.setKeyDisabled(key.id, key.status !== "disabled");
+    toast(
+      view.status === "disabled"
+        ? `Disabled “${key.name}” — it fails with DISABLED until enabled`
+        : `Enabled “${key.name}”`,
+    );
+    return view;
+  } catch (e) {
+    toastError(e);
+    return null;
+  }
+}

@@ -216,7 +216,7 @@ rows: number, };
 
 export type BackupReceipt = { path: string, summary: ArchiveSummary, };
 
-export type RestoreProgress = { done: number, total: number, };
+export type Progress = { done: number, total: number, };
 
 export type LocalApiStatus = { enabled: boolean, 
 /**

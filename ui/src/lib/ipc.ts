@@ -17,7 +17,7 @@ import type {
   ExportReceipt,
   ArchiveSummary,
   BackupReceipt,
-  RestoreProgress,
+  Progress,
   Command,
   ErrorCode,
   IpcError,
@@ -143,6 +143,6 @@ export const events = {
     listen<LifecycleReport>("lifecycle", (e) => f(e.payload)),
   onOpenKey: (f: (keyId: string) => void): Promise<UnlistenFn> =>
     listen<string>("open-key", (e) => f(e.payload)),
-  onRestoreProgress: (f: (p: RestoreProgress) => void): Promise<UnlistenFn> =>
-    listen<RestoreProgress>("restore-progress", (e) => f(e.payload)),
+  onRestoreProgress: (f: (p: Progress) => void): Promise<UnlistenFn> =>
+    listen<Progress>("restore-progress", (e) => f(e.payload)),
 };
