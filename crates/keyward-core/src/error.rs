@@ -72,6 +72,19 @@ pub enum Error {
     TooManyTokens { name: String, max: u32 },
     #[error("too many tokens minted from API key '{name}' in a short time — try again in {} s", retry_after_ms.div_ceil(1000))]
     RateLimited { name: String, retry_after_ms: u64 },
+    /// No valid management token (or a credential that is not one).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The acting site manager's role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// An error a Keyward server answered with, kept as the server said it.
+    #[error("{message}")]
+    Remote {
+        code: ErrorCode,
+        message: String,
+        field: Option<String>,
+    },
 }
 
 crate::model::text_enum::text_enum! {
@@ -97,6 +110,50 @@ crate::model::text_enum::text_enum! {
         RateLimited = "RATE_LIMITED",
         DatabaseUnavailable = "DATABASE_UNAVAILABLE",
         NeedsMigration = "NEEDS_MIGRATION",
+        Unauthorized = "UNAUTHORIZED",
+        Forbidden = "FORBIDDEN",
+        /// A server could not be reached, or answered with something that is not Keyward.
+        ServerUnavailable = "SERVER_UNAVAILABLE",
+        /// The server failed inside, or answered with a code this version does not know.
+        ServerError = "SERVER_ERROR",
+    }
+}
+
+impl ErrorCode {
+    /// The code with this text, if this version knows it.
+    pub fn parse(text: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == text)
+    }
+
+    /// How a front end reports an error with this code (the CLI's exit code).
+    pub fn class(self) -> ErrorClass {
+        use ErrorCode as C;
+        match self {
+            C::InvalidInput => ErrorClass::Usage,
+            C::NotFound => ErrorClass::NotFound,
+            C::EmailTaken
+            | C::KeyInUse
+            | C::ApiAccessOff
+            | C::UserDeactivated
+            | C::Revoked
+            | C::Disabled
+            | C::DatabaseLocked
+            | C::SchemaTooNew
+            | C::MasterKeyUnavailable
+            | C::WebhookOff
+            | C::DatabaseMissing
+            | C::NeedsMigration
+            | C::TooManyTokens
+            | C::RateLimited
+            | C::Unauthorized
+            | C::Forbidden => ErrorClass::Refused,
+            C::DatabaseCorrupt
+            | C::StorageError
+            | C::DiskFull
+            | C::DatabaseUnavailable
+            | C::ServerUnavailable
+            | C::ServerError => ErrorClass::Internal,
+        }
     }
 }
 
@@ -123,6 +180,9 @@ impl Error {
             Error::NeedsMigration(_) => ErrorCode::NeedsMigration,
             Error::TooManyTokens { .. } => ErrorCode::TooManyTokens,
             Error::RateLimited { .. } => ErrorCode::RateLimited,
+            Error::Unauthorized(_) => ErrorCode::Unauthorized,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::Remote { code, .. } => *code,
         }
     }
 
@@ -131,36 +191,16 @@ impl Error {
     }
 
     /// The input an `INVALID_INPUT` error is about, when it is about one.
-    pub fn field(&self) -> Option<&'static str> {
+    pub fn field(&self) -> Option<&str> {
         match self {
             Error::Invalid { field, .. } => *field,
+            Error::Remote { field, .. } => field.as_deref(),
             _ => None,
         }
     }
 
     pub fn class(&self) -> ErrorClass {
-        match self {
-            Error::Invalid { .. } => ErrorClass::Usage,
-            Error::NotFound { .. } => ErrorClass::NotFound,
-            Error::EmailTaken(_)
-            | Error::KeyInUse { .. }
-            | Error::ApiAccessOff(_)
-            | Error::UserDeactivated(_)
-            | Error::Revoked(_)
-            | Error::KeyDisabled(_)
-            | Error::Locked { .. }
-            | Error::SchemaTooNew { .. }
-            | Error::MasterKeyUnavailable(_)
-            | Error::WebhookOff(_)
-            | Error::DatabaseMissing { .. }
-            | Error::NeedsMigration(_)
-            | Error::TooManyTokens { .. }
-            | Error::RateLimited { .. } => ErrorClass::Refused,
-            Error::Corrupt(_)
-            | Error::Storage(_)
-            | Error::DiskFull(_)
-            | Error::DatabaseUnavailable(_) => ErrorClass::Internal,
-        }
+        self.error_code().class()
     }
 
     pub fn invalid(msg: impl Into<String>) -> Self {
@@ -176,6 +216,11 @@ impl Error {
             field: Some(field),
             message: msg.into(),
         }
+    }
+
+    /// The acting site manager may not do this.
+    pub fn forbidden(msg: impl Into<String>) -> Self {
+        Error::Forbidden(msg.into())
     }
 
     pub(crate) fn not_found(what: &'static str, id: impl Into<String>) -> Self {

@@ -42,6 +42,10 @@ pub mod tokens {
     pub use crate::model::token::*;
     pub use crate::view::tokens::*;
 }
+pub mod management {
+    pub use crate::model::management::*;
+    pub use crate::view::management::*;
+}
 pub mod users {
     pub use crate::model::user::*;
     pub use crate::view::users::*;
@@ -53,7 +57,9 @@ pub mod webhooks {
     pub use crate::model::webhook::*;
     pub use crate::view::webhooks::*;
 }
+pub use model::access::Actor;
 pub use service::archive;
+pub use service::{Acting, Manage, THIS_COMPUTER};
 pub use store::recovery;
 
 pub use audit::{AuditFilter, AuditView};
@@ -65,6 +71,7 @@ pub use keys::{
 };
 pub use lifecycle::{ExpiringSoon, LifecycleReport};
 pub use locations::LocationView;
+pub use management::{CreatedManagementToken, ManagementTokenView, Session};
 #[cfg(feature = "keychain")]
 pub use seal::KeychainMasterKey;
 pub use seal::{FileMasterKey, MasterKey, MasterKeySource};

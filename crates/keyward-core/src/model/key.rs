@@ -136,7 +136,8 @@ impl ApiKey {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct NewKey {
     /// User id or email.
     pub owner: String,
@@ -145,7 +146,8 @@ pub struct NewKey {
     pub location: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct KeyFilter {
     pub owner: Option<String>,
     pub status: Option<String>,
@@ -155,7 +157,8 @@ pub struct KeyFilter {
 }
 
 /// Why a secret was shown, for the audit log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Disclosure {
     Reveal,
     Copy,

@@ -2,6 +2,7 @@
 //! managers, locations, webhooks, audit events) with their status rules, settings with
 //! their limits, lifecycle planning and webhook policy. Nothing here reads or writes.
 
+pub mod access;
 pub mod audit;
 pub mod clock;
 pub mod ids;
@@ -9,6 +10,7 @@ pub mod key;
 pub mod lifecycle;
 pub mod limits;
 pub mod location;
+pub mod management;
 pub mod seal;
 pub mod secret;
 pub mod settings;

@@ -21,6 +21,9 @@ pub enum SecretKind {
     LocationKey,
     /// `kwt_`: a token minted from an API key.
     Token,
+    /// `kwm_`: a management token: manages a Keyward server as one site manager, and
+    /// never verifies as an API key.
+    Management,
 }
 
 impl SecretKind {
@@ -29,6 +32,7 @@ impl SecretKind {
             SecretKind::AgencyKey => "kwa_",
             SecretKind::LocationKey => "kwl_",
             SecretKind::Token => "kwt_",
+            SecretKind::Management => "kwm_",
         }
     }
 
@@ -37,12 +41,13 @@ impl SecretKind {
             "kwa_" => Some(SecretKind::AgencyKey),
             "kwl_" => Some(SecretKind::LocationKey),
             "kwt_" => Some(SecretKind::Token),
+            "kwm_" => Some(SecretKind::Management),
             _ => None,
         }
     }
 
     pub fn is_api_key(self) -> bool {
-        !matches!(self, SecretKind::Token)
+        matches!(self, SecretKind::AgencyKey | SecretKind::LocationKey)
     }
 }
 
@@ -110,6 +115,14 @@ impl std::ops::Deref for ShownSecret {
 
     fn deref(&self) -> &Secret {
         &self.0
+    }
+}
+
+/// A secret a server showed once, as a client receives it.
+impl<'de> serde::Deserialize<'de> for ShownSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = Zeroizing::new(<String as serde::Deserialize>::deserialize(d)?);
+        Ok(ShownSecret(Secret::from_text(text.to_string())))
     }
 }
 

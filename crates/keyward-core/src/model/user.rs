@@ -7,7 +7,6 @@ use crate::model::clock::Millis;
 
 crate::model::text_enum::text_enum! {
     /// Stored by variant index (bincode): the text is only how it is shown.
-    #[derive(Deserialize)]
     pub enum Role {
         Admin = "admin",
         Manager = "manager",
@@ -26,14 +25,16 @@ pub struct User {
     pub updated_at: Millis,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct NewUser {
     pub name: String,
     pub email: String,
     pub admin: bool,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct UserEdit {
     pub name: Option<String>,
     pub email: Option<String>,

@@ -66,7 +66,8 @@ impl Webhook {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct NewWebhook {
     /// A user id or email.
     pub user: String,

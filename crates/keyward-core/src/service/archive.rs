@@ -75,8 +75,14 @@ struct TableRows {
 
 /// The meta rows that belong to the store itself (its schema, its master key's record)
 /// and stay behind; everything else moves.
+/// What an archive carries: everything but the store's own records (schema, where its
+/// master key is) and the management tokens, which admit to this store only.
 fn moves(table: Table, key: &[u8]) -> bool {
-    table != Table::Meta || key == b"settings"
+    match table {
+        Table::Meta => key == b"settings",
+        Table::ManagementTokens => false,
+        _ => true,
+    }
 }
 
 fn derive(passphrase: &str, salt: &[u8], m: u32, t: u32, p: u32) -> Result<MasterKey> {

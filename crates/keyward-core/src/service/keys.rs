@@ -124,6 +124,17 @@ impl Store {
     }
 
     /// A key's tokens, from the in-memory index that mirrors the tokens table.
+    /// The ids of a site manager's keys.
+    pub fn key_ids_of(&self, user_id: &str) -> Result<std::collections::HashSet<String>> {
+        self.with_index(|ix| {
+            ix.keys
+                .values()
+                .filter(|k| k.owner == user_id)
+                .map(|k| k.id.clone())
+                .collect()
+        })
+    }
+
     pub(crate) fn tokens_of(&self, key_id: &str) -> Result<Vec<Token>> {
         self.with_index(|ix| {
             ix.tokens

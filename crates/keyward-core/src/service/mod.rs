@@ -9,6 +9,10 @@ mod key_page;
 mod keys;
 mod lifecycle;
 mod locations;
+mod manage;
+mod management;
+
+pub use manage::{Acting, Manage, THIS_COMPUTER};
 mod outbox;
 mod settings;
 mod tokens;

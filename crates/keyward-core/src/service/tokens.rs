@@ -107,7 +107,7 @@ impl Store {
     pub fn create_token(&self, key_id: &str) -> Result<CreatedToken> {
         self.write(|tx| {
             let key = find_key(tx, key_id)?;
-            let actor = self.actor().to_owned();
+            let (actor, _) = self.actor();
             mint_token(tx, &key, key.generation, &actor)
         })
     }
@@ -135,6 +135,14 @@ impl Store {
 
     fn token_view(&self, t: &Token, key: Option<&ApiKey>) -> Result<TokenView> {
         Ok(t.view(key, self.now(), self.last_used(&t.id)?))
+    }
+
+    /// The key a token was minted from.
+    pub fn token_key_id(&self, id: &str) -> Result<String> {
+        let token: Token = self
+            .get(Table::Tokens, id.trim())?
+            .ok_or_else(|| Error::not_found("token", id.trim()))?;
+        Ok(token.key_id)
     }
 
     pub fn revoke_token(&self, id: &str) -> Result<TokenView> {

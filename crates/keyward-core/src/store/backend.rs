@@ -25,10 +25,12 @@ pub enum Table {
     Outbox,
     /// `{webhook id}/{delivery id}` → one logged attempt.
     Deliveries,
+    /// Management tokens (`kwm_…`), by id.
+    ManagementTokens,
 }
 
 impl Table {
-    pub const ALL: [Table; 12] = [
+    pub const ALL: [Table; 13] = [
         Table::Meta,
         Table::Users,
         Table::Emails,
@@ -41,6 +43,7 @@ impl Table {
         Table::Webhooks,
         Table::Outbox,
         Table::Deliveries,
+        Table::ManagementTokens,
     ];
 
     pub fn name(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Table {
             Table::Webhooks => "webhooks",
             Table::Outbox => "webhook_outbox",
             Table::Deliveries => "webhook_deliveries",
+            Table::ManagementTokens => "management_tokens",
         }
     }
 }

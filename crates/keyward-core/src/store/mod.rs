@@ -31,6 +31,7 @@ use self::hooks::{CommitHook, IndexMirror, Usage};
 use self::index::Index;
 use crate::clock::{Clock, Millis, SystemClock};
 use crate::error::{Error, Result};
+use crate::model::access::Actor;
 use crate::model::limits::ExchangeBudget;
 use crate::seal::{FileMasterKey, MasterKey, MasterKeySource};
 
@@ -65,6 +66,13 @@ impl Default for StoreOptions {
         }
     }
 }
+
+thread_local! {
+    static ACTING: std::cell::RefCell<Option<Actor>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Where the meta table records the store's owner (a user id).
+pub(crate) const OWNER_KEY: &[u8] = b"owner";
 
 pub struct Store {
     dir: PathBuf,
@@ -273,8 +281,40 @@ impl Store {
         self.clock.now()
     }
 
-    pub(crate) fn actor(&self) -> &str {
-        &self.opts.actor
+    /// Runs `f` with the changes it makes audited as `actor`'s (on this thread only: a
+    /// server's requests each run as their own site manager).
+    pub fn acting_as<T>(&self, actor: &Actor, f: impl FnOnce() -> T) -> T {
+        struct Restore(Option<Actor>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                ACTING.with(|a| *a.borrow_mut() = self.0.take());
+            }
+        }
+        let _restore = Restore(ACTING.with(|a| a.replace(Some(actor.clone()))));
+        f()
+    }
+
+    /// The channel and site manager changes are audited as: the one `acting_as` set, or
+    /// this store's own (`StoreOptions::actor`, and the owner the store records).
+    pub(crate) fn actor(&self) -> (String, Option<String>) {
+        ACTING
+            .with(|a| a.borrow().as_ref().map(|a| (a.channel.clone(), a.user_id.clone())))
+            .unwrap_or_else(|| (self.opts.actor.clone(), self.owner_id()))
+    }
+
+    /// The site manager who owns this store on this computer, once they have said who
+    /// they are.
+    pub fn owner_id(&self) -> Option<String> {
+        self.backend
+            .get(Table::Meta, OWNER_KEY)
+            .ok()
+            .flatten()
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+    }
+
+    /// The local owner as an actor: who acts through this computer's CLI or desktop app.
+    pub fn local_actor(&self) -> Actor {
+        Actor::owner(&self.opts.actor, self.owner_id())
     }
 
     pub(crate) fn master_key(&self) -> Result<&MasterKey> {

@@ -126,7 +126,10 @@ impl<'s> Tx<'s> {
 
     /// A new audit event stamped with this change's time and actor.
     pub fn event(&self, entity: &str, operation: &str) -> AuditEvent {
-        AuditEvent::new(self.now, self.store.actor(), entity, operation)
+        let (channel, user_id) = self.store.actor();
+        let mut event = AuditEvent::new(self.now, &channel, entity, operation);
+        event.actor_user_id = user_id;
+        event
     }
 
     /// How many rows this change puts under keys starting with `prefix`.

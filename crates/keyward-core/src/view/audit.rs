@@ -1,13 +1,13 @@
 //! Audit events as the front ends show them.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::audit::AuditEvent;
 use crate::model::clock::to_datetime;
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AuditView {
     pub id: String,
     #[serde(serialize_with = "crate::view::time::rfc3339")]
@@ -27,7 +27,8 @@ pub struct AuditView {
 }
 
 /// Which events to return, newest first.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct AuditFilter {
     pub limit: Option<usize>,
     /// Only events about this object (a key id also matches its tokens' events).

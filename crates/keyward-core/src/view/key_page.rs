@@ -48,7 +48,7 @@ pub struct KeySort {
 
 /// Rows `offset..offset + rows.len()` of the keys matching a filter, in a sort order.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct KeyPage {
     /// Keys matching the filter.
     pub matching: usize,

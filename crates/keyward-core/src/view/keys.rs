@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::clock::{days_until, due_phrase, to_datetime, Millis};
 use crate::model::key::{in_use, ApiKey, KeyFilter, KeyStatus, Scope};
@@ -21,7 +21,7 @@ use crate::view::users::OwnerView;
 /// A scope as answers show it: `{"type":"agency"}` or
 /// `{"type":"location","location_id":"loc_…","name":"Downtown"}`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ScopeView {
     Agency,
@@ -34,7 +34,7 @@ pub enum ScopeView {
 
 /// A key as every front end shows it. Never carries the secret.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct KeyView {
     pub id: String,
     pub name: String,
@@ -68,7 +68,7 @@ pub struct KeyView {
 
 /// A key with its secret, for the moments the secret is shown: create, regenerate.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreatedKey {
     #[serde(flatten)]
     pub view: KeyView,
@@ -77,7 +77,7 @@ pub struct CreatedKey {
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DeletedKey {
     pub id: String,
     pub name: String,
@@ -88,7 +88,7 @@ pub struct DeletedKey {
 
 /// A key with its tokens and its history, for the key detail screen.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct KeyDetail {
     pub key: KeyView,
     pub tokens: Vec<TokenView>,

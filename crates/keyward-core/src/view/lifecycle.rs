@@ -1,13 +1,13 @@
 //! What the lifecycle reports, and the "Expiring soon" summary.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::clock::{short_date, Millis};
 use crate::view::users::OwnerView;
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderKind {
     KeyDeletion,
@@ -16,7 +16,7 @@ pub enum ReminderKind {
 
 /// One reminder raised (or, in a dry run, due): what the notification says.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ReminderNotice {
     pub kind: ReminderKind,
     /// The key's id, or the token's.
@@ -49,7 +49,7 @@ pub(crate) fn last_use_sentence(now: Millis, used: Option<Millis>) -> String {
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DeletionNotice {
     pub id: String,
     pub name: String,
@@ -61,7 +61,7 @@ pub struct DeletionNotice {
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LifecycleReport {
     #[serde(serialize_with = "crate::view::time::rfc3339")]
     pub ran_at: DateTime<Utc>,
@@ -74,7 +74,7 @@ pub struct LifecycleReport {
 
 /// A key whose inactivity deletion is near.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DueKey {
     pub id: String,
     pub name: String,
@@ -93,7 +93,7 @@ pub struct DueKey {
 
 /// A live token whose expiry is near.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DueToken {
     pub id: String,
     pub key_id: String,
@@ -109,7 +109,7 @@ pub struct DueToken {
 /// The "Expiring soon" summary: keys due for deletion within the first reminder window
 /// (15 days by default) and tokens expiring within theirs (30 days), soonest first.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 pub struct ExpiringSoon {
     pub keys: Vec<DueKey>,
     pub tokens: Vec<DueToken>,

@@ -1,7 +1,7 @@
 //! Tokens as the front ends show them.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::clock::{to_datetime, Millis};
 use crate::model::key::ApiKey;
@@ -9,7 +9,7 @@ use crate::model::secret::ShownSecret;
 use crate::model::token::{Token, TokenStatus};
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TokenView {
     pub id: String,
     pub key_id: String,
@@ -26,7 +26,7 @@ pub struct TokenView {
 
 /// A new token, shown once: the shape `POST /v1/tokens` answers with.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreatedToken {
     pub id: String,
     #[cfg_attr(feature = "ts", ts(type = "string"))]

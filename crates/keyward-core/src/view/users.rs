@@ -1,14 +1,14 @@
 //! Site managers as the front ends show them.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::clock::to_datetime;
 use crate::model::user::{Role, User};
 
 /// A user as every front end shows it.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UserView {
     pub id: String,
     pub name: String,
@@ -24,7 +24,7 @@ pub struct UserView {
 
 /// The owner as embedded in key and verification answers.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct OwnerView {
     pub id: String,
     pub name: String,
@@ -56,7 +56,7 @@ impl User {
 
 /// What `clear-keys` did.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ClearReport {
     pub user: UserView,
     pub keys_revoked: usize,

@@ -1,7 +1,7 @@
 //! What verification answers.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::view::keys::ScopeView;
 use crate::view::users::OwnerView;
@@ -45,7 +45,7 @@ impl VerifyCode {
 }
 
 /// Who a valid secret belongs to.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Identity {
     pub kind: CredentialKind,
     pub key_id: String,
@@ -59,7 +59,7 @@ pub struct Identity {
 }
 
 /// `{"valid":true,"kind",…}` or `{"valid":false,"code":"…"}`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Verdict {
     pub valid: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

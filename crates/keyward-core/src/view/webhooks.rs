@@ -1,14 +1,14 @@
 //! Webhooks as the front ends show them, and a message due for delivery.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::model::webhook::{DeliveryOutcome, WebhookState};
 
 /// A subscription as every front end shows it. Never carries the signing secret.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct WebhookView {
     pub id: String,
     pub user_id: String,
@@ -34,7 +34,7 @@ pub struct WebhookView {
 
 /// A new subscription with its signing secret, shown in full this once.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreatedWebhook {
     #[serde(flatten)]
     #[cfg_attr(feature = "ts", ts(flatten))]
@@ -44,7 +44,7 @@ pub struct CreatedWebhook {
 
 /// One line of a subscription's delivery log, newest first.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DeliveryView {
     pub id: String,
     #[serde(serialize_with = "crate::view::time::rfc3339")]
