@@ -44,6 +44,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub new_store: bool,
 
+    /// Manage the Keyward server at this address (https://…) instead of a store on this
+    /// computer. The management token is read from KEYWARD_TOKEN; a certificate authority
+    /// of your own from KEYWARD_CA_CERT (a PEM file).
+    #[arg(long, global = true, env = "KEYWARD_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -52,6 +58,11 @@ impl Cli {
     /// The PostgreSQL database to use, if one is named (an empty value names none).
     pub fn database_url(&self) -> Option<&str> {
         self.database.as_deref().filter(|u| !u.is_empty())
+    }
+
+    /// The server to manage, if one is named (an empty value names none).
+    pub fn server_url(&self) -> Option<&str> {
+        self.server.as_deref().filter(|u| !u.is_empty())
     }
 }
 
@@ -101,6 +112,10 @@ pub enum Command {
     /// Preferences stored in the database.
     #[command(subcommand)]
     Settings(SettingsCmd),
+    /// Management tokens (kwm_…): what `--server` clients, scripts and the desktop app
+    /// present to manage a Keyward server as one site manager.
+    #[command(subcommand, name = "manage-tokens")]
+    ManageTokens(ManageTokensCmd),
     /// Webhook subscriptions per site manager: signed events about keys, tokens and users.
     #[command(subcommand)]
     Webhooks(WebhooksCmd),
@@ -319,6 +334,29 @@ pub enum TokensCmd {
     Revoke {
         token: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ManageTokensCmd {
+    /// Create a management token acting as a site manager, with their role; printed once.
+    Create {
+        /// The site manager (id or email).
+        #[arg(long)]
+        user: String,
+        /// What the token is for, e.g. "Deploy script".
+        #[arg(long)]
+        name: Option<String>,
+        /// How long it works: 12h, 30d, 90d (at most 366d), or never.
+        #[arg(long, default_value = "never", value_name = "LIFETIME")]
+        expires: String,
+    },
+    /// Management tokens, all or one site manager's.
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a management token for good.
+    Revoke { token: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@ use keyward_core::{Error, Store};
 use keyward_http::postman;
 
 use crate::cli::ListenArgs;
+use crate::commands::Target;
 use crate::output::{write_stdout, Out, PostmanExport};
 
 /// Where and how to listen, from the flags: checked before anything binds.
@@ -187,12 +188,18 @@ fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send
 /// the export the desktop app uses too. Exit 0, or 2 when the files cannot be written
 /// where `--out` says (`EXPORT_FAILED`).
 pub fn export_postman(
-    store: &Store,
+    m: &dyn keyward_core::Manage,
+    target: &Target,
     key: &str,
     dest: Option<PathBuf>,
     out: &Out,
 ) -> Result<u8, Error> {
-    let done = match postman::export(store, key, |name| postman::ExportPaths::at(dest, name)) {
+    let base = match target {
+        Target::Local(store) => keyward_http::base_url(store.settings()?.local_api_port),
+        Target::Remote(remote) => remote.url().to_owned(),
+    };
+    let exported = postman::export_from(m, base, key, |name| postman::ExportPaths::at(dest, name));
+    let done = match exported {
         Ok(done) => done,
         Err(keyward_http::Error::Store(e)) => return Err(e),
         Err(e) => {

@@ -2,6 +2,7 @@
 
 mod archive;
 mod cli;
+mod commands;
 mod local_api;
 mod logger;
 mod output;
@@ -11,14 +12,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use cli::{
-    Cli, Command, KeysCmd, LocationsCmd, OnOff, SettingsCmd, TokensCmd, UsersCmd, WebhooksCmd,
-};
+use cli::{Cli, Command};
+use commands::Target;
+use keyward_client::{AddressFile, Manage, Remote};
 use keyward_core::{
-    AuditFilter, Clock, Disclosure, Error, ErrorClass, FileMasterKey, KeyFilter, KeychainMasterKey,
-    ManualClock, NewKey, NewUser, NewWebhook, Store, StoreOptions, SystemClock, UserEdit,
+    Clock, Error, ErrorClass, FileMasterKey, KeychainMasterKey, ManualClock, Store, StoreOptions,
+    SystemClock,
 };
-use output::{KeptKey, KeyAndTokens, Labelled, Out, Revealed, TestedWebhook};
+use output::Out;
 
 /// The desktop app's identifier: its data directory is `<data dir>/<identifier>`.
 pub const APP_IDENTIFIER: &str = "com.keyward.desktop";
@@ -164,7 +165,7 @@ fn migrate(cli: &Cli, out: &Out) -> Result<u8, Error> {
 }
 
 /// The secret of `keyward verify`: the argument, or standard input for `-`.
-fn presented_secret(arg: String) -> Result<keyward_core::Secret, Error> {
+pub(crate) fn presented_secret(arg: String) -> Result<keyward_core::Secret, Error> {
     if arg != "-" {
         return Ok(keyward_core::Secret::from_text(arg.trim().to_owned()));
     }
@@ -188,6 +189,10 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
     if matches!(cli.command, Command::Migrate) {
         return migrate(&cli, out);
     }
+    if let Some(url) = cli.server_url() {
+        let remote = connect_server(url)?;
+        return commands::run(&Target::Remote(remote), cli.command, out);
+    }
     let serve_migrate = matches!(cli.command, Command::Serve { migrate: true, .. });
     if serve_migrate && cli.database_url().is_none() {
         return Err(Error::invalid_field(
@@ -195,55 +200,80 @@ fn run(cli: Cli, out: &Out) -> Result<u8, Error> {
             "--migrate is for a PostgreSQL database: pass --database postgres://… too",
         ));
     }
-    let store = Arc::new(open(&cli, serve_migrate)?);
-    let mut code = 0;
-    match cli.command {
-        Command::Migrate => unreachable!("handled above"),
+    let store = match open(&cli, serve_migrate) {
+        Ok(store) => Arc::new(store),
+        Err(locked @ Error::Locked { .. }) => return through_running_process(cli, locked, out),
+        Err(e) => return Err(e),
+    };
+    let code = match cli.command {
         Command::Serve { port, listen, .. } => return local_api::serve(store, port, listen, out),
-        Command::Webhooks(cmd) => webhooks(&store, cmd, out)?,
-        Command::Users(cmd) => users(&store, cmd, out)?,
-        Command::Locations(cmd) => locations(&store, cmd, out)?,
-        Command::Keys(cmd) => code = keys(&store, cmd, out)?,
-        Command::Tokens(cmd) => tokens(&store, cmd, out)?,
-        Command::Verify { secret } => {
-            let secret = presented_secret(secret)?;
-            let verdict = store.verify(secret.expose())?;
-            out.show(&verdict);
-            if !verdict.valid {
-                code = 3;
-            }
+        Command::Export { out: file, force } => {
+            archive::export(&store, &file, force, out)?;
+            0
         }
-        Command::Lifecycle { dry_run } => out.show(&store.run_lifecycle(dry_run)?),
-        Command::Audit {
-            limit,
-            object,
-            search,
-        } => out.show(&store.audit(&AuditFilter {
-            limit: Some(limit),
-            object_id: object,
-            search,
-            ..Default::default()
-        })?),
-        Command::Export { out: file, force } => archive::export(&store, &file, force, out)?,
-        Command::Import { file } => archive::import(&store, &file, out)?,
-        Command::Settings(SettingsCmd::Show) => out.show(&store.settings()?),
-        Command::Settings(SettingsCmd::Set { name, value }) => {
-            let mut s = store.settings()?;
-            s.set(&name, &value)?;
-            out.show(&store.update_settings(s)?);
+        Command::Import { file } => {
+            archive::import(&store, &file, out)?;
+            0
         }
-    }
-    deliver_webhooks(&store);
+        command => commands::run(&Target::Local(store.clone()), command, out)?,
+    };
     store.flush()?;
     Ok(code)
 }
 
+/// `--server URL`: the server, with the management token of KEYWARD_TOKEN.
+fn connect_server(url: &str) -> Result<Remote, Error> {
+    let token = std::env::var("KEYWARD_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| {
+            Error::invalid_field(
+                "token",
+                "--server needs a management token in KEYWARD_TOKEN (kwm_…) — an admin creates one with keyward manage-tokens create --user EMAIL",
+            )
+        })?;
+    let ca = std::env::var_os("KEYWARD_CA_CERT")
+        .filter(|c| !c.is_empty())
+        .map(PathBuf::from);
+    Remote::connect(
+        url,
+        keyward_core::Secret::from_text(token.trim().to_owned()),
+        "cli",
+        ca.as_deref(),
+    )
+}
+
+/// The database is held by another Keyward process: when that process left its address in
+/// the data directory (the desktop app, `keyward serve`), the command goes to it. Otherwise
+/// — or when it no longer answers — the answer is the locked database.
+fn through_running_process(cli: Cli, locked: Error, out: &Out) -> Result<u8, Error> {
+    let on_the_store_itself = matches!(
+        cli.command,
+        Command::Serve { .. } | Command::Export { .. } | Command::Import { .. }
+    );
+    if on_the_store_itself {
+        return Err(locked);
+    }
+    let dir = data_dir(cli.data_dir.clone())?;
+    let Some((address, token)) = AddressFile::read(&dir)? else {
+        return Err(locked);
+    };
+    let remote = Remote::connect(&address.url, token, "cli", None)?;
+    match remote.session() {
+        Ok(_) => commands::run(&Target::Remote(remote), cli.command, out),
+        Err(e) if e.error_code() == keyward_core::error::ErrorCode::ServerUnavailable => {
+            Err(locked)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// How long a one-shot command may spend sending queued webhook events before it exits.
-const ONE_SHOT_DELIVERY: std::time::Duration = std::time::Duration::from_secs(3);
+pub(crate) const ONE_SHOT_DELIVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// One bounded delivery attempt of what is due (SPEC §8); the rest waits for the next
 /// Keyward process. A failure here never fails the command: it is in the delivery log.
-fn deliver_webhooks(store: &Arc<Store>) {
+pub(crate) fn deliver_webhooks(store: &Arc<Store>) {
     let due = matches!(store.next_delivery_at(), Ok(Some(at)) if at <= store.now());
     if !due {
         return;
@@ -255,177 +285,4 @@ fn deliver_webhooks(store: &Arc<Store>) {
         return;
     };
     let _ = rt.block_on(keyward_webhooks::deliver_once(store, ONE_SHOT_DELIVERY));
-}
-
-fn webhooks(store: &Arc<Store>, cmd: WebhooksCmd, out: &Out) -> Result<(), Error> {
-    match cmd {
-        WebhooksCmd::Add {
-            user,
-            url,
-            entity,
-            operation,
-            allow_private,
-        } => out.show(&store.add_webhook(NewWebhook {
-            user,
-            url,
-            entity,
-            operation,
-            allow_private,
-        })?),
-        WebhooksCmd::List { user } => out.show(&store.list_webhooks(user.as_deref())?),
-        WebhooksCmd::On { webhook } => out.show(&Labelled(
-            "Turned on",
-            &store.set_webhook_active(&webhook, true)?,
-        )),
-        WebhooksCmd::Off { webhook } => out.show(&Labelled(
-            "Turned off",
-            &store.set_webhook_active(&webhook, false)?,
-        )),
-        WebhooksCmd::Remove { webhook } => {
-            out.show(&Labelled("Removed", &store.remove_webhook(&webhook)?))
-        }
-        WebhooksCmd::Deliveries { webhook, limit } => {
-            out.show(&store.webhook_deliveries(&webhook, limit)?)
-        }
-        WebhooksCmd::Test { webhook } => {
-            let view = store.test_webhook(&webhook)?;
-            deliver_webhooks(store);
-            let last = store.webhook_deliveries(&view.id, 1)?;
-            out.show(&TestedWebhook {
-                delivery: last.first(),
-                webhook: &view,
-            })
-        }
-        WebhooksCmd::Reveal { webhook } => {
-            let secret = store.reveal_webhook_secret(&webhook)?;
-            let view = store.webhook_view(&webhook)?;
-            out.show(&Revealed {
-                view: &view,
-                secret: secret.expose(),
-            })
-        }
-    }
-    Ok(())
-}
-
-fn users(store: &Store, cmd: UsersCmd, out: &Out) -> Result<(), Error> {
-    match cmd {
-        UsersCmd::Add { name, email, admin } => out.show(&Labelled(
-            "Added",
-            &store.add_user(NewUser { name, email, admin })?,
-        )),
-        UsersCmd::List => out.show(&store.list_users()?),
-        UsersCmd::Show { user } => out.show(&store.user_view(&user)?),
-        UsersCmd::Edit { user, name, email } => {
-            if name.is_none() && email.is_none() {
-                return Err(Error::invalid(
-                    "nothing to change — pass --name and/or --email",
-                ));
-            }
-            out.show(&Labelled(
-                "Updated",
-                &store.edit_user(&user, UserEdit { name, email })?,
-            ))
-        }
-        UsersCmd::Deactivate { user } => out.show(&Labelled(
-            "Deactivated",
-            &store.set_user_active(&user, false)?,
-        )),
-        UsersCmd::Activate { user } => {
-            out.show(&Labelled("Activated", &store.set_user_active(&user, true)?))
-        }
-        UsersCmd::ApiAccess { user, state } => {
-            let on = matches!(state, OnOff::On);
-            let label = if on {
-                "API access on for"
-            } else {
-                "API access off for"
-            };
-            out.show(&Labelled(label, &store.set_api_access(&user, on)?))
-        }
-        UsersCmd::ClearKeys { user } => out.show(&store.clear_user_keys(&user)?),
-    }
-    Ok(())
-}
-
-fn locations(store: &Store, cmd: LocationsCmd, out: &Out) -> Result<(), Error> {
-    match cmd {
-        LocationsCmd::Add { name } => out.show(&Labelled("Added", &store.add_location(&name)?)),
-        LocationsCmd::List => out.show(&store.list_locations()?),
-        LocationsCmd::Rename { location, name } => out.show(&Labelled(
-            "Renamed",
-            &store.rename_location(&location, &name)?,
-        )),
-    }
-    Ok(())
-}
-
-/// Exit 0, or the export's own code when it could not write its files.
-fn keys(store: &Store, cmd: KeysCmd, out: &Out) -> Result<u8, Error> {
-    match cmd {
-        KeysCmd::Create {
-            owner,
-            name,
-            location,
-        } => out.show(&Labelled(
-            "Created",
-            &store.create_key(NewKey {
-                owner,
-                name,
-                location,
-            })?,
-        )),
-        KeysCmd::List(a) => out.show(&store.list_keys(&KeyFilter {
-            owner: a.owner,
-            status: a.status,
-            search: a.search,
-            scope: a.scope,
-        })?),
-        KeysCmd::Show { key } => {
-            let view = store.key_view(&key)?;
-            let tokens = store.list_tokens(Some(&view.id))?;
-            out.show(&KeyAndTokens {
-                key: &view,
-                tokens: &tokens,
-            })
-        }
-        KeysCmd::Reveal { key } => {
-            let secret = store.reveal_key(&key, Disclosure::Reveal)?;
-            out.show(&Revealed {
-                view: &store.key_view(&key)?,
-                secret: secret.expose(),
-            })
-        }
-        KeysCmd::Regenerate { key, grace } => {
-            let grace = keyward_core::keys::parse_grace(&grace)?;
-            out.show(&Labelled(
-                "Regenerated",
-                &store.regenerate_key(&key, grace)?,
-            ))
-        }
-        KeysCmd::Disable { key } => {
-            out.show(&Labelled("Disabled", &store.set_key_disabled(&key, true)?))
-        }
-        KeysCmd::Enable { key } => {
-            out.show(&Labelled("Enabled", &store.set_key_disabled(&key, false)?))
-        }
-        KeysCmd::Keep { key } => out.show(&KeptKey(&store.keep_key(&key)?)),
-        KeysCmd::Rename { key, name } => {
-            out.show(&Labelled("Renamed", &store.rename_key(&key, &name)?))
-        }
-        KeysCmd::Delete { key, force } => out.show(&store.delete_key(&key, force)?),
-        KeysCmd::ExportPostman { key, out: dest } => {
-            return local_api::export_postman(store, &key, dest, out)
-        }
-    }
-    Ok(0)
-}
-
-fn tokens(store: &Store, cmd: TokensCmd, out: &Out) -> Result<(), Error> {
-    match cmd {
-        TokensCmd::Create { key } => out.show(&store.create_token(&key)?),
-        TokensCmd::List { key } => out.show(&store.list_tokens(key.as_deref())?),
-        TokensCmd::Revoke { token } => out.show(&Labelled("Revoked", &store.revoke_token(&token)?)),
-    }
-    Ok(())
 }

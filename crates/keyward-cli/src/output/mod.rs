@@ -26,6 +26,7 @@ macro_rules! outln {
 
 mod admin;
 mod keys;
+mod manage;
 mod tokens;
 mod users;
 mod webhooks;

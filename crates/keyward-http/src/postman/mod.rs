@@ -136,10 +136,21 @@ pub fn export(
     key: &str,
     place: impl FnOnce(&str) -> ExportPaths,
 ) -> Result<Exported> {
-    let view = store.key_view(key)?;
     let base = crate::base_url(store.settings()?.local_api_port);
+    export_from(&keyward_core::Acting::owner(store), base, key, place)
+}
+
+/// [`export`] for a key wherever its store is (a team server's, say), for the API at
+/// `base`.
+pub fn export_from(
+    m: &dyn keyward_core::Manage,
+    base: String,
+    key: &str,
+    place: impl FnOnce(&str) -> ExportPaths,
+) -> Result<Exported> {
+    let view = m.key_view(key)?;
     let paths = place(&view.name);
-    let secret = store.reveal_key(&view.id, Disclosure::ExportForPostman)?;
+    let secret = m.reveal_key(&view.id, Disclosure::ExportForPostman)?;
     let collection = collection(&base);
     let environment = environment(&view.id, &view.name, &base, &secret);
     files::write_private(&[
