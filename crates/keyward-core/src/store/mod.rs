@@ -482,6 +482,9 @@ impl Store {
         let stop = Arc::new(AtomicBool::new(false));
         let store = Arc::downgrade(self);
         let stopping = stop.clone();
+        // What the store holds was read from the database just now: fresh until the
+        // follower's first look, which may come a moment later on a busy machine.
+        self.synced_at.store(self.now(), Ordering::SeqCst);
         self.following.store(true, Ordering::SeqCst);
         let thread = std::thread::Builder::new()
             .name("keyward-follow".into())
