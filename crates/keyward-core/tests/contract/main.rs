@@ -7,6 +7,7 @@
 //! schema 1 fixture) is tested outside this suite: `sled_store.rs`, `crash.rs`,
 //! `plaintext.rs`, `migration.rs`.
 
+mod access;
 mod archive;
 mod audit;
 mod deletion;
@@ -30,6 +31,13 @@ keyward_testkit::contract_tests! {
         postgres => &keyward_testkit::Postgres,
     }
     {
+        access {
+            a_management_token_authenticates_as_its_site_manager_only,
+            revoked_expired_and_deactivated_tokens_stop_authenticating,
+            a_manager_manages_only_their_own,
+            an_admin_may_do_everything_and_changes_name_the_actor,
+            a_manager_cannot_become_the_owner_and_a_new_person_becomes_the_first_admin,
+        }
         archive {
             an_archive_moves_everything_and_every_secret_still_works,
             the_archive_holds_no_secret_in_clear,
