@@ -1,15 +1,18 @@
-import type { AppStatus } from "./lib/ipc";
+import type { AppStatus, ConnectionView } from "./lib/ipc";
 import { describe, expect, test } from "vitest";
 import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
 import App from "./App.svelte";
-import { pageForTests, settle } from "./lib/test-setup";
-import { makeSettings, pageOf } from "./lib/fixtures";
+import { one, pageForTests, settle, update } from "./lib/test-setup";
+import { makeConnection, makeSettings, makeUser, pageOf, serverConnection } from "./lib/fixtures";
 import { app } from "./lib/state.svelte";
 
 const mountPage = pageForTests(() => {
   app.screen = "keys";
   app.startupProblem = null;
+  app.connection = null;
+  app.connectionKnown = false;
 });
 
 const status = (startup_problem: string | null): AppStatus => ({
@@ -45,11 +48,14 @@ describe("the shell", () => {
       switch (cmd) {
         case "app_status":
           return status(null);
+        case "connection_status":
+          return makeConnection();
         case "list_keys":
           return pageOf([], args);
         case "list_users":
         case "list_locations":
         case "list_audit":
+        case "list_management_tokens":
           return [];
         case "expiring_soon":
           return { keys: [], tokens: [], urgent: 0 };
@@ -80,5 +86,74 @@ describe("the shell", () => {
     // The 401 example is the body the server sends, not a verification code.
     expect(document.body.textContent).toContain('"code": "UNAUTHORIZED"');
     expect(document.body.textContent).not.toContain('"code": "REVOKED"');
+  });
+});
+
+describe("the store the window shows", () => {
+  /** A working store behind `connection()`; counts the key list's loads. */
+  function store(connection: () => ConnectionView, events = false): { keyLoads: number } {
+    const seen = { keyLoads: 0 };
+    mockIPC(
+      (cmd, args) => {
+        switch (cmd) {
+          case "app_status":
+            return status(null);
+          case "connection_status":
+            return connection();
+          case "list_keys":
+            seen.keyLoads++;
+            return pageOf([], args);
+          case "list_users":
+          case "list_locations":
+          case "recent_reminders":
+          case "list_management_tokens":
+            return [];
+          case "expiring_soon":
+            return { keys: [], tokens: [], urgent: 0 };
+          default:
+            return null;
+        }
+      },
+      { shouldMockEvents: events },
+    );
+    return seen;
+  }
+
+  test("the sidebar says This computer, without a role", async () => {
+    store(() => makeConnection());
+    await mountPage(App);
+    expect(one("store-name").textContent).toBe("This computer");
+    expect(one("store-role")).toBeNull();
+  });
+
+  test("on a team server the sidebar names its host, who acts and the role", async () => {
+    store(() => serverConnection(makeUser({ name: "Grace Hopper" }), "manager"));
+    await mountPage(App);
+    expect(one("store-name").textContent).toBe("keys.example.org");
+    expect(one("store-role").textContent).toBe("as Grace Hopper · manager");
+    (one("store-label") as HTMLButtonElement).click();
+    flushSync();
+    expect(app.screen).toBe("preferences");
+  });
+
+  test("a server that cannot be reached is said above the screen", async () => {
+    store(() => ({ ...serverConnection(), session: null, problem: "keys.example.org cannot be reached: connection refused" }));
+    await mountPage(App);
+    expect(one("connection-problem-banner").textContent).toContain("connection refused");
+  });
+
+  test("the connection event renames the store and reloads the screen", async () => {
+    let connection = makeConnection();
+    const seen = store(() => connection, true);
+    await mountPage(App);
+    const before = seen.keyLoads;
+    expect(before).toBeGreaterThan(0);
+
+    connection = serverConnection(makeUser(), "admin");
+    await emit("connection");
+    await update();
+    expect(one("store-name").textContent).toBe("keys.example.org");
+    expect(one("store-role").textContent).toContain("admin");
+    expect(seen.keyLoads).toBeGreaterThan(before);
   });
 });

@@ -300,6 +300,55 @@ user: string, url: string, entity: string, operation: string,
  */
 allow_private: boolean, };
 
+export type ManagementTokenView = { id: string, name: string, 
+/**
+ * The site manager the token acts as.
+ */
+owner: OwnerView, masked_token: string, 
+/**
+ * `active`, `expired` or `revoked`.
+ */
+status: string, created_at: string, expires_at: string | null, };
+
+export type CreatedManagementToken = { token: string, } & ManagementTokenView;
+
+export type Session = { 
+/**
+ * The acting site manager; `null` for a store's local owner who has not said who
+ * they are.
+ */
+user: UserView | null, 
+/**
+ * `admin` (may do everything) or `manager` (their own keys, tokens and webhooks).
+ */
+role: string, 
+/**
+ * Where the store is: `this computer` or the server's address.
+ */
+store: string, };
+
+export type ConnectionView = { 
+/**
+ * The team server's address; `null` for this computer's store.
+ */
+server: string | null, 
+/**
+ * "This computer", or the server's host: what the window title says.
+ */
+label: string, 
+/**
+ * Who acts, with which role; `null` when the store cannot be reached.
+ */
+session: Session | null, 
+/**
+ * Why the store cannot be reached, if it cannot.
+ */
+problem: string | null, 
+/**
+ * This computer's store does not yet know who owns it: the app asks once.
+ */
+owner_needed: boolean, };
+
 /** The limits forms hint at as the user types; Rust decides on save. */
 export const RULES: Rules = {
   "name_max": 100,
@@ -371,12 +420,19 @@ export const COMMANDS = [
   "test_webhook",
   "webhook_deliveries",
   "copy_webhook_secret",
+  "connection_status",
+  "connect_server",
+  "use_this_computer",
+  "claim_ownership",
+  "list_management_tokens",
+  "create_management_token",
+  "revoke_management_token",
 ] as const;
 
 export type Command = (typeof COMMANDS)[number];
 
 /** Every code an IPC error can carry. */
-export type ErrorCode = "INVALID_INPUT" | "NOT_FOUND" | "EMAIL_TAKEN" | "KEY_IN_USE" | "API_ACCESS_OFF" | "USER_DEACTIVATED" | "REVOKED" | "DISABLED" | "DATABASE_LOCKED" | "SCHEMA_TOO_NEW" | "MASTER_KEY_UNAVAILABLE" | "WEBHOOK_OFF" | "DATABASE_CORRUPT" | "STORAGE_ERROR" | "DISK_FULL" | "DATABASE_MISSING" | "TOO_MANY_TOKENS" | "RATE_LIMITED" | "DATABASE_UNAVAILABLE" | "NEEDS_MIGRATION" | "PORT_IN_USE" | "BIND_FAILED" | "SERVER_ERROR" | "EXPORT_FAILED" | "CLIPBOARD_UNAVAILABLE" | "IO_ERROR" | "INTERNAL";
+export type ErrorCode = "INVALID_INPUT" | "NOT_FOUND" | "EMAIL_TAKEN" | "KEY_IN_USE" | "API_ACCESS_OFF" | "USER_DEACTIVATED" | "REVOKED" | "DISABLED" | "DATABASE_LOCKED" | "SCHEMA_TOO_NEW" | "MASTER_KEY_UNAVAILABLE" | "WEBHOOK_OFF" | "DATABASE_CORRUPT" | "STORAGE_ERROR" | "DISK_FULL" | "DATABASE_MISSING" | "TOO_MANY_TOKENS" | "RATE_LIMITED" | "DATABASE_UNAVAILABLE" | "NEEDS_MIGRATION" | "UNAUTHORIZED" | "FORBIDDEN" | "SERVER_UNAVAILABLE" | "SERVER_ERROR" | "PORT_IN_USE" | "BIND_FAILED" | "SERVER_ERROR" | "EXPORT_FAILED" | "CLIPBOARD_UNAVAILABLE" | "IO_ERROR" | "INTERNAL";
 
 /** Every IPC error: branch on `code`, show `message`; `field` names the form input an
  * INVALID_INPUT error is about. */

@@ -1,10 +1,34 @@
 // Test data shaped like the Rust views.
-import type { DeliveryView, KeyPage, KeyView, Settings, UserView, WebhookView } from "./ipc";
+import type {
+  AppStatus,
+  ConnectionView,
+  DeliveryView,
+  KeyPage,
+  KeyView,
+  ManagementTokenView,
+  Settings,
+  UserView,
+  WebhookView,
+} from "./ipc";
 
 export const NOW = Date.parse("2025-08-20T12:00:00Z");
 
 export function hoursAgo(h: number): string {
   return new Date(NOW - h * 3_600_000).toISOString();
+}
+
+/** app_status of a store that opened, its master key in a file. */
+export function makeAppStatus(over: Partial<AppStatus> = {}): AppStatus {
+  return {
+    version: "0.1.0",
+    data_dir: "/home/ada/.local/share/com.keyward.desktop",
+    master_key_source: "file",
+    master_key_problem: null,
+    notification_problem: null,
+    startup_problem: null,
+    local_api: { enabled: true, listening: "127.0.0.1:7420", error: null },
+    ...over,
+  };
 }
 
 /** The settings a new store starts with. */
@@ -101,4 +125,38 @@ export function pageOf(keys: KeyView[], args: unknown, total = keys.length): Key
   const { offset = 0, limit = 100 } = (args ?? {}) as { offset?: number; limit?: number };
   const start = Math.min(offset, keys.length);
   return { matching: keys.length, total, offset: start, rows: keys.slice(start, start + limit) };
+}
+
+/** What connection_status answers by default: this computer's store, its owner known. */
+export function makeConnection(over: Partial<ConnectionView> = {}): ConnectionView {
+  return {
+    server: null,
+    label: "This computer",
+    session: { user: null, role: "admin", store: "this computer" },
+    problem: null,
+    owner_needed: false,
+    ...over,
+  };
+}
+
+/** Connected to a team server as `user`, with `role`. */
+export function serverConnection(user: UserView = makeUser(), role = user.role): ConnectionView {
+  return makeConnection({
+    server: "https://keys.example.org",
+    label: "keys.example.org",
+    session: { user, role, store: "https://keys.example.org" },
+  });
+}
+
+export function makeManagementToken(over: Partial<ManagementTokenView> = {}): ManagementTokenView {
+  return {
+    id: "mgt_01",
+    name: "Deploy script",
+    owner: { id: "usr_1", name: "Ada Lovelace", email: "ada@example.org" },
+    masked_token: "kwm_AbCd…wxyz",
+    status: "active",
+    created_at: "2025-08-01T12:00:00Z",
+    expires_at: "2025-10-30T12:00:00Z",
+    ...over,
+  };
 }

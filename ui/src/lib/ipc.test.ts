@@ -135,6 +135,35 @@ const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][]
     "restore_store",
     { archive: [1, 2], passphrase: "correct horse battery" },
   ],
+  ["connectionStatus", () => ipc.connectionStatus(), "connection_status", {}],
+  [
+    "connectServer",
+    () => ipc.connectServer("https://keys.example.org", "kwm_AbCdEf"),
+    "connect_server",
+    { url: "https://keys.example.org", token: "kwm_AbCdEf" },
+  ],
+  ["useThisComputer", () => ipc.useThisComputer(), "use_this_computer", {}],
+  [
+    "claimOwnership",
+    () => ipc.claimOwnership("Ada Lovelace", "ada@example.org"),
+    "claim_ownership",
+    { name: "Ada Lovelace", email: "ada@example.org" },
+  ],
+  ["listManagementTokens (everyone)", () => ipc.listManagementTokens(), "list_management_tokens", { user: null }],
+  ["listManagementTokens (one site manager)", () => ipc.listManagementTokens("usr_1"), "list_management_tokens", { user: "usr_1" }],
+  [
+    "createManagementToken",
+    () => ipc.createManagementToken("usr_1", "Deploy script", "90d"),
+    "create_management_token",
+    { user: "usr_1", name: "Deploy script", expires: "90d" },
+  ],
+  [
+    "createManagementToken (no name, never expires)",
+    () => ipc.createManagementToken("usr_1", null, "never"),
+    "create_management_token",
+    { user: "usr_1", name: null, expires: "never" },
+  ],
+  ["revokeManagementToken", () => ipc.revokeManagementToken("mgt_1"), "revoke_management_token", { id: "mgt_1" }],
 ];
 
 describe("ipc sends each command with Rust's argument names", () => {

@@ -7,8 +7,10 @@ import type {
   AuditQuery,
   AuditView,
   ClearReport,
+  ConnectionView,
   CopyReceipt,
   CreatedKey,
+  CreatedManagementToken,
   CreatedToken,
   CreatedWebhook,
   DeletedKey,
@@ -28,6 +30,7 @@ import type {
   KeyView,
   LifecycleReport,
   LocationView,
+  ManagementTokenView,
   NewWebhookInput,
   ReminderNotice,
   Settings,
@@ -43,6 +46,9 @@ export { COMMANDS, RULES } from "./bindings";
 export const ALL_KEYS: KeyQuery = { owner: null, status: null, search: null, scope: null };
 /** The keys list's default order. */
 export const NEWEST_FIRST: KeySort = { column: "created", dir: "desc" };
+
+/** Lifetimes offered for a management token ("12h", "30d", … or "never"; Rust parses them). */
+export type TokenLifetime = `${number}h` | `${number}d` | "never";
 
 /** Grace periods offered when regenerating a key. */
 export type Grace = "0" | "1h" | "24h" | "7d";
@@ -133,10 +139,26 @@ export const ipc = {
   /** An archive's bytes into this (empty) store; `events.onRestoreProgress` reports. */
   restoreStore: (archive: Uint8Array, passphrase: string) =>
     call<ArchiveSummary>("restore_store", { archive: Array.from(archive), passphrase }),
+
+  /** Which store the window shows (this computer or a team server), and as whom. */
+  connectionStatus: () => call<ConnectionView>("connection_status"),
+  /** Checks the address and management token with the server, then remembers them. */
+  connectServer: (url: string, token: string) => call<ConnectionView>("connect_server", { url, token }),
+  /** Back to this computer's store; the server's token is forgotten. */
+  useThisComputer: () => call<ConnectionView>("use_this_computer"),
+  /** "Who are you?": the person becomes this computer's store's owner and first admin. */
+  claimOwnership: (name: string, email: string) => call<UserView>("claim_ownership", { name, email }),
+  /** Every management token, or one site manager's (id or email). */
+  listManagementTokens: (user: string | null = null) =>
+    call<ManagementTokenView[]>("list_management_tokens", { user }),
+  /** The answer carries the token, this once; a blank name lets Rust choose one. */
+  createManagementToken: (user: string, name: string | null, expires: TokenLifetime) =>
+    call<CreatedManagementToken>("create_management_token", { user, name, expires }),
+  revokeManagementToken: (id: string) => call<ManagementTokenView>("revoke_management_token", { id }),
 };
 
 /** Events Rust sends: a lifecycle pass finished; the tray asked to open a key; webhook
- * deliveries were attempted. */
+ * deliveries were attempted; the window now shows another store. */
 export const events = {
   onWebhooks: (f: () => void): Promise<UnlistenFn> => listen("webhooks", () => f()),
   onLifecycle: (f: (r: LifecycleReport) => void): Promise<UnlistenFn> =>
@@ -145,4 +167,5 @@ export const events = {
     listen<string>("open-key", (e) => f(e.payload)),
   onRestoreProgress: (f: (p: Progress) => void): Promise<UnlistenFn> =>
     listen<Progress>("restore-progress", (e) => f(e.payload)),
+  onConnection: (f: () => void): Promise<UnlistenFn> => listen("connection", () => f()),
 };

@@ -2,6 +2,11 @@ import { describe, expect, test } from "vitest";
 import { hoursAgo, makeKey, makeSettings, makeUser, NOW } from "./fixtures";
 import relativeTimes from "./relative-times.json";
 import {
+  actingAs,
+  connectProblemField,
+  DEFAULT_TOKEN_LIFETIME,
+  TOKEN_LIFETIMES,
+  tokenStatusBadge,
   actorLabel,
   auditKind,
   copiedText,
@@ -286,5 +291,32 @@ describe("activity for people", () => {
     expect(actorLabel("cli")).toBe("Command line");
     expect(actorLabel("desktop", "Dana Whitfield")).toBe("Dana Whitfield · Desktop app");
     expect(actorLabel("something_new")).toBe("something_new");
+  });
+});
+
+describe("connection and access tokens", () => {
+  test("a refusal to connect goes beside the address, the token, or the whole form", () => {
+    expect(connectProblemField({ code: "INVALID_INPUT", field: "server", message: "" })).toBe("server");
+    expect(connectProblemField({ code: "INVALID_INPUT", field: "token", message: "" })).toBe("token");
+    expect(connectProblemField({ code: "INVALID_INPUT", message: "" })).toBeNull();
+    expect(connectProblemField({ code: "UNAUTHORIZED", message: "" })).toBe("token");
+    expect(connectProblemField({ code: "SERVER_UNAVAILABLE", message: "" })).toBe("server");
+    expect(connectProblemField({ code: "SERVER_ERROR", message: "" })).toBe("server");
+    expect(connectProblemField({ code: "IO_ERROR", message: "" })).toBeNull();
+  });
+
+  test("who acts is named, with the role; an owner who has not said who they are is you", () => {
+    expect(actingAs({ user: makeUser(), role: "manager", store: "https://keys.example.org" })).toBe(
+      "Ada Lovelace (manager)",
+    );
+    expect(actingAs({ user: null, role: "admin", store: "this computer" })).toBe("you (admin)");
+  });
+
+  test("access token lifetimes stay within the 366 days Rust allows, 90 days by default", () => {
+    expect(TOKEN_LIFETIMES.map((l) => l.value)).toEqual(["30d", "90d", "366d", "never"]);
+    expect(DEFAULT_TOKEN_LIFETIME).toBe("90d");
+    expect(tokenStatusBadge("active")).toEqual({ text: "Active", tone: "ok" });
+    expect(tokenStatusBadge("revoked").text).toBe("Revoked");
+    expect(tokenStatusBadge("expired").text).toBe("Expired");
   });
 });

@@ -1,7 +1,19 @@
 // The UI's rules as pure functions: what a dialog allows, what a badge says, which rows
 // the virtual list renders. Components only wire these to the DOM, so they are tested here.
 import { RULES } from "./ipc";
-import type { Grace, KeySort, KeyView, Range, ScopeView, Settings, UserView, CopyReceipt } from "./ipc";
+import type {
+  Grace,
+  IpcError,
+  KeySort,
+  KeyView,
+  Range,
+  ScopeView,
+  Session,
+  Settings,
+  TokenLifetime,
+  UserView,
+  CopyReceipt,
+} from "./ipc";
 
 /** The longest name, from Rust's rules. */
 export const NAME_MAX = RULES.name_max;
@@ -488,4 +500,56 @@ export function backupProblems(
 /** "3 site managers, 25 API keys, 4 tokens and 2 webhooks". */
 export function archiveSummaryText(s: { users: number; keys: number; tokens: number; webhooks: number }): string {
   return `${plural(s.users, "site manager")}, ${plural(s.keys, "API key")}, ${plural(s.tokens, "token")} and ${plural(s.webhooks, "webhook")}`;
+}
+
+// ---------------------------------------------------------------- connection and access tokens
+
+/**
+ * Which field of the Connection form a refusal of connect_server belongs beside: the
+ * address (a bad address, a server that cannot be reached or failed), the token (not a
+ * kwm_ token, or refused), or neither (the whole form).
+ */
+export function connectProblemField(e: IpcError): "server" | "token" | null {
+  switch (e.code) {
+    case "INVALID_INPUT":
+      if (e.field === "token") return "token";
+      if (e.field === "server" || e.field === "url") return "server";
+      return null;
+    case "UNAUTHORIZED":
+      return "token";
+    case "SERVER_UNAVAILABLE":
+    case "SERVER_ERROR":
+      return "server";
+    default:
+      return null;
+  }
+}
+
+/** "Ada Lovelace (admin)"; the local owner who has not said who they are is "you". */
+export function actingAs(session: Session): string {
+  return `${session.user?.name || session.user?.email || "you"} (${session.role})`;
+}
+
+/** The lifetimes offered for a new access token; Rust allows at most 366 days. */
+export const TOKEN_LIFETIMES: { value: TokenLifetime; label: string }[] = [
+  { value: "30d", label: "30 days" },
+  { value: "90d", label: "90 days" },
+  { value: "366d", label: "1 year" },
+  { value: "never", label: "Never" },
+];
+
+export const DEFAULT_TOKEN_LIFETIME: TokenLifetime = "90d";
+
+/** An access token's status as its badge says it. */
+export function tokenStatusBadge(status: string): { text: string; tone: Tone } {
+  switch (status) {
+    case "active":
+      return { text: "Active", tone: "ok" };
+    case "expired":
+      return { text: "Expired", tone: "muted" };
+    case "revoked":
+      return { text: "Revoked", tone: "danger" };
+    default:
+      return { text: status, tone: "muted" };
+  }
 }

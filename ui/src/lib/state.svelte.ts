@@ -1,6 +1,7 @@
 // State shared by the shell and the screens: the current section, the startup problem,
-// the toasts, and requests that arrive as Rust events (refresh, open a key).
-import type { IpcError } from "./ipc";
+// the store the window shows, the toasts, and requests that arrive as Rust events
+// (refresh, open a key, another store).
+import { ipc, type ConnectionView, type IpcError } from "./ipc";
 
 export type Screen = "keys" | "users" | "webhooks" | "activity" | "preferences" | "docs";
 
@@ -33,7 +34,31 @@ export const app = $state({
   urgent: 0,
   /** Set on the way to Site managers & access to add the first site manager there. */
   addUserRequested: false,
+  /** Which store the window shows (this computer or a team server), and as whom. */
+  connection: null as ConnectionView | null,
+  /** The first answer about the connection has arrived (or failed). */
+  connectionKnown: false,
+  /** Bumped when the window shows another store, or its owner was recorded: screens reload. */
+  connectionTick: 0,
 });
+
+/** Asks Rust which store the window shows; the shell and Preferences read `app.connection`. */
+export async function refreshConnection(): Promise<ConnectionView | null> {
+  try {
+    app.connection = await ipc.connectionStatus();
+  } catch {
+    // Keep what was known: the screens report their own errors.
+  } finally {
+    app.connectionKnown = true;
+  }
+  return app.connection;
+}
+
+/** Another store (or the same one, now owned): the store's name is asked again and screens reload. */
+export async function storeChanged(): Promise<void> {
+  await refreshConnection();
+  app.connectionTick++;
+}
 
 /** First run: go to Site managers & access with the "Add site manager" form open. */
 export function addFirstSiteManager(): void {

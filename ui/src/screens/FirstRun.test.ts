@@ -1,18 +1,22 @@
-// First run: an empty store leads to adding a site manager before creating a key.
+// First run: a store on this computer asks who owns it ("Who are you?"); an empty store
+// leads to adding a site manager before creating a key.
 import { describe, expect, test } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import KeysPage from "./KeysPage.svelte";
 import UsersPage from "./UsersPage.svelte";
 import CreateKeyDialog from "../components/CreateKeyDialog.svelte";
-import { makeUser, pageOf } from "../lib/fixtures";
+import App from "../App.svelte";
+import { makeAppStatus, makeConnection, makeSettings, makeUser, pageOf } from "../lib/fixtures";
 import { canOwnKeys } from "../lib/rules";
 import { app } from "../lib/state.svelte";
-import { click, one, pageForTests } from "../lib/test-setup";
-import type { UserView } from "../lib/ipc";
+import { click, one, pageForTests, typeInto, update } from "../lib/test-setup";
+import type { IpcError, UserView } from "../lib/ipc";
 
 const mountPage = pageForTests(() => {
   app.screen = "keys";
   app.addUserRequested = false;
+  app.connection = null;
+  app.connectionKnown = false;
 });
 
 function emptyStore(users: UserView[]): void {
@@ -70,5 +74,119 @@ describe("first run", () => {
     await click(one("create-add-manager"));
     expect(closed).toBe(true);
     expect(app.screen).toBe("users");
+  });
+});
+
+// ---------------------------------------------------------------- Who are you?
+
+type Call = { cmd: string; args: Record<string, unknown> };
+
+/** A store on this computer that does not know its owner yet, holding `users`. */
+function ownerless(users: UserView[], refuse?: IpcError): Call[] {
+  const calls: Call[] = [];
+  let owner: UserView | null = null;
+  mockIPC((cmd, raw) => {
+    const args = (raw ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args });
+    switch (cmd) {
+      case "app_status":
+        return makeAppStatus();
+      case "connection_status":
+        return makeConnection({
+          owner_needed: owner === null,
+          session: { user: owner, role: "admin", store: "this computer" },
+        });
+      case "claim_ownership":
+        if (refuse) throw refuse;
+        owner = makeUser({ id: "usr_9", name: String(args.name), email: String(args.email) });
+        users = [...users, owner];
+        return owner;
+      case "list_users":
+        return users;
+      case "list_locations":
+      case "list_management_tokens":
+      case "recent_reminders":
+        return [];
+      case "list_keys":
+        return pageOf([], args);
+      case "expiring_soon":
+        return { keys: [], tokens: [], urgent: 0 };
+      case "get_settings":
+        return makeSettings();
+      default:
+        return null;
+    }
+  });
+  return calls;
+}
+
+describe("Who are you?", () => {
+  test("a store that does not know its owner asks first, before the keys and the first-run offer", async () => {
+    ownerless([]);
+    await mountPage(App);
+    const text = one("owner-form").textContent!.replace(/\s+/g, " ");
+    expect(text).toContain("Who are you?");
+    expect(text).toContain("under your name");
+    expect(text).toContain("makes you the first admin");
+    expect(one("create-key")).toBeNull();
+    expect(one("empty-add-manager")).toBeNull();
+    expect(document.activeElement).toBe(one("owner-name"));
+  });
+
+  test("empty fields are said beside each, and nothing is sent", async () => {
+    const calls = ownerless([]);
+    await mountPage(App);
+    one("owner-form").closest("form")!.requestSubmit();
+    await update();
+    expect(one("owner-name-error").textContent).toContain("your name");
+    expect(one("owner-email-error").textContent).toContain("email");
+    expect(one("owner-name").getAttribute("aria-invalid")).toBe("true");
+    expect(document.activeElement).toBe(one("owner-name"));
+    expect(calls.some((c) => c.cmd === "claim_ownership")).toBe(false);
+  });
+
+  test("Rust's refusal is shown beside the field it names", async () => {
+    ownerless([], {
+      code: "INVALID_INPUT",
+      field: "email",
+      message: "bob@example.org is a manager, not an admin — use your own email, or ask an admin to add you as one",
+    });
+    await mountPage(App);
+    typeInto(one<HTMLInputElement>("owner-name"), "Bob Builder");
+    typeInto(one<HTMLInputElement>("owner-email"), "bob@example.org");
+    (one("owner-form") as HTMLFormElement).requestSubmit();
+    await update();
+    expect(one("owner-email-error").textContent).toContain("is a manager, not an admin");
+    expect(one("owner-email").getAttribute("aria-invalid")).toBe("true");
+    expect(one("owner-name").getAttribute("aria-invalid")).toBe("false");
+    expect(one("owner-name-error")).toBeNull();
+    expect(document.activeElement).toBe(one("owner-email"));
+    expect(one("owner-form")).not.toBeNull();
+  });
+
+  test("answering makes you the first admin, then the first-run flow continues", async () => {
+    const calls = ownerless([]);
+    await mountPage(App);
+    typeInto(one<HTMLInputElement>("owner-name"), " Ada Lovelace ");
+    typeInto(one<HTMLInputElement>("owner-email"), "ada@example.org ");
+    (one("owner-form") as HTMLFormElement).requestSubmit();
+    await update();
+    expect(calls.find((c) => c.cmd === "claim_ownership")!.args).toEqual({ name: "Ada Lovelace", email: "ada@example.org" });
+    expect(one("owner-form")).toBeNull();
+    // An admin with API access now exists: the empty store offers to create a key.
+    expect(document.body.textContent).toContain("No API keys yet");
+    expect(one("empty-add-manager")).toBeNull();
+    expect(app.connection?.owner_needed).toBe(false);
+  });
+
+  test("Preferences and the docs stay open, to connect to a team server instead", async () => {
+    ownerless([]);
+    await mountPage(App);
+    await click(one("owner-use-server"));
+    expect(app.screen).toBe("preferences");
+    expect(one("owner-form")).toBeNull();
+    expect(one("connection-section")).not.toBeNull();
+    await click(one("nav-keys"));
+    expect(one("owner-form")).not.toBeNull();
   });
 });

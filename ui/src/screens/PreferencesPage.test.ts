@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import PreferencesPage from "./PreferencesPage.svelte";
-import { makeSettings } from "../lib/fixtures";
+import { makeConnection, makeSettings } from "../lib/fixtures";
 import { pageForTests, settle } from "../lib/test-setup";
 import type { AppStatus, IpcError } from "../lib/ipc";
 
@@ -24,6 +24,8 @@ async function refusedWith(refusal: IpcError): Promise<void> {
   mockIPC((cmd) => {
     if (cmd === "app_status") return status;
     if (cmd === "get_settings") return settings;
+    if (cmd === "connection_status") return makeConnection();
+    if (cmd === "list_management_tokens" || cmd === "list_users") return [];
     if (cmd === "update_settings") throw refusal;
     return null;
   });
