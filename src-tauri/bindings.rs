@@ -4,6 +4,7 @@
 use ts_rs::{Config, TS};
 
 use crate::commands::archive::BackupReceipt;
+use crate::commands::connection::ConnectionView;
 use crate::commands::keys::{CopyReceipt, ExportReceipt, KeyQuery};
 use crate::commands::lifecycle::AuditQuery;
 use crate::commands::settings::AppStatus;
@@ -20,9 +21,10 @@ use keyward_core::users::{OwnerView, Role};
 use keyward_core::view::rules::Rules;
 use keyward_core::webhooks::{DeliveryOutcome, WebhookState};
 use keyward_core::{
-    AuditView, ClearReport, CreatedKey, CreatedToken, CreatedWebhook, DeletedKey, DeliveryView,
-    ExpiringSoon, KeyDetail, KeyPage, KeySort, KeyView, LocationView, ScopeView, Settings,
-    SortColumn, SortDir, TokenView, UserView, WebhookView,
+    AuditView, ClearReport, CreatedKey, CreatedManagementToken, CreatedToken, CreatedWebhook,
+    DeletedKey, DeliveryView, ExpiringSoon, KeyDetail, KeyPage, KeySort, KeyView, LocationView,
+    ManagementTokenView, ScopeView, Session, Settings, SortColumn, SortDir, TokenView, UserView,
+    WebhookView,
 };
 
 pub fn typescript() -> String {
@@ -72,6 +74,10 @@ pub fn typescript() -> String {
         CreatedWebhook::decl(&cfg),
         DeliveryView::decl(&cfg),
         NewWebhookInput::decl(&cfg),
+        ManagementTokenView::decl(&cfg),
+        CreatedManagementToken::decl(&cfg),
+        Session::decl(&cfg),
+        ConnectionView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `make bindings` (src-tauri/bindings.rs).\n\

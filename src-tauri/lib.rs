@@ -4,6 +4,7 @@
 pub mod bindings;
 pub mod clipboard;
 pub mod commands;
+pub mod connection;
 pub mod error;
 pub mod local_api;
 pub mod memory;
@@ -45,8 +46,9 @@ pub fn run() {
                 Arc::new(DesktopNotifier),
                 std::env::var("KEYWARD_KEYCHAIN").map_or(true, |v| v != "off"),
             );
+            let label = connection::label(state.server().as_deref());
             app.manage(state);
-            window::open_main(app.handle(), &dir)?;
+            window::open_main(app.handle(), &dir, &label)?;
             if let Err(e) = tray::build(app.handle()) {
                 log::warn!("no tray icon: {e}");
             }

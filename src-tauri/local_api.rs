@@ -2,6 +2,11 @@
 //! "Local API" setting is on, restarted when its port changes, stopped when it is turned
 //! off or the app quits. A taken port is reported (Preferences shows it); the app keeps
 //! working either way.
+//!
+//! While the app holds the data directory, the `keyward` command line works through it:
+//! the server leaves its address and a management token for this computer's owner in the
+//! data directory (removed when it stops). With the Local API off, only the management
+//! routes are served, on a port the system picks, for the command line alone.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +28,7 @@ pub struct LocalApiStatus {
 }
 
 struct Running {
+    /// The port asked for (0: any, when only the command line is served).
     port: u16,
     cancel: CancellationToken,
     task: JoinHandle<()>,
@@ -39,13 +45,13 @@ impl LocalApi {
         lock(&self.status).clone()
     }
 
-    /// Makes the server match the settings: on at `local_api_port`, or off.
+    /// Makes the server match the settings: on at `local_api_port`, or — off — the
+    /// management routes only, for the command line.
     pub fn apply(&self, store: &Arc<Store>, settings: &Settings) {
         let mut running = lock(&self.running);
-        let wanted = settings
-            .local_api_enabled
-            .then_some(settings.local_api_port);
-        if let (Some(port), Some(r)) = (wanted, running.as_ref()) {
+        let full = settings.local_api_enabled;
+        let port = if full { settings.local_api_port } else { 0 };
+        if let Some(r) = running.as_ref() {
             if r.port == port && lock(&self.status).error.is_none() {
                 return;
             }
@@ -55,12 +61,8 @@ impl LocalApi {
             r.cancel.cancel();
             r.task
         });
-        let Some(port) = wanted else {
-            *lock(&self.status) = LocalApiStatus::default();
-            return;
-        };
         *lock(&self.status) = LocalApiStatus {
-            enabled: true,
+            enabled: full,
             listening: None,
             error: None,
         };
@@ -80,10 +82,26 @@ impl LocalApi {
                     return;
                 }
             };
-            lock(&status).listening = Some(format!("127.0.0.1:{port}"));
+            let bound = listener.local_addr().map(|a| a.port()).unwrap_or(port);
+            if full {
+                lock(&status).listening = Some(format!("127.0.0.1:{bound}"));
+            }
+            let token = keyward_http::generate_local_token();
+            let address = keyward_client::AddressFile::write(
+                store.dir(),
+                &keyward_http::base_url(bound),
+                &token,
+            )
+            .map_err(|e| log::warn!("the command line will not find the app: {e}"))
+            .ok();
+            let mut api = keyward_http::ApiState::new(store, bound).with_local_token(&token);
+            if !full {
+                api = api.management_only();
+            }
             let served =
-                keyward_http::serve(store, listener, async move { stop_on.cancelled().await })
+                keyward_http::serve_with(api, listener, async move { stop_on.cancelled().await })
                     .await;
+            drop(address);
             let mut st = lock(&status);
             st.listening = None;
             if let Err(e) = served {

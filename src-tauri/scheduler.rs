@@ -73,6 +73,11 @@ async fn wait(cancel: &CancellationToken, wake: &Notify) -> bool {
 /// One lifecycle pass: raise reminders as notifications, refresh the tray, tell the UI.
 pub async fn run_once<R: Runtime>(app: &AppHandle<R>) -> Option<LifecycleReport> {
     let state = app.state::<AppState>();
+    if state.server().is_some() {
+        // A team server runs its own lifecycle; the app tells of what it reminded.
+        server_reminders(app).await;
+        return None;
+    }
     let report = match state.run(|s| s.run_lifecycle(false)).await {
         Ok(r) => r,
         Err(e) => {
@@ -94,6 +99,44 @@ pub async fn run_once<R: Runtime>(app: &AppHandle<R>) -> Option<LifecycleReport>
     crate::tray::refresh(app).await;
     let _ = app.emit("lifecycle", &report);
     Some(report)
+}
+
+/// On a team server: a native notification for each key the token may manage whose
+/// deletion the server has raised a reminder for, once per deadline in this session;
+/// then the tray.
+async fn server_reminders<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let read = state
+        .run(|m| Ok((m.expiring_soon()?, m.settings()?.notifications)))
+        .await;
+    let (soon, notifications) = match read {
+        Ok(r) => r,
+        Err(e) => {
+            log::warn!("the team server's reminders could not be read: {e}");
+            return;
+        }
+    };
+    let fresh: Vec<_> = {
+        let mut seen = lock(&state.server_reminded);
+        soon.keys
+            .iter()
+            .filter(|k| k.reminded && seen.insert(format!("{}@{}", k.id, k.deletes_at)))
+            .cloned()
+            .collect()
+    };
+    if notifications {
+        for k in &fresh {
+            let (summary, body) = notify::due_key_text(k);
+            if let Err(e) = state.notifier.notify(&summary, &body) {
+                log::warn!("notification not shown ({e}); the reminder stays in the tray");
+                *lock(&state.notification_problem) = Some(e);
+            }
+        }
+    }
+    crate::tray::refresh(app).await;
+    if !fresh.is_empty() {
+        let _ = app.emit("lifecycle", ());
+    }
 }
 
 /// Keeps each reminder for the app and the tray, and shows it (and each deletion) as a

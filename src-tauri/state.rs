@@ -32,6 +32,19 @@ pub struct AppState {
     pub local_api: LocalApi,
     /// Sends webhook events from the outbox while the app runs (tray included).
     pub webhooks: Mutex<Option<keyward_webhooks::Worker>>,
+    /// The team server's reminders already shown in this session (`id@deadline`).
+    pub server_reminded: Mutex<std::collections::HashSet<String>>,
+    /// The team server the window shows instead of this computer's store, if any.
+    server: std::sync::RwLock<Option<Arc<keyward_client::Remote>>>,
+    /// Whether tokens may be kept in the OS keychain (off in tests).
+    pub use_keychain: bool,
+}
+
+/// Where the window's actions go.
+#[derive(Clone)]
+pub enum Target {
+    Local(Arc<Store>),
+    Server(Arc<keyward_client::Remote>),
 }
 
 impl AppState {
@@ -58,7 +71,10 @@ impl AppState {
         if let Err(e) = &store {
             log::error!("cannot open the Keyward database in {}: {e}", dir.display());
         }
-        AppState::with_store(store.map(Arc::new), dir, clipboard, notifier)
+        let mut state = AppState::with_store(store.map(Arc::new), dir, clipboard, notifier);
+        state.use_keychain = use_keychain;
+        state.set_server(crate::connection::load(dir, use_keychain));
+        state
     }
 
     pub fn with_store(
@@ -78,6 +94,30 @@ impl AppState {
             scheduler: Mutex::new(None),
             local_api: LocalApi::default(),
             webhooks: Mutex::new(None),
+            server: std::sync::RwLock::new(None),
+            server_reminded: Mutex::new(Default::default()),
+            use_keychain: false,
+        }
+    }
+
+    /// The team server the window shows, if it shows one.
+    pub fn server(&self) -> Option<Arc<keyward_client::Remote>> {
+        self.server
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_server(&self, server: Option<Arc<keyward_client::Remote>>) {
+        *self.server.write().unwrap_or_else(|p| p.into_inner()) = server;
+    }
+
+    /// Where the window's actions go: the team server when connected to one, else this
+    /// computer's store.
+    pub fn target(&self) -> Result<Target> {
+        match self.server() {
+            Some(r) => Ok(Target::Server(r)),
+            None => Ok(Target::Local(self.store()?)),
         }
     }
 
@@ -128,23 +168,47 @@ impl AppState {
         self.store.as_ref().err()
     }
 
-    /// Runs store work on the blocking pool: sled may fsync.
+    /// Runs an action on the blocking pool (sled may fsync; a server is a round trip),
+    /// on the store the window shows: this computer's, as its owner, or a team server's.
     pub async fn run<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Store) -> keyward_core::Result<T> + Send + 'static,
+        F: FnOnce(&dyn keyward_core::Manage) -> keyward_core::Result<T> + Send + 'static,
     {
-        self.run_mapped(f).await
+        self.run_mapped(move |m, _| f(m)).await
     }
 
-    /// [`AppState::run`] for work whose errors are not only the core's (an export's).
+    /// [`AppState::run`] for work whose errors are not only the core's (an export's), and
+    /// which needs to know where the store is.
     pub async fn run_mapped<T, E, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         E: Send + 'static,
         AppError: From<E>,
-        F: FnOnce(&Store) -> std::result::Result<T, E> + Send + 'static,
+        F: FnOnce(&dyn keyward_core::Manage, &Target) -> std::result::Result<T, E> + Send + 'static,
     {
+        let target = self.target()?;
+        tauri::async_runtime::spawn_blocking(move || match &target {
+            Target::Local(store) => f(&keyward_core::Acting::owner(store), &target),
+            Target::Server(remote) => f(remote.as_ref(), &target),
+        })
+        .await
+        .map_err(|e| AppError::Io(format!("a background task failed: {e}")))?
+        .map_err(AppError::from)
+    }
+
+    /// Runs work on this computer's store itself (a backup, a restore, who owns it);
+    /// refused while the window shows a team server.
+    pub async fn run_local<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> keyward_core::Result<T> + Send + 'static,
+    {
+        if self.server().is_some() {
+            return Err(AppError::Core(keyward_core::Error::invalid(
+                "this works on the store on this computer — switch Preferences › Connection to This computer first",
+            )));
+        }
         let store = self.store()?;
         tauri::async_runtime::spawn_blocking(move || f(&store))
             .await

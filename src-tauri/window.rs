@@ -11,7 +11,13 @@ pub const MAIN: &str = "main";
 
 /// Opens the main window as `tauri.conf.json` describes it (where it is `create: false`),
 /// its webview data kept apart from the store in `store_dir`.
-pub fn open_main<R: Runtime, M: Manager<R>>(app: &M, store_dir: &Path) -> tauri::Result<()> {
+/// `label` names the store the window shows ("This computer", a server's host): the
+/// title says it.
+pub fn open_main<R: Runtime, M: Manager<R>>(
+    app: &M,
+    store_dir: &Path,
+    label: &str,
+) -> tauri::Result<()> {
     let config = app
         .config()
         .app
@@ -25,6 +31,7 @@ pub fn open_main<R: Runtime, M: Manager<R>>(app: &M, store_dir: &Path) -> tauri:
     keyward_core::store::create_private_dir(&dir)
         .map_err(|e| tauri::Error::Io(std::io::Error::other(e)))?;
     WebviewWindowBuilder::from_config(app, &config)?
+        .title(crate::connection::title(label))
         .data_directory(dir)
         .build()?;
     Ok(())

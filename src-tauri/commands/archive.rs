@@ -25,7 +25,9 @@ pub async fn back_up_store(
     let dir = dirs::download_dir()
         .or_else(dirs::home_dir)
         .ok_or_else(|| AppError::Io("no Downloads folder to write to".into()))?;
-    let (bytes, summary) = state.run(move |s| s.export_archive(&passphrase)).await?;
+    let (bytes, summary) = state
+        .run_local(move |s| s.export_archive(&passphrase))
+        .await?;
     let day = chrono::Utc::now().format("%Y-%m-%d");
     let path = (1..1000)
         .map(|n| {
@@ -60,7 +62,7 @@ pub async fn restore_store<R: Runtime>(
     passphrase: String,
 ) -> Result<ArchiveSummary> {
     let summary = state
-        .run(move |s| {
+        .run_local(move |s| {
             s.import_archive(&archive, &passphrase, &mut |p: Progress| {
                 let _ = app.emit("restore-progress", p);
             })

@@ -134,7 +134,7 @@ pub async fn delete_key<R: Runtime>(
     typed_name: Option<String>,
 ) -> Result<DeletedKey> {
     let deleted = state
-        .run(move |s| s.delete_key_typed(&id, typed_name.as_deref()))
+        .run(move |s| s.delete_key(&id, false, typed_name.as_deref()))
         .await?;
     refresh_later(&app);
     Ok(deleted)
@@ -184,8 +184,16 @@ pub async fn export_postman(state: State<'_, AppState>, id: String) -> Result<Ex
         .or_else(dirs::home_dir)
         .ok_or_else(|| AppError::Io("no Downloads folder to write to".into()))?;
     let done = state
-        .run_mapped(move |s| {
-            postman::export(s, &id, |name| postman::ExportPaths::in_dir(&dir, name))
+        .run_mapped(move |m, target| {
+            let base = match target {
+                crate::state::Target::Local(store) => {
+                    keyward_http::base_url(store.settings()?.local_api_port)
+                }
+                crate::state::Target::Server(remote) => remote.url().to_owned(),
+            };
+            postman::export_from(m, base, &id, |name| {
+                postman::ExportPaths::in_dir(&dir, name)
+            })
         })
         .await?;
     Ok(ExportReceipt {

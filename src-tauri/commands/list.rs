@@ -44,4 +44,12 @@ commands! {
     webhooks::test_webhook,
     webhooks::webhook_deliveries,
     webhooks::copy_webhook_secret,
+    connection::connection_status,
+    connection::connect_server,
+    connection::use_this_computer,
+    connection::claim_ownership,
+    connection::decline_ownership,
+    connection::list_management_tokens,
+    connection::create_management_token,
+    connection::revoke_management_token,
 }

@@ -2,6 +2,7 @@
 //! error. One file per screen.
 
 pub mod archive;
+pub mod connection;
 pub mod keys;
 pub mod lifecycle;
 pub mod settings;

@@ -87,6 +87,10 @@ pub fn serve(
         let bound = listener.local_addr().map_err(keyward_http::Error::from)?;
         // Webhook events queued by any Keyward process go out while the server runs.
         let worker = keyward_webhooks::Worker::start(store.clone())?;
+        // The command line on this computer works through this process while it holds
+        // the data directory: it finds the address and a token for the owner here.
+        let local_token = keyward_http::generate_local_token();
+        let _address = leave_address(&store, bound, place.tls.is_some(), &local_token);
         announce(out, bound, place.tls.is_some());
         let state = keyward_http::ApiState::for_team(
             store.clone(),
@@ -94,7 +98,8 @@ pub fn serve(
             keyward_http::FailureBudget::default(),
             place.public_hosts,
             place.trusted_proxies,
-        );
+        )
+        .with_local_token(&local_token);
         let served = keyward_http::serve_tls(
             state,
             listener,
@@ -143,6 +148,36 @@ impl From<keyward_http::Error> for Failure {
 impl From<keyward_webhooks::Error> for Failure {
     fn from(e: keyward_webhooks::Error) -> Self {
         Failure::Delivery(e)
+    }
+}
+
+/// Leaves the address and the owner's token in the data directory, for the command line
+/// on this computer (removed when the returned file is dropped). Plain HTTP only: over
+/// TLS the address is the team server's, which clients reach with `--server`.
+fn leave_address(
+    store: &Store,
+    bound: SocketAddr,
+    tls: bool,
+    token: &keyward_core::Secret,
+) -> Option<keyward_client::AddressFile> {
+    if tls || !(bound.ip().is_loopback() || bound.ip().is_unspecified()) {
+        return None;
+    }
+    let ip = if bound.ip().is_unspecified() {
+        std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST)
+    } else {
+        bound.ip()
+    };
+    let url = format!("http://{}", SocketAddr::new(ip, bound.port()));
+    match keyward_client::AddressFile::write(store.dir(), &url, token) {
+        Ok(file) => Some(file),
+        Err(e) => {
+            log::warn!(
+                "the address for the command line could not be left in {}: {e}",
+                store.dir().display()
+            );
+            None
+        }
     }
 }
 

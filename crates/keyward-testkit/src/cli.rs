@@ -96,6 +96,8 @@ pub struct Kw {
     now: Cell<Millis>,
     /// `KEYWARD_DATABASE_URL` for every run: the store is in PostgreSQL.
     database: Option<String>,
+    /// `KEYWARD_SERVER` and `KEYWARD_TOKEN` for every run: a client of that server.
+    server: Option<(String, String)>,
 }
 
 impl Default for Kw {
@@ -110,6 +112,16 @@ impl Kw {
             dir: tempfile::tempdir().expect("a temporary directory"),
             now: Cell::new(at(T0)),
             database: None,
+            server: None,
+        }
+    }
+
+    /// Every run manages the server at `url` with the management token `token`
+    /// (`KEYWARD_SERVER`, `KEYWARD_TOKEN`), from a data directory of its own.
+    pub fn client_of(url: &str, token: &str) -> Kw {
+        Kw {
+            server: Some((url.to_owned(), token.to_owned())),
+            ..Kw::new()
         }
     }
 
@@ -152,6 +164,10 @@ impl Kw {
         keyward_at(cmd, self.dir(), &to_rfc3339(self.now()));
         if let Some(url) = &self.database {
             cmd.env("KEYWARD_DATABASE_URL", url);
+        }
+        cmd.env_remove("KEYWARD_SERVER").env_remove("KEYWARD_TOKEN");
+        if let Some((url, token)) = &self.server {
+            cmd.env("KEYWARD_SERVER", url).env("KEYWARD_TOKEN", token);
         }
         cmd
     }

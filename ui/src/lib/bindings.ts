@@ -310,7 +310,15 @@ owner: OwnerView, masked_token: string,
  */
 status: string, created_at: string, expires_at: string | null, };
 
-export type CreatedManagementToken = { token: string, } & ManagementTokenView;
+export type CreatedManagementToken = { token: string, id: string, name: string, 
+/**
+ * The site manager the token acts as.
+ */
+owner: OwnerView, masked_token: string, 
+/**
+ * `active`, `expired` or `revoked`.
+ */
+status: string, created_at: string, expires_at: string | null, };
 
 export type Session = { 
 /**
@@ -345,9 +353,15 @@ session: Session | null,
  */
 problem: string | null, 
 /**
- * This computer's store does not yet know who owns it: the app asks once.
+ * This computer's store is new and does not know who owns it: the app asks before
+ * anything else.
  */
-owner_needed: boolean, };
+owner_needed: boolean, 
+/**
+ * This computer's store has site managers but was never told which one sits here:
+ * the app asks once, and "Not now" is an answer.
+ */
+owner_unknown: boolean, };
 
 /** The limits forms hint at as the user types; Rust decides on save. */
 export const RULES: Rules = {
@@ -424,6 +438,7 @@ export const COMMANDS = [
   "connect_server",
   "use_this_computer",
   "claim_ownership",
+  "decline_ownership",
   "list_management_tokens",
   "create_management_token",
   "revoke_management_token",

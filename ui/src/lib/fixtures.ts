@@ -135,6 +135,7 @@ export function makeConnection(over: Partial<ConnectionView> = {}): ConnectionVi
     session: { user: null, role: "admin", store: "this computer" },
     problem: null,
     owner_needed: false,
+    owner_unknown: false,
     ...over,
   };
 }

@@ -10,8 +10,8 @@ export function focusables(root: HTMLElement): HTMLElement[] {
 }
 
 /** Action: focus this element when it appears (a dialog's next step, a new secret's Copy). */
-export function autofocus(node: HTMLElement): void {
-  queueMicrotask(() => node.focus());
+export function autofocus(node: HTMLElement, when = true): void {
+  if (when) queueMicrotask(() => node.focus());
 }
 
 /**

@@ -149,6 +149,7 @@ const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][]
     "claim_ownership",
     { name: "Ada Lovelace", email: "ada@example.org" },
   ],
+  ["declineOwnership", () => ipc.declineOwnership(), "decline_ownership", {}],
   ["listManagementTokens (everyone)", () => ipc.listManagementTokens(), "list_management_tokens", { user: null }],
   ["listManagementTokens (one site manager)", () => ipc.listManagementTokens("usr_1"), "list_management_tokens", { user: "usr_1" }],
   [

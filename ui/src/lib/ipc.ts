@@ -148,6 +148,7 @@ export const ipc = {
   useThisComputer: () => call<ConnectionView>("use_this_computer"),
   /** "Who are you?": the person becomes this computer's store's owner and first admin. */
   claimOwnership: (name: string, email: string) => call<UserView>("claim_ownership", { name, email }),
+  declineOwnership: () => call<null>("decline_ownership"),
   /** Every management token, or one site manager's (id or email). */
   listManagementTokens: (user: string | null = null) =>
     call<ManagementTokenView[]>("list_management_tokens", { user }),

@@ -85,6 +85,7 @@ type Call = { cmd: string; args: Record<string, unknown> };
 function ownerless(users: UserView[], refuse?: IpcError): Call[] {
   const calls: Call[] = [];
   let owner: UserView | null = null;
+  let declined = false;
   mockIPC((cmd, raw) => {
     const args = (raw ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args });
@@ -93,9 +94,14 @@ function ownerless(users: UserView[], refuse?: IpcError): Call[] {
         return makeAppStatus();
       case "connection_status":
         return makeConnection({
-          owner_needed: owner === null,
+          // A new store must answer; one with site managers is asked once.
+          owner_needed: owner === null && !declined && users.length === 0,
+          owner_unknown: owner === null && !declined && users.length > 0,
           session: { user: owner, role: "admin", store: "this computer" },
         });
+      case "decline_ownership":
+        declined = true;
+        return null;
       case "claim_ownership":
         if (refuse) throw refuse;
         owner = makeUser({ id: "usr_9", name: String(args.name), email: String(args.email) });
@@ -188,5 +194,32 @@ describe("Who are you?", () => {
     expect(one("connection-section")).not.toBeNull();
     await click(one("nav-keys"));
     expect(one("owner-form")).not.toBeNull();
+  });
+
+  test("a store with site managers asks above the screen, and Not now is an answer", async () => {
+    const ada = makeUser({ id: "usr_1", name: "Ada Lovelace", email: "ada@example.org" });
+    const calls = ownerless([ada]);
+    await mountPage(App);
+    // The keys screen is there, with the question above it; nothing takes the focus.
+    expect(one("owner-form")).toBeNull();
+    expect(one("owner-banner")).not.toBeNull();
+    expect(document.body.textContent).toContain("No API keys yet");
+    expect(document.activeElement).not.toBe(one("owner-name"));
+    await click(one("owner-not-now"));
+    expect(calls.some((c) => c.cmd === "decline_ownership")).toBe(true);
+    expect(one("owner-banner")).toBeNull();
+    expect(calls.some((c) => c.cmd === "claim_ownership")).toBe(false);
+  });
+
+  test("answering the question above the screen names you the owner", async () => {
+    const ada = makeUser({ id: "usr_1", name: "Ada Lovelace", email: "ada@example.org" });
+    const calls = ownerless([ada]);
+    await mountPage(App);
+    typeInto(one<HTMLInputElement>("owner-name"), "Ada Lovelace");
+    typeInto(one<HTMLInputElement>("owner-email"), "ada@example.org");
+    (one("owner-banner") as HTMLFormElement).requestSubmit();
+    await update();
+    expect(calls.find((c) => c.cmd === "claim_ownership")!.args).toEqual({ name: "Ada Lovelace", email: "ada@example.org" });
+    expect(one("owner-banner")).toBeNull();
   });
 });

@@ -76,7 +76,16 @@ mod tests {
         assert_eq!(parse_lifetime("90d").unwrap(), Some(90 * DAY));
         assert_eq!(parse_lifetime(" 12H ").unwrap(), Some(12 * HOUR));
         assert_eq!(parse_lifetime("never").unwrap(), None);
-        for bad in ["", "d", "0d", "-3d", "90", "1y", "400d", "9999999999999999d"] {
+        for bad in [
+            "",
+            "d",
+            "0d",
+            "-3d",
+            "90",
+            "1y",
+            "400d",
+            "9999999999999999d",
+        ] {
             let e = parse_lifetime(bad).unwrap_err();
             assert_eq!(e.field(), Some("expires"), "{bad}");
         }

@@ -96,7 +96,8 @@ pub trait Manage: Send + Sync {
     fn revoke_management_token(&self, id: &str) -> Result<ManagementTokenView>;
 }
 
-const ADMIN_ONLY: &str = "only an admin may do this — a manager manages only their own keys, tokens and webhooks";
+const ADMIN_ONLY: &str =
+    "only an admin may do this — a manager manages only their own keys, tokens and webhooks";
 const NOT_YOURS: &str = "this belongs to another site manager — a manager manages only their own keys, tokens and webhooks";
 
 /// The store, acting for one actor: the role checks, then the store's own action, audited
@@ -339,7 +340,10 @@ impl Manage for Acting<'_> {
             None => Ok(all),
             Some(me) => {
                 let mine = self.store.key_ids_of(me)?;
-                Ok(all.into_iter().filter(|t| mine.contains(&t.key_id)).collect())
+                Ok(all
+                    .into_iter()
+                    .filter(|t| mine.contains(&t.key_id))
+                    .collect())
             }
         }
     }

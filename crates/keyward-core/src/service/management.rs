@@ -162,6 +162,18 @@ impl Store {
         })
     }
 
+    /// The owner would rather not say who they are: not asked again; local changes stay
+    /// audited by channel only.
+    pub fn decline_ownership(&self) -> Result<()> {
+        if self.owner_asked() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            tx.put_raw(Table::Meta, OWNER_KEY, Vec::new());
+            Ok(())
+        })
+    }
+
     /// Records who owns this store on this computer: the site manager with `new.email`
     /// (who must be an admin), or a new admin. Local actions are audited as them from
     /// then on. Refused once an owner is recorded.
@@ -198,7 +210,10 @@ impl Store {
                 .event("user", "updated")
                 .object(&user.id, &user.name)
                 .owner(&user.id)
-                .says(format!("{} <{}> is this computer's owner", user.name, user.email));
+                .says(format!(
+                    "{} <{}> is this computer's owner",
+                    user.name, user.email
+                ));
             tx.audit(event)
         })?;
         self.user_view(&user.id)

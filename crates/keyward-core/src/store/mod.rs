@@ -298,7 +298,11 @@ impl Store {
     /// this store's own (`StoreOptions::actor`, and the owner the store records).
     pub(crate) fn actor(&self) -> (String, Option<String>) {
         ACTING
-            .with(|a| a.borrow().as_ref().map(|a| (a.channel.clone(), a.user_id.clone())))
+            .with(|a| {
+                a.borrow()
+                    .as_ref()
+                    .map(|a| (a.channel.clone(), a.user_id.clone()))
+            })
             .unwrap_or_else(|| (self.opts.actor.clone(), self.owner_id()))
     }
 
@@ -309,7 +313,13 @@ impl Store {
             .get(Table::Meta, OWNER_KEY)
             .ok()
             .flatten()
+            .filter(|v| !v.is_empty())
             .map(|v| String::from_utf8_lossy(&v).into_owned())
+    }
+
+    /// Whether the owner was asked who they are (and answered, or declined).
+    pub fn owner_asked(&self) -> bool {
+        matches!(self.backend.get(Table::Meta, OWNER_KEY), Ok(Some(_)))
     }
 
     /// The local owner as an actor: who acts through this computer's CLI or desktop app.
