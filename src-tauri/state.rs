@@ -108,6 +108,7 @@ impl AppState {
             .clone()
     }
 
+    /// Shows `server`, or this computer's store.
     pub fn set_server(&self, server: Option<Arc<keyward_client::Remote>>) {
         *self.server.write().unwrap_or_else(|p| p.into_inner()) = server;
     }

@@ -84,14 +84,17 @@ pub async fn connect_server<R: Runtime>(
             "that is not a management token — it starts with kwm_ (an admin creates one under Preferences › Access tokens, or with keyward manage-tokens create)",
         )));
     }
-    let remote = connection::client(url.trim(), token.clone())?;
-    let remote = Arc::new(remote);
-    let probe = remote.clone();
-    tauri::async_runtime::spawn_blocking(move || probe.session())
-        .await
-        .map_err(|e| AppError::Io(format!("a background task failed: {e}")))??;
-    connection::save(&state.data_dir, remote.url(), &token, state.use_keychain)
-        .map_err(|e| AppError::Io(format!("the connection could not be saved: {e}")))?;
+    let dir = state.data_dir.clone();
+    let use_keychain = state.use_keychain;
+    // The client is made, tried and (on failure) dropped off the async workers.
+    let remote = blocking(move || -> Result<Arc<keyward_client::Remote>> {
+        let remote = connection::client(url.trim(), token.clone())?;
+        remote.session()?;
+        connection::save(&dir, remote.url(), &token, use_keychain)
+            .map_err(|e| AppError::Io(format!("the connection could not be saved: {e}")))?;
+        Ok(Arc::new(remote))
+    })
+    .await??;
     state.set_server(Some(remote));
     lock_reminders(&state);
     let v = view(&state).await;
@@ -111,6 +114,13 @@ pub async fn use_this_computer<R: Runtime>(
     let v = view(&state).await;
     switched(&app, &v.label);
     Ok(v)
+}
+
+/// Runs `f` on the blocking pool.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Io(format!("a background task failed: {e}")))
 }
 
 /// A new store is reminded of from scratch.

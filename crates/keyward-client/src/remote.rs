@@ -31,8 +31,21 @@ const PAGE: usize = 500;
 pub struct Remote {
     base: url::Url,
     token: Secret,
-    client: Client,
+    /// Always `Some` until dropped (see `Drop`).
+    client: Option<Client>,
     channel: &'static str,
+}
+
+/// A blocking client stops a runtime of its own when dropped, which tokio forbids on its
+/// workers: it is dropped on a thread of its own, so a `Remote` may go anywhere.
+impl Drop for Remote {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = std::thread::Builder::new()
+                .name("keyward-client-drop".into())
+                .spawn(move || drop(client));
+        }
+    }
 }
 
 /// A page of a list, as the API answers.
@@ -112,7 +125,7 @@ impl Remote {
         Ok(Remote {
             base,
             token,
-            client,
+            client: Some(client),
             channel,
         })
     }
@@ -122,13 +135,19 @@ impl Remote {
         self.base.as_str().trim_end_matches('/')
     }
 
+    fn client(&self) -> &Client {
+        self.client
+            .as_ref()
+            .expect("a Remote has its client until dropped")
+    }
+
     fn request(&self, method: Method, path: &[&str]) -> RequestBuilder {
         let mut url = self.base.clone();
         if let Ok(mut segments) = url.path_segments_mut() {
             segments.pop_if_empty();
             segments.extend(path);
         }
-        self.client
+        self.client()
             .request(method, url)
             .bearer_auth(self.token.expose())
             .header(CLIENT_HEADER, self.channel)
@@ -470,7 +489,7 @@ impl Manage for Remote {
 
     fn verify(&self, presented: &str) -> Result<Verdict> {
         self.send(
-            self.client
+            self.client()
                 .post(
                     self.base
                         .join("v1/verify")
