@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::audit::AuditEvent;
 use crate::model::clock::to_datetime;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AuditView {

@@ -20,6 +20,7 @@ use crate::view::users::OwnerView;
 
 /// A scope as answers show it: `{"type":"agency"}` or
 /// `{"type":"location","location_id":"loc_…","name":"Downtown"}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -33,6 +34,7 @@ pub enum ScopeView {
 }
 
 /// A key as every front end shows it. Never carries the secret.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct KeyView {
@@ -67,15 +69,18 @@ pub struct KeyView {
 }
 
 /// A key with its secret, for the moments the secret is shown: create, regenerate.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreatedKey {
     #[serde(flatten)]
     pub view: KeyView,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub key: ShownSecret,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DeletedKey {
@@ -87,6 +92,7 @@ pub struct DeletedKey {
 }
 
 /// A key with its tokens and its history, for the key detail screen.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct KeyDetail {

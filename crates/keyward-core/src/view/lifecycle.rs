@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::clock::{short_date, Millis};
 use crate::view::users::OwnerView;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -15,6 +16,7 @@ pub enum ReminderKind {
 }
 
 /// One reminder raised (or, in a dry run, due): what the notification says.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ReminderNotice {
@@ -48,6 +50,7 @@ pub(crate) fn last_use_sentence(now: Millis, used: Option<Millis>) -> String {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DeletionNotice {
@@ -60,6 +63,7 @@ pub struct DeletionNotice {
     pub message: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LifecycleReport {
@@ -73,6 +77,7 @@ pub struct LifecycleReport {
 }
 
 /// A key whose inactivity deletion is near.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DueKey {
@@ -92,6 +97,7 @@ pub struct DueKey {
 }
 
 /// A live token whose expiry is near.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DueToken {
@@ -108,6 +114,7 @@ pub struct DueToken {
 
 /// The "Expiring soon" summary: keys due for deletion within the first reminder window
 /// (15 days by default) and tokens expiring within theirs (30 days), soonest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 pub struct ExpiringSoon {

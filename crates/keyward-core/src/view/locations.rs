@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::clock::to_datetime;
 use crate::model::location::Location;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LocationView {

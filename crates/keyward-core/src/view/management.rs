@@ -8,6 +8,7 @@ use crate::model::management::ManagementToken;
 use crate::model::secret::ShownSecret;
 use crate::view::users::{OwnerView, UserView};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ManagementTokenView {
@@ -25,16 +26,19 @@ pub struct ManagementTokenView {
 }
 
 /// A new management token, shown once.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreatedManagementToken {
     #[serde(flatten)]
     pub view: ManagementTokenView,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub token: ShownSecret,
 }
 
 /// Who a management token (or the local owner) acts as.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Session {

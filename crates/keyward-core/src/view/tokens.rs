@@ -8,6 +8,7 @@ use crate::model::key::ApiKey;
 use crate::model::secret::ShownSecret;
 use crate::model::token::{Token, TokenStatus};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TokenView {
@@ -25,10 +26,12 @@ pub struct TokenView {
 }
 
 /// A new token, shown once: the shape `POST /v1/tokens` answers with.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreatedToken {
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub token: ShownSecret,
     pub key_id: String,

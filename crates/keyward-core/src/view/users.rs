@@ -7,6 +7,7 @@ use crate::model::clock::to_datetime;
 use crate::model::user::{Role, User};
 
 /// A user as every front end shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UserView {
@@ -23,6 +24,7 @@ pub struct UserView {
 }
 
 /// The owner as embedded in key and verification answers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct OwnerView {
@@ -55,6 +57,7 @@ impl User {
 }
 
 /// What `clear-keys` did.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ClearReport {

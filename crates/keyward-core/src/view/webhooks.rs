@@ -7,6 +7,7 @@ use zeroize::Zeroizing;
 use crate::model::webhook::{DeliveryOutcome, WebhookState};
 
 /// A subscription as every front end shows it. Never carries the signing secret.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct WebhookView {
@@ -33,6 +34,7 @@ pub struct WebhookView {
 }
 
 /// A new subscription with its signing secret, shown in full this once.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreatedWebhook {
@@ -43,6 +45,7 @@ pub struct CreatedWebhook {
 }
 
 /// One line of a subscription's delivery log, newest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DeliveryView {
