@@ -205,10 +205,19 @@ fn outline(doc: &Value) -> String {
     )
 }
 
-/// The page's data: every route the server lists, with what its OpenAPI entry says and
-/// the real examples; the verification codes the document declares.
+/// The page's data: every route for API keys the server lists (what Postman and local
+/// scripts call; the management routes are in the OpenAPI document and
+/// docs/management-api.md), with what its OpenAPI entry says and the real examples; the
+/// verification codes the document declares.
 fn page(examples: Vec<(String, Vec<Example>)>, doc: &Value) -> Value {
-    let routes: Vec<&str> = keyward_http::ROUTES.iter().map(|(r, _)| *r).collect();
+    let for_api_keys = |method: &str, path: &str| {
+        doc["paths"][path][method.to_lowercase()]["tags"][0] == "keyward"
+    };
+    let routes: Vec<&str> = keyward_http::ROUTES
+        .iter()
+        .map(|(r, _)| *r)
+        .filter(|r| r.split_once(' ').is_some_and(|(m, p)| for_api_keys(m, p)))
+        .collect();
     let documented: Vec<String> = doc["paths"]
         .as_object()
         .unwrap()
@@ -217,6 +226,7 @@ fn page(examples: Vec<(String, Vec<Example>)>, doc: &Value) -> Value {
             ops.as_object()
                 .unwrap()
                 .keys()
+                .filter(move |m| for_api_keys(m, path))
                 .map(move |m| format!("{} {path}", m.to_uppercase()))
         })
         .collect();

@@ -1,5 +1,6 @@
 //! The crate's errors: [`Error`] for starting and running the server, [`ApiError`] for
-//! what a request is answered with — always `{"error":{"code","message"}}`.
+//! what a request is answered with — always `{"error":{"code","message"}}`, with `"field"`
+//! when one input is at fault.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -71,6 +72,8 @@ pub(crate) struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: Cow<'static, str>,
+    /// The input at fault, when there is one.
+    field: Option<Cow<'static, str>>,
     retry_after: Option<u64>,
     www_authenticate: bool,
 }
@@ -85,6 +88,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            field: None,
             retry_after: None,
             www_authenticate: false,
         }
@@ -92,6 +96,17 @@ impl ApiError {
 
     pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message)
+    }
+
+    /// 400 `INVALID_INPUT` about one input (a query parameter, say).
+    pub fn invalid_field(
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ApiError {
+            field: Some(field.into()),
+            ..ApiError::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", message)
+        }
     }
 
     /// The one answer for any missing, malformed, unknown, revoked, disabled or expired
@@ -112,7 +127,7 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE,
             "BODY_TOO_LARGE",
             format!(
-                "the request body is larger than {} KiB — send only {{\"key\":\"…\"}}",
+                "the request body is larger than {} KiB — send only the JSON the route takes",
                 crate::BODY_LIMIT / 1024
             ),
         )
@@ -132,15 +147,24 @@ impl ApiError {
         }
     }
 
-    /// The answer for an error of the store: a refusal keeps its code with a 4xx status,
-    /// a full disk is 503 (reads still work), anything else 500.
+    /// The answer for an error of the store: its code, with the status its class calls
+    /// for — a bad input 400, an unknown object 404, no valid management token 401, a role
+    /// that does not allow the action 403, other refusals 409 (a key minting too fast
+    /// 429), an unreachable database or a full disk 503 (reads still work), anything else
+    /// 500.
     pub fn from_store(e: &keyward_core::Error) -> Self {
-        use keyward_core::Error as E;
+        use keyward_core::{Error as E, ErrorClass};
         let status = match e {
-            E::TooManyTokens { .. } => StatusCode::CONFLICT,
+            E::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            E::Forbidden(_) => StatusCode::FORBIDDEN,
             E::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             E::DiskFull(_) | E::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => match e.class() {
+                ErrorClass::Usage => StatusCode::BAD_REQUEST,
+                ErrorClass::NotFound => StatusCode::NOT_FOUND,
+                ErrorClass::Refused => StatusCode::CONFLICT,
+                ErrorClass::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            },
         };
         let retry_after = match e {
             E::RateLimited { retry_after_ms, .. } => Some(retry_after_ms.div_ceil(1000).max(1)),
@@ -148,14 +172,24 @@ impl ApiError {
         };
         ApiError {
             retry_after,
+            field: e.field().map(|f| Cow::Owned(f.to_owned())),
+            www_authenticate: status == StatusCode::UNAUTHORIZED,
             ..ApiError::new(status, e.code(), e.to_string())
         }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        let mut error = serde_json::json!({"code": self.code, "message": self.message});
+        if let Some(field) = self.field {
+            error["field"] = serde_json::Value::from(field.into_owned());
+        }
+        let body = serde_json::json!({ "error": error });
         let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         if let Some(secs) = self.retry_after {
@@ -200,6 +234,82 @@ mod tests {
             "cannot write the Postman export \
              /home/ada/Downloads/keyward-zapier.postman_environment.json: Permission denied \
              (os error 13) — export to a folder you may write to"
+        );
+    }
+
+    #[test]
+    fn store_errors_answer_with_the_status_of_their_class() {
+        use keyward_core::Error as E;
+        let status = |e: E| ApiError::from_store(&e).status;
+        assert_eq!(status(E::invalid("x")), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            status(E::NotFound {
+                what: "API key",
+                id: "key_1".into()
+            }),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            status(E::Unauthorized("x".into())),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(status(E::forbidden("x")), StatusCode::FORBIDDEN);
+        assert_eq!(
+            status(E::KeyInUse {
+                name: "K".into(),
+                detail: "2 live tokens".into()
+            }),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(status(E::EmailTaken("a@b.c".into())), StatusCode::CONFLICT);
+        assert_eq!(
+            status(E::TooManyTokens {
+                name: "K".into(),
+                max: 100
+            }),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status(E::RateLimited {
+                name: "K".into(),
+                retry_after_ms: 1_500
+            }),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(
+            status(E::DiskFull("x".into())),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status(E::DatabaseUnavailable("x".into())),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status(E::Storage("x".into())),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[tokio::test]
+    async fn an_invalid_input_names_its_field_and_a_refusal_does_not() {
+        let body = |e: ApiError| async move {
+            let r = e.into_response();
+            let bytes = axum::body::to_bytes(r.into_body(), 4096).await.unwrap();
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+        };
+        let e = keyward_core::Error::invalid_field("email", "not an email");
+        let v = body(ApiError::from_store(&e)).await;
+        assert_eq!(
+            v,
+            serde_json::json!({"error": {"code": "INVALID_INPUT", "message": "not an email", "field": "email"}})
+        );
+        let v = body(ApiError::from_store(&keyward_core::Error::forbidden("no"))).await;
+        assert!(v["error"].get("field").is_none(), "{v}");
+        let r =
+            ApiError::from_store(&keyward_core::Error::Unauthorized("x".into())).into_response();
+        assert_eq!(
+            r.headers()[header::WWW_AUTHENTICATE],
+            "Bearer realm=\"keyward\""
         );
     }
 

@@ -1,8 +1,10 @@
-//! Keyward's loopback HTTP API (SPEC §6): Postman and local services exchange API keys for
-//! tokens and verify keys and tokens. Served by `keyward serve` and, in the desktop app,
-//! in the background. Binds 127.0.0.1 only and refuses requests that a web page could
-//! have sent (foreign `Host` or `Origin`), so a browser tab cannot reach it. [`postman`]
-//! writes the Postman collection of these routes and an environment holding a key.
+//! Keyward's HTTP API (SPEC §6): Postman and local services exchange API keys for tokens
+//! and verify keys and tokens; with a management token, the command line, the desktop app
+//! and scripts manage everything (docs/management-api.md). Served by `keyward serve` and,
+//! in the desktop app, in the background. Binds 127.0.0.1 unless told otherwise, and
+//! refuses requests that a web page could have sent (foreign `Host` or `Origin`), so a
+//! browser tab cannot reach it. [`postman`] writes the Postman collection of these routes
+//! and an environment holding a key.
 //!
 //! ```no_run
 //! # async fn run(store: std::sync::Arc<keyward_core::Store>) -> keyward_http::Result<()> {
@@ -49,7 +51,8 @@ pub fn base_url(port: u16) -> String {
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 16 * 1024;
 
-/// The routes, as `keyward serve` lists them.
+/// The routes, as `keyward serve` lists them (a test checks they are the OpenAPI
+/// document's).
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET /v1/health", "is the API up"),
     (
@@ -68,13 +71,80 @@ pub const ROUTES: &[(&str, &str)] = &[
         "GET /openapi.json",
         "the OpenAPI 3.1 document of these routes",
     ),
+    // The management routes: Authorization: Bearer <management token>.
+    ("GET /v1/session", "who the management token acts as"),
+    ("GET /v1/users", "site managers"),
+    ("POST /v1/users", "add a site manager"),
+    ("GET /v1/users/{user}", "a site manager"),
+    ("PATCH /v1/users/{user}", "rename, change email"),
+    ("PUT /v1/users/{user}/active", "deactivate or reactivate"),
+    ("PUT /v1/users/{user}/api-access", "API access on or off"),
+    (
+        "POST /v1/users/{user}/clear-keys",
+        "revoke their keys and tokens",
+    ),
+    ("GET /v1/locations", "locations"),
+    ("POST /v1/locations", "add a location"),
+    ("PATCH /v1/locations/{id}", "rename a location"),
+    ("GET /v1/keys", "API keys, filtered and sorted"),
+    ("POST /v1/keys", "create an API key"),
+    ("GET /v1/keys/{id}", "a key, its tokens and history"),
+    ("PATCH /v1/keys/{id}", "rename a key"),
+    ("POST /v1/keys/{id}/reveal", "the full key (audited)"),
+    (
+        "POST /v1/keys/{id}/regenerate",
+        "a new secret, with a grace period",
+    ),
+    ("PUT /v1/keys/{id}/disabled", "disable or enable a key"),
+    (
+        "POST /v1/keys/{id}/keep",
+        "restart a key's inactivity clock",
+    ),
+    ("DELETE /v1/keys/{id}", "delete a key and its tokens"),
+    ("GET /v1/keys/{id}/tokens", "a key's tokens"),
+    ("POST /v1/keys/{id}/tokens", "mint a token from a key"),
+    ("GET /v1/tokens", "tokens"),
+    ("POST /v1/tokens/{id}/revoke", "revoke a token"),
+    ("GET /v1/webhooks", "webhook subscriptions"),
+    ("POST /v1/webhooks", "subscribe a URL to events"),
+    ("GET /v1/webhooks/{id}", "a subscription"),
+    (
+        "PUT /v1/webhooks/{id}/active",
+        "turn a subscription on or off",
+    ),
+    ("DELETE /v1/webhooks/{id}", "remove a subscription"),
+    ("POST /v1/webhooks/{id}/reveal-secret", "its signing secret"),
+    ("POST /v1/webhooks/{id}/test", "send a test event"),
+    ("GET /v1/webhooks/{id}/deliveries", "its delivery attempts"),
+    ("GET /v1/audit", "the audit log, newest first"),
+    ("GET /v1/settings", "the settings"),
+    ("PUT /v1/settings", "replace the settings"),
+    ("POST /v1/lifecycle", "run the lifecycle pass"),
+    ("GET /v1/lifecycle/expiring", "keys and tokens due soon"),
+    ("GET /v1/management-tokens", "management tokens"),
+    ("POST /v1/management-tokens", "create a management token"),
+    (
+        "POST /v1/management-tokens/{id}/revoke",
+        "revoke a management token",
+    ),
 ];
 
+/// A new local token: the management token a Keyward process makes for this computer's
+/// owner when it starts (see [`ApiState::with_local_token`]). It lives as long as the
+/// process, which keeps only its hash.
+pub fn generate_local_token() -> keyward_core::Secret {
+    keyward_core::Secret::generate(keyward_core::SecretKind::Management)
+}
+
 /// What every request handler shares: the store, the port the server is bound to (the
-/// only one the `Host` and `Origin` guards accept) and the failed-verification limiter.
+/// only one the `Host` and `Origin` guards accept) and the failed-verification limiter;
+/// and the hash of this process's local token, if it has one.
 #[derive(Clone)]
 pub struct ApiState {
     inner: Arc<Inner>,
+    local_token: Option<[u8; 32]>,
+    /// The routes for API keys are off: only management (and health, and the document).
+    management_only: bool,
 }
 
 struct Inner {
@@ -121,7 +191,42 @@ impl ApiState {
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),
             }),
+            local_token: None,
+            management_only: false,
         }
+    }
+
+    /// The same state, answering only the management routes (and health and the
+    /// document): the token exchange, verification and `GET /v1/me` answer 404, as when
+    /// the local API is off but this process still serves the command line.
+    pub fn management_only(self) -> ApiState {
+        ApiState {
+            management_only: true,
+            ..self
+        }
+    }
+
+    /// The same state, also accepting `token` (see [`generate_local_token`]) as a
+    /// management token that acts as the store's local owner. Only its SHA-256 is kept.
+    pub fn with_local_token(self, token: &keyward_core::Secret) -> ApiState {
+        ApiState {
+            local_token: Some(token.hash()),
+            ..self
+        }
+    }
+
+    /// Whether `presented` is this process's local token.
+    pub(crate) fn is_local_token(&self, presented: &keyward_core::Secret) -> bool {
+        let Some(local) = &self.local_token else {
+            return false;
+        };
+        // Compared in constant time, though only hashes meet here.
+        let hash = presented.hash();
+        local
+            .iter()
+            .zip(hash.iter())
+            .fold(0u8, |d, (a, b)| d | (a ^ b))
+            == 0
     }
 
     pub fn store(&self) -> &Arc<Store> {

@@ -2,8 +2,13 @@
 //! served as `GET /openapi.json` (no Swagger UI: its bundle is downloaded at build time).
 
 use axum::body::Bytes;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::Header;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::server::Server;
+use utoipa::openapi::Ref;
 use utoipa::{Modify, OpenApi};
 
 pub(crate) use crate::routes::ApiDoc;
@@ -19,11 +24,66 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "An API key (kwa_…, kwl_…); GET /v1/me also takes a token (kwt_…)",
+                        "A management token (kwm_…) for the management routes; an API key \
+                         (kwa_…, kwl_…) for POST /v1/tokens and GET /v1/me, which also takes \
+                         a token (kwt_…)",
                     ))
                     .build(),
             ),
         );
+    }
+}
+
+/// Declares on every management route the refusals any of them may answer with: no valid
+/// management token (401), and too many failed attempts (429).
+pub(crate) struct ManagementErrors;
+
+impl Modify for ManagementErrors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let error = || {
+            ResponseBuilder::new().content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+        };
+        for item in doc.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in operations.into_iter().flatten() {
+                if op.tags.iter().flatten().any(|t| t == "keyward") {
+                    continue;
+                }
+                let responses = &mut op.responses.responses;
+                responses.entry("401".into()).or_insert_with(|| {
+                    error()
+                        .description(
+                            "UNAUTHORIZED: no valid management token (missing, unknown, \
+                             revoked, expired, its site manager deactivated, or an API key or \
+                             token instead)",
+                        )
+                        .header(
+                            "WWW-Authenticate",
+                            Header::new(Object::with_type(Type::String)),
+                        )
+                        .build()
+                        .into()
+                });
+                responses.entry("429".into()).or_insert_with(|| {
+                    error()
+                        .description("Too many failed attempts; see Retry-After")
+                        .header("Retry-After", Header::new(Object::with_type(Type::Integer)))
+                        .build()
+                        .into()
+                });
+            }
+        }
     }
 }
 
@@ -49,7 +109,7 @@ pub(crate) mod schema {
     use serde::Serialize;
     use utoipa::ToSchema;
 
-    /// `{"error":{"code","message"}}`
+    /// `{"error":{"code","message"}}`, with `"field"` when one input is at fault.
     #[derive(Serialize, ToSchema)]
     pub struct ErrorBody {
         error: ErrorDetail,
@@ -62,19 +122,9 @@ pub(crate) mod schema {
         code: String,
         /// For people: what happened and what to do.
         message: String,
-    }
-
-    /// A new token. `token` is shown once.
-    #[derive(Serialize, ToSchema)]
-    pub struct TokenAnswer {
-        #[schema(example = "tok_01J…")]
-        id: String,
-        #[schema(example = "kwt_…")]
-        token: String,
-        #[schema(example = "key_01J…")]
-        key_id: String,
-        #[schema(format = DateTime, example = "2027-08-12T10:00:00Z")]
-        expires_at: String,
+        /// The input at fault, when one is (`email`, `limit`, `inactivity_days`…).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
     }
 
     /// `{"valid":true,…identity}` or `{"valid":false,"code":…}`.
@@ -148,5 +198,64 @@ mod tests {
             assert!(v["paths"][p].is_object(), "{p} missing");
         }
         assert_eq!(v["servers"][0]["url"], "http://127.0.0.1:7420");
+    }
+
+    #[test]
+    fn keyward_serve_lists_exactly_the_documented_routes() {
+        let v: serde_json::Value = serde_json::from_slice(&document_bytes(7420)).unwrap();
+        let mut documented: Vec<String> = v["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, ops)| {
+                ops.as_object()
+                    .unwrap()
+                    .keys()
+                    .map(move |m| format!("{} {path}", m.to_uppercase()))
+            })
+            .collect();
+        let mut listed: Vec<String> = crate::ROUTES.iter().map(|(r, _)| r.to_string()).collect();
+        documented.sort();
+        listed.sort();
+        assert_eq!(listed, documented);
+    }
+
+    #[test]
+    fn every_management_route_takes_a_management_token_and_declares_its_refusals() {
+        let v: serde_json::Value = serde_json::from_slice(&document_bytes(7420)).unwrap();
+        let mut management = 0;
+        for (path, ops) in v["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                if op["tags"][0] == "keyward" {
+                    continue;
+                }
+                management += 1;
+                let route = format!("{method} {path}");
+                assert_eq!(
+                    op["security"][0]["bearer"],
+                    serde_json::json!([]),
+                    "{route}"
+                );
+                for status in ["401", "429"] {
+                    assert!(op["responses"][status].is_object(), "{route}: {status}");
+                }
+                assert!(
+                    op["responses"]
+                        .as_object()
+                        .unwrap()
+                        .keys()
+                        .any(|s| s.starts_with('2')),
+                    "{route}: a success"
+                );
+            }
+        }
+        assert_eq!(management, crate::ROUTES.len() - 5);
+    }
+
+    #[test]
+    #[ignore]
+    fn print_the_document() {
+        let v: serde_json::Value = serde_json::from_slice(&document_bytes(7420)).unwrap();
+        println!("{}", serde_json::to_string_pretty(&v).unwrap());
     }
 }

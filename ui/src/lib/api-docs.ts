@@ -146,7 +146,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Keyward local API\",\"version\":\"0.1.0\"},\"paths\":{\"/openapi.json\":\"…\",\"/v1/health\":\"…\",\"/v1/me\":\"…\",\"/v1/tokens\":\"…\",\"/v1/verify\":\"…\"}}",
+        "body": "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Keyward local API\",\"version\":\"0.1.0\"},\"paths\":{\"/openapi.json\":\"…\",\"/v1/audit\":\"…\",\"/v1/health\":\"…\",\"/v1/keys\":\"…\",\"/v1/keys/{id}\":\"…\",\"/v1/keys/{id}/disabled\":\"…\",\"/v1/keys/{id}/keep\":\"…\",\"/v1/keys/{id}/regenerate\":\"…\",\"/v1/keys/{id}/reveal\":\"…\",\"/v1/keys/{id}/tokens\":\"…\",\"/v1/lifecycle\":\"…\",\"/v1/lifecycle/expiring\":\"…\",\"/v1/locations\":\"…\",\"/v1/locations/{id}\":\"…\",\"/v1/management-tokens\":\"…\",\"/v1/management-tokens/{id}/revoke\":\"…\",\"/v1/me\":\"…\",\"/v1/session\":\"…\",\"/v1/settings\":\"…\",\"/v1/tokens\":\"…\",\"/v1/tokens/{id}/revoke\":\"…\",\"/v1/users\":\"…\",\"/v1/users/{user}\":\"…\",\"/v1/users/{user}/active\":\"…\",\"/v1/users/{user}/api-access\":\"…\",\"/v1/users/{user}/clear-keys\":\"…\",\"/v1/verify\":\"…\",\"/v1/webhooks\":\"…\",\"/v1/webhooks/{id}\":\"…\",\"/v1/webhooks/{id}/active\":\"…\",\"/v1/webhooks/{id}/deliveries\":\"…\",\"/v1/webhooks/{id}/reveal-secret\":\"…\",\"/v1/webhooks/{id}/test\":\"…\"}}",
         "reason": "OK",
         "status": 200
       }

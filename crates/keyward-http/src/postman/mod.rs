@@ -4,6 +4,7 @@
 
 mod collection;
 mod files;
+mod manage_steps;
 
 use std::path::{Path, PathBuf};
 

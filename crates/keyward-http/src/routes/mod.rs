@@ -1,31 +1,35 @@
-//! The routes of SPEC §6. Each handler parses, hands the store call to the blocking pool
-//! (see `pool`: a store call may write durably) — or, for a verification that cannot,
-//! makes it on the spot — and answers.
-//! Every bad credential gets the same 401, whatever made it bad.
+//! The routes: those of SPEC §6 for API keys and tokens (`api`), and the management
+//! routes (`manage`, docs/management-api.md). Each handler parses, hands the store call to
+//! the blocking pool (see `pool`: a store call may write durably) — or, for a
+//! verification that cannot, makes it on the spot — and answers.
+
+mod api;
+pub(crate) mod manage;
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::routing::MethodFilter;
-use axum::{Json, Router};
-use keyward_core::{CreatedToken, Secret, Verdict};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use axum::Router;
+use keyward_core::{Secret, Verdict};
 
 use crate::error::ApiError;
-use crate::openapi::{schema, BearerAuth};
+use crate::openapi::{BearerAuth, ManagementErrors};
 use crate::ApiState;
-
-const KEY_REQUIRED: &str =
-    "a valid API key is required — send it as Authorization: Bearer <api key>";
-const CREDENTIAL_REQUIRED: &str =
-    "a valid API key or token is required — send it as Authorization: Bearer <api key or token>";
-const VERIFY_BODY: &str = "send a JSON object {\"key\":\"<api key or token>\"}";
+use api::*;
+use manage::audit::*;
+use manage::keys::*;
+use manage::locations::*;
+use manage::management_tokens::*;
+use manage::settings::*;
+use manage::tokens::*;
+use manage::users::*;
+use manage::webhooks::*;
 
 /// The API's routes, declared once: each handler's `#[utoipa::path]` gives its method and
 /// path, which both the router and the OpenAPI document (`ApiDoc`) take from it. Each
 /// handler is named with the path type utoipa generates for it (`__path_<handler>`).
+/// Routes that share a path with different methods (`GET` and `POST /v1/tokens`) are
+/// merged into one method router by axum's `Router::route`.
 macro_rules! api_routes {
     ($($handler:ident: $path:ident),* $(,)?) => {
         pub(crate) fn router(state: ApiState) -> Router {
@@ -46,14 +50,32 @@ macro_rules! api_routes {
         #[openapi(
             info(
                 title = "Keyward local API",
-                description = "Keyward's loopback API: exchange an API key for a token, verify \
-                               keys and tokens, ask who a credential belongs to. Listens on \
-                               127.0.0.1 only; requests from web pages (a foreign Host or \
-                               Origin) are refused. Errors are {\"error\":{\"code\",\"message\"}}."
+                description = "Keyward's API. For API keys: exchange an API key for a token, \
+                               verify keys and tokens, ask who a credential belongs to. For \
+                               management (with a management token, kwm_…): everything the \
+                               Keyward app and the keyward command line do — site managers, \
+                               locations, keys, tokens, webhooks, the audit log, the settings \
+                               and the lifecycle. Requests from web pages (a foreign Host or \
+                               Origin) are refused. Errors are \
+                               {\"error\":{\"code\",\"message\"}}, with \"field\" when one \
+                               input is at fault. Lists are paged: ?limit= (at most 500) and \
+                               ?cursor= (the next_cursor of the page before)."
             ),
             paths($($handler),*),
-            modifiers(&BearerAuth),
-            tags((name = "keyward", description = "API keys and tokens"))
+            modifiers(&BearerAuth, &ManagementErrors),
+            tags(
+                (name = "keyward", description = "API keys and tokens"),
+                (name = "session", description = "Who a management token acts as"),
+                (name = "users", description = "Site managers"),
+                (name = "locations", description = "Locations"),
+                (name = "keys", description = "API keys"),
+                (name = "tokens", description = "Tokens minted from API keys"),
+                (name = "webhooks", description = "Webhook subscriptions"),
+                (name = "audit", description = "The audit log"),
+                (name = "settings", description = "Settings"),
+                (name = "lifecycle", description = "Inactivity reminders and deletions"),
+                (name = "management-tokens", description = "Management tokens"),
+            )
         )]
         pub(crate) struct ApiDoc;
     };
@@ -65,6 +87,46 @@ api_routes!(
     verify: __path_verify,
     me: __path_me,
     openapi_json: __path_openapi_json,
+    session: __path_session,
+    list_users: __path_list_users,
+    add_user: __path_add_user,
+    get_user: __path_get_user,
+    edit_user: __path_edit_user,
+    set_user_active: __path_set_user_active,
+    set_api_access: __path_set_api_access,
+    clear_user_keys: __path_clear_user_keys,
+    list_locations: __path_list_locations,
+    add_location: __path_add_location,
+    rename_location: __path_rename_location,
+    list_keys: __path_list_keys,
+    create_key: __path_create_key,
+    get_key: __path_get_key,
+    rename_key: __path_rename_key,
+    reveal_key: __path_reveal_key,
+    regenerate_key: __path_regenerate_key,
+    set_key_disabled: __path_set_key_disabled,
+    keep_key: __path_keep_key,
+    delete_key: __path_delete_key,
+    list_key_tokens: __path_list_key_tokens,
+    create_key_token: __path_create_key_token,
+    list_tokens: __path_list_tokens,
+    revoke_token: __path_revoke_token,
+    list_webhooks: __path_list_webhooks,
+    add_webhook: __path_add_webhook,
+    get_webhook: __path_get_webhook,
+    set_webhook_active: __path_set_webhook_active,
+    remove_webhook: __path_remove_webhook,
+    reveal_webhook_secret: __path_reveal_webhook_secret,
+    test_webhook: __path_test_webhook,
+    list_deliveries: __path_list_deliveries,
+    list_audit: __path_list_audit,
+    get_settings: __path_get_settings,
+    put_settings: __path_put_settings,
+    run_lifecycle: __path_run_lifecycle,
+    expiring_soon: __path_expiring_soon,
+    list_management_tokens: __path_list_management_tokens,
+    create_management_token: __path_create_management_token,
+    revoke_management_token: __path_revoke_management_token,
 );
 
 /// An axum method router serving `handler` for the methods its OpenAPI path names.
@@ -94,163 +156,6 @@ where
     axum::routing::on(filter, handler)
 }
 
-/// `{"status":"ok","version":"…"}`
-#[derive(Serialize, ToSchema)]
-pub(crate) struct Health {
-    #[schema(example = "ok")]
-    status: &'static str,
-    /// Keyward's version.
-    #[schema(example = "0.1.0")]
-    version: &'static str,
-    /// Whether the database answers ("ok" or "unavailable"). A team server node whose
-    /// database is out of reach goes on verifying from memory for a while, and refuses
-    /// changes with 503 DATABASE_UNAVAILABLE.
-    #[schema(example = "ok")]
-    database: &'static str,
-}
-
-/// The body of `POST /v1/verify`.
-#[derive(Deserialize, ToSchema)]
-pub(crate) struct VerifyRequest {
-    /// An API key (`kwa_…`, `kwl_…`) or a token (`kwt_…`).
-    #[schema(example = "kwa_…")]
-    key: String,
-}
-
-/// Whether the API is up.
-#[utoipa::path(
-    get,
-    path = "/v1/health",
-    tag = "keyward",
-    responses((status = 200, description = "The API is up", body = Health))
-)]
-pub(crate) async fn health(State(s): State<ApiState>) -> Json<Health> {
-    Json(Health {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
-        database: if s.store().database_reachable() {
-            "ok"
-        } else {
-            "unavailable"
-        },
-    })
-}
-
-/// Exchange an API key for a token.
-///
-/// The token is shown once: store it. It expires after the token lifetime (365 days by
-/// default), or with the presented key when that key was replaced and is in its grace
-/// period. Counts as a use of the key. A key may have at most `max_live_tokens` (100 by
-/// default) live tokens, and exchange about 10 a minute after a burst of 20.
-#[utoipa::path(
-    post,
-    path = "/v1/tokens",
-    tag = "keyward",
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "A new token", body = schema::TokenAnswer),
-        (status = 401, description = "No valid API key (a token is not accepted here)", body = schema::ErrorBody),
-        (status = 409, description = "TOO_MANY_TOKENS: the key has as many live tokens as it may have", body = schema::ErrorBody),
-        (status = 429, description = "Too many failed attempts, or this key exchanged too often (RATE_LIMITED); see Retry-After", body = schema::ErrorBody,
-            headers(("Retry-After" = u64, description = "seconds to wait"))),
-    )
-)]
-pub(crate) async fn create_token(State(s): State<ApiState>, headers: HeaderMap) -> Response {
-    let Some(presented) = bearer(&headers) else {
-        return s
-            .refuse(ApiError::unauthorized(KEY_REQUIRED))
-            .into_response();
-    };
-    let store = s.store().clone();
-    match s
-        .blocking(move || store.exchange_key_for_token(presented.expose()))
-        .await
-    {
-        Ok(Ok(token)) => (StatusCode::CREATED, Json::<CreatedToken>(token)).into_response(),
-        Ok(Err(_)) => s
-            .refuse(ApiError::unauthorized(KEY_REQUIRED))
-            .into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-/// Check an API key or token.
-///
-/// Always 200 for a well-formed request: `valid` says whether the key or token works and,
-/// if not, `code` says why. A valid one counts as a use.
-#[utoipa::path(
-    post,
-    path = "/v1/verify",
-    tag = "keyward",
-    request_body = VerifyRequest,
-    responses(
-        (status = 200, description = "The verdict", body = schema::Verdict),
-        (status = 400, description = "The body is not {\"key\":\"…\"}", body = schema::ErrorBody),
-        (status = 413, description = "The body is over 16 KiB", body = schema::ErrorBody),
-        (status = 429, description = "Too many failed verifications; see Retry-After", body = schema::ErrorBody,
-            headers(("Retry-After" = u64, description = "seconds to wait"))),
-    )
-)]
-pub(crate) async fn verify(State(s): State<ApiState>, body: Bytes) -> Response {
-    let presented = match parse_verify_request(&body) {
-        Ok(k) => k,
-        Err(e) => return e.into_response(),
-    };
-    match s.verify_secret(&presented) {
-        Ok(verdict) if !verdict.valid => match s.spend_failure() {
-            Ok(()) => Json(verdict).into_response(),
-            Err(e) => e.into_response(),
-        },
-        Ok(verdict) => Json(verdict).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-/// Who an API key or token belongs to.
-///
-/// The same identity as a valid `POST /v1/verify`. Counts as a use.
-#[utoipa::path(
-    get,
-    path = "/v1/me",
-    tag = "keyward",
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The identity behind the credential", body = schema::Verdict),
-        (status = 401, description = "No valid API key or token", body = schema::ErrorBody),
-        (status = 429, description = "Too many failed attempts; see Retry-After", body = schema::ErrorBody,
-            headers(("Retry-After" = u64, description = "seconds to wait"))),
-    )
-)]
-pub(crate) async fn me(State(s): State<ApiState>, headers: HeaderMap) -> Response {
-    let Some(presented) = bearer(&headers) else {
-        return s
-            .refuse(ApiError::unauthorized(CREDENTIAL_REQUIRED))
-            .into_response();
-    };
-    match s.verify_secret(&presented) {
-        Ok(verdict) if verdict.valid => Json::<Verdict>(verdict).into_response(),
-        Ok(_) => s
-            .refuse(ApiError::unauthorized(CREDENTIAL_REQUIRED))
-            .into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-/// This document.
-#[utoipa::path(
-    get,
-    path = "/openapi.json",
-    tag = "keyward",
-    responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json"))
-)]
-pub(crate) async fn openapi_json(State(s): State<ApiState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        s.openapi_bytes(),
-    )
-        .into_response()
-}
-
 async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -268,32 +173,12 @@ async fn method_not_allowed() -> ApiError {
 }
 
 /// The credential of `Authorization: Bearer <secret>`, kept as a `Secret` (wiped on drop).
-fn bearer(headers: &HeaderMap) -> Option<Secret> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<Secret> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, rest) = value.trim().split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| Secret::from_text(rest.trim().to_owned()))
-}
-
-/// Parses `{"key":"…"}`. The message never repeats the body: it may hold a secret.
-fn parse_verify_request(body: &[u8]) -> Result<Secret, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(format!(
-            "the request body is empty — {VERIFY_BODY}"
-        )));
-    }
-    match serde_json::from_slice::<VerifyRequest>(body) {
-        Ok(r) => Ok(Secret::from_text(r.key.trim().to_owned())),
-        Err(e) if e.is_syntax() || e.is_eof() => Err(ApiError::bad_request(format!(
-            "the request body is not valid JSON (line {}, column {}) — {VERIFY_BODY}",
-            e.line(),
-            e.column()
-        ))),
-        Err(_) => Err(ApiError::bad_request(format!(
-            "the request body has no string \"key\" — {VERIFY_BODY}"
-        ))),
-    }
 }
 
 impl ApiState {
@@ -355,20 +240,5 @@ mod tests {
         assert_eq!(bearer(&h).unwrap().expose(), "kwa_x");
         h.insert(header::AUTHORIZATION, "Basic a2V5".parse().unwrap());
         assert!(bearer(&h).is_none());
-    }
-
-    #[test]
-    fn a_bad_body_is_never_echoed() {
-        let secret = "kwa_0123456789abcdefghijABCDEFGHIJ012345";
-        for body in [
-            format!("\"{secret}\""),
-            format!("{{\"key\": [\"{secret}\"]}}"),
-            format!("{{\"key\": \"{secret}\""),
-        ] {
-            let e = parse_verify_request(body.as_bytes()).unwrap_err();
-            let text = format!("{e:?}");
-            assert!(!text.contains("0123456789abcdef"), "{text}");
-        }
-        assert!(parse_verify_request(b"  ").is_err());
     }
 }

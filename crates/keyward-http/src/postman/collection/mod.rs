@@ -2,29 +2,74 @@
 //! expected status and whether it sends a Bearer credential come from the route's
 //! OpenAPI declaration (`openapi::ApiDoc`); what only Postman needs — the order a user
 //! sends them in, which variable is the credential, the body with its variables, the
-//! tests — is the [`STEPS`] table. A test checks that the two cover the same routes.
+//! tests — is the [`STEPS`] table, and for the management routes, a folder per resource
+//! (`manage_steps`). A test checks that the tables and the document cover the same routes.
+
+use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
+use super::manage_steps::{self, FOLDERS};
 use crate::openapi::ApiDoc;
 
 /// A Bearer credential a step may send.
 const API_KEY: &str = "{{apiKey}}";
 const TOKEN: &str = "{{token}}";
+const MANAGEMENT_TOKEN: &str = "{{managementToken}}";
 
 /// One request of the collection, named by the `operationId` of its route.
-struct Step {
-    operation: &'static str,
-    name: &'static str,
+pub(super) struct Step {
+    pub operation: &'static str,
+    pub name: &'static str,
     /// The credential, for a route that takes one (default: the API key).
-    bearer: Option<&'static str>,
+    pub bearer: Option<&'static str>,
     /// The raw JSON body, for a route that takes one.
-    body: Option<&'static str>,
+    pub body: Option<&'static str>,
     /// What the request adds to the route's own description.
-    note: Option<&'static str>,
+    pub note: Option<&'static str>,
     /// Tests beyond the expected status.
-    test: &'static str,
+    pub test: &'static str,
+    /// Query parameters, with their values (variables allowed).
+    pub query: &'static [(&'static str, &'static str)],
+    /// The variable a path parameter stands for, when not its folder's.
+    pub path: &'static [(&'static str, &'static str)],
+}
+
+/// The management folders' pre-request script: without a management token their requests
+/// are skipped, so a run with only the exported environment (the API key) checks the
+/// routes for API keys and stops there.
+const SKIP_WITHOUT_MANAGEMENT_TOKEN: [&str; 3] = [
+    "if (!pm.variables.get(\"managementToken\")) {",
+    "    pm.execution.skipRequest();",
+    "}",
+];
+
+/// A step of the API-key routes, before its own fields.
+const KEY_STEP: Step = Step {
+    operation: "",
+    name: "",
+    bearer: None,
+    body: None,
+    note: None,
+    test: "",
+    query: &[],
+    path: &[],
+};
+
+/// A step of the management routes, before its own fields: sent with the management
+/// token.
+pub(super) const MANAGE: Step = Step {
+    bearer: Some(MANAGEMENT_TOKEN),
+    ..KEY_STEP
+};
+
+/// A folder of management requests: the routes of one OpenAPI tag.
+pub(super) struct Folder {
+    pub tag: &'static str,
+    pub name: &'static str,
+    /// The collection variable a path parameter of its routes stands for.
+    pub id: &'static str,
 }
 
 /// The requests in the order a Postman user sends them: the token exchange keeps the new
@@ -39,6 +84,7 @@ const STEPS: &[Step] = &[
         test: r#"pm.test("the API is up", function () {
     pm.expect(pm.response.json().status).to.eql("ok");
 });"#,
+        ..KEY_STEP
     },
     Step {
         operation: "create_token",
@@ -52,6 +98,7 @@ const STEPS: &[Step] = &[
     pm.expect(body.expires_at).to.be.a("string");
     pm.collectionVariables.set("token", body.token);
 });"#,
+        ..KEY_STEP
     },
     Step {
         operation: "me",
@@ -64,6 +111,7 @@ const STEPS: &[Step] = &[
     pm.expect(body.valid).to.eql(true);
     pm.expect(body.kind).to.eql("token");
 });"#,
+        ..KEY_STEP
     },
     Step {
         operation: "me",
@@ -76,6 +124,7 @@ const STEPS: &[Step] = &[
     pm.expect(body.valid).to.eql(true);
     pm.expect(body.kind).to.eql("api_key");
 });"#,
+        ..KEY_STEP
     },
     Step {
         operation: "verify",
@@ -86,6 +135,7 @@ const STEPS: &[Step] = &[
         test: r#"pm.test("the key is valid", function () {
     pm.expect(pm.response.json().valid).to.eql(true);
 });"#,
+        ..KEY_STEP
     },
     Step {
         operation: "openapi_json",
@@ -96,6 +146,7 @@ const STEPS: &[Step] = &[
         test: r#"pm.test("it is OpenAPI 3.1", function () {
     pm.expect(pm.response.json().openapi).to.match(/^3\.1\./);
 });"#,
+        ..KEY_STEP
     },
 ];
 
@@ -109,6 +160,11 @@ struct Route {
 impl Route {
     fn id(&self) -> &str {
         self.operation["operationId"].as_str().unwrap_or_default()
+    }
+
+    /// Its OpenAPI tag: the folder it goes in.
+    fn tag(&self) -> &str {
+        self.operation["tags"][0].as_str().unwrap_or_default()
     }
 
     fn takes_bearer(&self) -> bool {
@@ -159,35 +215,120 @@ fn routes() -> Vec<Route> {
 }
 
 /// A Postman Collection v2.1 of this API's routes. It uses `{{baseUrl}}` and `{{apiKey}}`
-/// from the environment (the key is never in the collection itself). Every request
-/// carries tests (`pm.test`), so running the collection (in Postman or with newman)
-/// checks the API end to end.
+/// from the environment (the key is never in the collection itself), and for the
+/// management folders the collection variable `{{managementToken}}`, left empty. Every
+/// request carries tests (`pm.test`), so running the collection (in Postman or with
+/// newman) checks the API end to end.
 pub fn collection(base_url: &str) -> Value {
     let routes = routes();
-    let items: Vec<Value> = STEPS
+    let mut items: Vec<Value> = STEPS
         .iter()
-        .filter_map(|step| {
-            let route = routes.iter().find(|r| r.id() == step.operation)?;
-            Some(item(step, route))
-        })
+        .filter_map(|step| Some(item(step, find(&routes, step)?, "")))
         .collect();
+    for folder in FOLDERS {
+        let requests: Vec<Value> = manage_steps::STEPS
+            .iter()
+            .filter_map(|step| {
+                let route = find(&routes, step)?;
+                (route.tag() == folder.tag).then(|| item(step, route, folder.id))
+            })
+            .collect();
+        items.push(json!({
+            "name": folder.name,
+            "item": requests,
+            "event": [{
+                "listen": "prerequest",
+                "script": {"type": "text/javascript", "exec": SKIP_WITHOUT_MANAGEMENT_TOKEN},
+            }],
+        }));
+    }
+    let mut variables = vec![
+        json!({"key": "baseUrl", "value": base_url, "type": "string"}),
+        json!({"key": "token", "value": "", "type": "string"}),
+        json!({"key": "managementToken", "value": "", "type": "secret"}),
+    ];
+    let declared = ["baseUrl", "token", "managementToken", "apiKey"];
+    for name in used_variables(&items) {
+        if !declared.contains(&name.as_str()) {
+            variables.push(json!({"key": name, "value": "", "type": "string"}));
+        }
+    }
     json!({
         "info": {
             "name": "Keyward local API",
-            "description": "Keyward's loopback API. Import the environment exported with this \
+            "description": "Keyward's API. Import the environment exported with this \
                             collection (it holds `baseUrl` and `apiKey`), select it, then send \
-                            the requests in order, or run the collection.",
+                            the requests in order, or run the collection. The folders after \
+                            them manage Keyward: set the collection variable `managementToken` \
+                            to a management token (`keyward manage-tokens create`, or \
+                            Preferences › Access tokens) and run them in order — each uses what \
+                            the ones before it made.",
             "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
         },
-        "variable": [
-            {"key": "baseUrl", "value": base_url, "type": "string"},
-            {"key": "token", "value": "", "type": "string"},
-        ],
+        "variable": variables,
         "item": items,
     })
 }
 
-fn item(step: &Step, route: &Route) -> Value {
+fn find<'r>(routes: &'r [Route], step: &Step) -> Option<&'r Route> {
+    routes.iter().find(|r| r.id() == step.operation)
+}
+
+/// The `{{name}}` variables the requests use (not Postman's own `{{$…}}`), sorted.
+fn used_variables(items: &[Value]) -> BTreeSet<String> {
+    let text = serde_json::to_string(items).unwrap_or_default();
+    let mut found = BTreeSet::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("{{") {
+        rest = &rest[start + 2..];
+        let Some(end) = rest.find("}}") else { break };
+        let name = &rest[..end];
+        if !name.starts_with('$') && name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            found.insert(name.to_owned());
+        }
+        rest = &rest[end + 2..];
+    }
+    found
+}
+
+/// The request's URL: the route's path with each parameter a variable (the step's, or
+/// `id`, its folder's), and the step's query.
+fn url(step: &Step, route: &Route, id: &str) -> Value {
+    let segments: Vec<String> = route
+        .path
+        .trim_start_matches('/')
+        .split('/')
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(param) => {
+                    let var = step
+                        .path
+                        .iter()
+                        .find(|(p, _)| *p == param)
+                        .map_or(id, |(_, v)| *v);
+                    format!("{{{{{var}}}}}")
+                }
+                None => segment.to_owned(),
+            },
+        )
+        .collect();
+    let mut raw = format!("{{{{baseUrl}}}}/{}", segments.join("/"));
+    let mut url = json!({"host": ["{{baseUrl}}"], "path": segments});
+    if !step.query.is_empty() {
+        let pairs: Vec<String> = step.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        raw.push('?');
+        raw.push_str(&pairs.join("&"));
+        url["query"] = step
+            .query
+            .iter()
+            .map(|(k, v)| json!({"key": k, "value": v}))
+            .collect();
+    }
+    url["raw"] = json!(raw);
+    url
+}
+
+fn item(step: &Step, route: &Route, id: &str) -> Value {
     let mut description = route.description();
     if let Some(note) = step.note {
         description.push_str("\n\n");
@@ -197,14 +338,7 @@ fn item(step: &Step, route: &Route) -> Value {
     request.insert("method".into(), json!(route.method));
     request.insert("description".into(), json!(description));
     request.insert("header".into(), json!([]));
-    request.insert(
-        "url".into(),
-        json!({
-            "raw": format!("{{{{baseUrl}}}}{}", route.path),
-            "host": ["{{baseUrl}}"],
-            "path": route.path.trim_start_matches('/').split('/').collect::<Vec<_>>(),
-        }),
-    );
+    request.insert("url".into(), url(step, route, id));
     request.insert(
         "auth".into(),
         if route.takes_bearer() {
@@ -247,101 +381,4 @@ fn item(step: &Step, route: &Route) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_declared_route_has_a_step_and_every_step_a_route() {
-        let routes = routes();
-        assert!(!routes.is_empty());
-        for r in &routes {
-            assert!(
-                STEPS.iter().any(|s| s.operation == r.id()),
-                "{} {} ({}) has no Postman step",
-                r.method,
-                r.path,
-                r.id()
-            );
-        }
-        for s in STEPS {
-            let r = routes
-                .iter()
-                .find(|r| r.id() == s.operation)
-                .unwrap_or_else(|| panic!("step {:?} names no route", s.name));
-            assert_eq!(
-                s.bearer.is_some(),
-                r.takes_bearer(),
-                "{}: a credential exactly where the route takes one",
-                s.name
-            );
-            assert_eq!(
-                s.body.is_some(),
-                r.takes_body(),
-                "{}: a body exactly where the route takes one",
-                s.name
-            );
-            assert!(r.success_status().is_some(), "{}: no 2xx declared", s.name);
-        }
-    }
-
-    #[test]
-    fn collection_covers_every_route_with_tests_and_no_secret() {
-        let c = collection(&crate::base_url(7420));
-        assert_eq!(
-            c["info"]["schema"],
-            "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
-        );
-        assert_eq!(c["variable"][0]["key"], "baseUrl");
-        assert_eq!(c["variable"][0]["value"], "http://127.0.0.1:7420");
-        let items = c["item"].as_array().unwrap();
-        assert_eq!(items.len(), STEPS.len());
-        let routes: Vec<String> = items
-            .iter()
-            .map(|i| format!("{} {}", i["request"]["method"], i["request"]["url"]["raw"]))
-            .collect();
-        for (route, _) in crate::ROUTES {
-            let (method, path) = route.split_once(' ').unwrap();
-            let want = format!("\"{method}\" \"{{{{baseUrl}}}}{path}\"");
-            assert!(routes.contains(&want), "{want} missing: {routes:?}");
-        }
-        let script = |i: &Value| {
-            i["event"][0]["script"]["exec"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|l| l.as_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        for i in items {
-            assert_eq!(i["event"][0]["listen"], "test");
-            assert!(script(i).contains("pm.response.to.have.status("));
-            assert!(
-                !i["request"]["description"].as_str().unwrap().is_empty(),
-                "{}: described",
-                i["name"]
-            );
-        }
-        // The exchange keeps the token; the /v1/me after it uses it.
-        let exchange = routes
-            .iter()
-            .position(|r| r.contains("/v1/tokens"))
-            .unwrap();
-        assert!(script(&items[exchange]).contains("pm.response.to.have.status(201)"));
-        assert!(script(&items[exchange]).contains("pm.collectionVariables.set(\"token\""));
-        let bearer = |i: &Value| i["request"]["auth"]["bearer"][0]["value"].clone();
-        assert_eq!(bearer(&items[exchange]), "{{apiKey}}");
-        assert_eq!(bearer(&items[exchange + 1]), "{{token}}");
-        let verify = routes
-            .iter()
-            .position(|r| r.contains("/v1/verify"))
-            .unwrap();
-        assert_eq!(items[verify]["request"]["auth"]["type"], "noauth");
-        assert_eq!(items[verify]["request"]["body"]["mode"], "raw");
-        let text = c.to_string();
-        assert!(
-            !text.contains("kwa_") && !text.contains("kwl_"),
-            "no key in the collection"
-        );
-    }
-}
+mod tests;
