@@ -21,6 +21,9 @@
 # script waits until no compiler or linker runs (WAIT_IDLE=0 skips that), marks a run at
 # whose end one was running, and prints the load average.
 #
+# Then, with both servers stopped, the management API's figure: one page (300 rows) of
+# 10,000 keys over HTTP, p50 ≤ 50 ms (crates/keyward-http/examples/page_bench.rs).
+#
 # Knobs: KEYS (100000), CONNECTIONS (64), THREADS (2), DURATION (10s), ROUNDS (3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -205,3 +208,10 @@ printf '%s\n' "${results[@]}" | awk -v ratio_target="$TARGET_RATIO" -v p99_targe
     printf "ratio    %.2f× nginx — target ≥ %.1f× nginx, p99 ≤ %d ms: %s\n",
       ratio, ratio_target, p99_target, ok ? "met" : "NOT met"
   }'
+
+# The management API: pages of the keys list, on a store of its own, with nothing else
+# running.
+stop_all
+echo
+echo "Management API: GET /v1/keys?limit=300 over 10,000 keys"
+$CARGO run --release --locked -p keyward-http --example page_bench
