@@ -191,8 +191,13 @@ fn announce(out: &Out, bound: SocketAddr, tls: bool) {
         return;
     }
     write_stdout(format_args!("Listening on {base}"));
+    let width = keyward_http::ROUTES
+        .iter()
+        .map(|(r, _)| r.len())
+        .max()
+        .unwrap_or(0);
     for (route, what) in keyward_http::ROUTES {
-        write_stdout(format_args!("  {route:<20} {what}"));
+        write_stdout(format_args!("  {route:<width$} {what}"));
     }
     write_stdout(format_args!("Press Ctrl-C to stop."));
 }

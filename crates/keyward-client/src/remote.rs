@@ -488,15 +488,7 @@ impl Manage for Remote {
     }
 
     fn verify(&self, presented: &str) -> Result<Verdict> {
-        self.send(
-            self.client()
-                .post(
-                    self.base
-                        .join("v1/verify")
-                        .map_err(|e| remote_error(ErrorCode::ServerError, e.to_string()))?,
-                )
-                .json(&json!({ "key": presented })),
-        )
+        self.with_body(Method::POST, &["v1", "verify"], json!({ "key": presented }))
     }
 
     fn run_lifecycle(&self, dry_run: bool) -> Result<LifecycleReport> {

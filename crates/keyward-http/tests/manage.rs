@@ -280,6 +280,15 @@ async fn a_management_only_server_answers_no_route_for_api_keys() {
         common::manage::error(&answer, "UNKNOWN_ROUTE", None);
     }
     assert_eq!(t.get("", "/v1/health").await.0, StatusCode::OK);
+    // `keyward verify` on this computer presents the owner's token: it still verifies.
+    let verify = Call::new("POST", "/v1/verify", Some(json!({"key": t.ada.key_secret})));
+    let (status, verdict) = t.send(t.local.expose(), &verify).await;
+    assert_eq!(
+        (status, verdict["valid"].clone()),
+        (StatusCode::OK, json!(true))
+    );
+    let (status, _) = t.send(&t.ada.mgmt, &verify).await;
+    assert_eq!(status, StatusCode::OK);
     let (status, session) = t.get(t.local.expose(), "/v1/session").await;
     assert_eq!(
         (status, session["role"].clone()),

@@ -122,8 +122,10 @@ pub(crate) async fn create_token(State(s): State<ApiState>, headers: HeaderMap) 
             headers(("Retry-After" = u64, description = "seconds to wait"))),
     )
 )]
-pub(crate) async fn verify(State(s): State<ApiState>, body: Bytes) -> Response {
-    if s.management_only {
+pub(crate) async fn verify(State(s): State<ApiState>, headers: HeaderMap, body: Bytes) -> Response {
+    // With the local API off, `keyward verify` on this computer still works: it presents
+    // a management token (the owner's, from the data directory).
+    if s.management_only && !s.presents_management_token(&headers).await {
         return keys_off();
     }
     let presented = match parse_verify_request(&body) {
@@ -189,6 +191,25 @@ pub(crate) async fn openapi_json(State(s): State<ApiState>) -> Response {
 }
 
 /// The answer of a route for API keys on a server that takes only management routes.
+impl ApiState {
+    /// Whether the request carries this process's local token or a working management
+    /// token.
+    async fn presents_management_token(&self, headers: &HeaderMap) -> bool {
+        let Some(presented) = bearer(headers) else {
+            return false;
+        };
+        if self.is_local_token(&presented) {
+            return true;
+        }
+        let store = self.store().clone();
+        matches!(
+            self.blocking(move || Ok(store.authenticate(presented.expose(), "http").is_ok()))
+                .await,
+            Ok(true)
+        )
+    }
+}
+
 fn keys_off() -> Response {
     ApiError::new(
         StatusCode::NOT_FOUND,
