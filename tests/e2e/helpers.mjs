@@ -62,10 +62,12 @@ export function daysAgo(days) {
 export async function withApp(dir, fn, { label = "app" } = {}) {
   const session = await Session.start({ application: APP, args: ["--data-dir", dir] });
   try {
-    // The app opened DIR (and no other directory): the CLI now finds it locked. The window
-    // has loaded by the time the session exists, so this probe cannot race the app's open.
+    // The app opened DIR (and no other directory): it left its address there for the CLI,
+    // or — when it could not open the database — the CLI finds the database locked.
     await waitUntil(
-      async () => (await run(CLI, ["--data-dir", dir, "--json", "users", "list"])).code === 3,
+      async () =>
+        (await heldBy(dir)) ||
+        (await run(CLI, ["--data-dir", dir, "--json", "users", "list"])).code === 3,
       { timeoutMs: 10_000, message: `the app to hold the database in ${dir} (does the build take --data-dir?)` },
     );
     return await fn(session);
@@ -89,6 +91,13 @@ export async function withApp(dir, fn, { label = "app" } = {}) {
   }
 }
 
+/** Whether an app on `dir` left its address there (`api.json`, with its pid). */
+async function heldBy(dir) {
+  const { readFile } = await import("node:fs/promises");
+  const address = await readFile(join(dir, "api.json"), "utf8").then(JSON.parse, () => null);
+  return !!address && (await appPids(dir)).includes(address.pid);
+}
+
 /** Pids of running apps started on `dir` (Linux /proc). */
 export async function appPids(dir) {
   const { readdir, readFile } = await import("node:fs/promises");
@@ -102,10 +111,34 @@ export async function appPids(dir) {
   return pids;
 }
 
-/** Waits for the keys page of the app to be there. */
+/** Answers "Who are you?" when the app asks it of a new store. */
+export async function answerWhoAreYou(s, { name = "Dana Whitfield", email = "dana@example.org" } = {}) {
+  await (await s.waitFor(tid("owner-name"), { timeoutMs: 10_000 })).sendKeys(name);
+  await (await s.find(tid("owner-email"))).sendKeys(email);
+  await (await s.find(tid("owner-submit"))).click();
+  await s.waitGone(tid("owner-form"), { timeoutMs: 10_000 });
+}
+
+/**
+ * Waits for the keys page of the app to be there. A new store first asks who you are (the
+ * first admin is named); a store with site managers asks above the page, answered "Not now".
+ */
 export async function openKeysPage(s) {
   await s.waitFor(tid("nav-keys"), { timeoutMs: 20_000 });
   await (await s.find(tid("nav-keys"))).click();
+  await waitUntil(
+    async () =>
+      (await s.findAll(tid("create-key"))).length > 0 ||
+      (await s.findAll(tid("owner-form"))).length > 0 ||
+      (await s.findAll(tid("owner-banner"))).length > 0,
+    { timeoutMs: 10_000, message: "the keys page (or the question who you are)" },
+  );
+  if ((await s.findAll(tid("owner-form"))).length > 0) await answerWhoAreYou(s);
+  const banner = await s.findAll(tid("owner-not-now"));
+  if (banner.length > 0) {
+    await banner[0].click();
+    await s.waitGone(tid("owner-banner"), { timeoutMs: 10_000 });
+  }
   await s.waitFor(tid("create-key"), { timeoutMs: 10_000 });
 }
 
