@@ -19,13 +19,15 @@ struct Team {
     url: String,
     token: String,
     store: Arc<Store>,
+    clock: Arc<ManualClock>,
 }
 
 fn team_server() -> Team {
     let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
     let store = Store::open(
         dir.path(),
-        Arc::new(ManualClock::new(T0)),
+        clock.clone(),
         &FileMasterKey::new(dir.path().join("master.key")),
         StoreOptions::default(),
     )
@@ -66,6 +68,7 @@ fn team_server() -> Team {
         url,
         token,
         store,
+        clock,
     }
 }
 
@@ -254,4 +257,41 @@ fn access_tokens_are_created_once_listed_and_revoked() {
     let revoked = h.ok("revoke_management_token", json!({"id": created["id"]}));
     assert_eq!(revoked["status"], "revoked");
     assert!(h.store().authenticate(&token, "http").is_err());
+}
+
+#[test]
+fn a_team_servers_reminders_become_notifications_once() {
+    let (h, notifier) = harness_with(keyward_app::notify::MemoryNotifier::default());
+    let team = team_server();
+    let dana = team.store.user("dana@example.org").unwrap();
+    team.store
+        .create_key(keyward_core::NewKey {
+            owner: dana.id.clone(),
+            name: "Quarterly export".into(),
+            location: None,
+        })
+        .unwrap();
+    // The server's own lifecycle raises the 7-day reminder.
+    team.clock.advance(83 * DAY);
+    let report = team.store.run_lifecycle(false).unwrap();
+    assert_eq!(report.reminders.len(), 1);
+    h.ok(
+        "connect_server",
+        json!({"url": team.url, "token": team.token}),
+    );
+
+    let pass = || tauri::async_runtime::block_on(keyward_app::scheduler::run_once(h.app.handle()));
+    assert!(pass().is_none(), "no lifecycle runs here against a server");
+    let shown = notifier.shown.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(
+        shown[0].0.contains("Quarterly export") && shown[0].0.contains("will be deleted"),
+        "{shown:?}"
+    );
+    assert!(shown[0].1.contains("Keep"), "{shown:?}");
+    // Once per deadline.
+    pass();
+    assert_eq!(notifier.shown.lock().unwrap().len(), 1);
+    // The server's lifecycle was not run by the app: nothing was deleted there.
+    assert_eq!(team.store.list_keys(&Default::default()).unwrap().len(), 1);
 }
