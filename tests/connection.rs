@@ -117,13 +117,8 @@ fn the_window_shows_a_team_server_and_comes_back_to_this_computer() {
 
     // Every screen now works on the server's store, as Dana.
     assert!(names(&no_filter_page(&h)).is_empty());
-    let created = h.key(
-        &h.ok("list_users", json!({}))[0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-        "Made from the desktop",
-    );
+    let users = h.ok("list_users", json!({}));
+    let created = h.key(users[0]["id"].as_str().unwrap(), "Made from the desktop");
     assert!(created["key"].as_str().unwrap().starts_with("kwa_"));
     assert_eq!(names(&no_filter_page(&h)), vec!["Made from the desktop"]);
     let audit = team.store.audit(&Default::default()).unwrap();

@@ -2,7 +2,7 @@
 //! serve` that holds the data directory, and as a `--server` client of a team server —
 //! runs one scenario and prints the same answers, with the same exit codes.
 
-use keyward_testkit::cli::{Kw, Run, Serving};
+use keyward_testkit::cli::{Kw, Run};
 use serde_json::Value;
 
 /// How a scenario step runs `keyward`: its arguments, and whether it asks for JSON.

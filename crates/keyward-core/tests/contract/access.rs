@@ -250,9 +250,8 @@ pub fn a_manager_manages_only_their_own(backend: &'static dyn Backend) {
     let page = ben
         .key_page(&KeyFilter::default(), KeySort::default(), 0, 100)
         .unwrap();
-    assert_eq!(
+    assert!(
         page.total > page.matching,
-        true,
         "the page counts all keys but matches Ben's"
     );
     assert!(page.rows.iter().all(|k| k.owner.email == "ben@example.com"));
@@ -278,7 +277,7 @@ pub fn a_manager_manages_only_their_own(backend: &'static dyn Backend) {
         .iter()
         .all(|e| e.user_id.as_deref() == ben_actor.user_id.as_deref()));
     assert_eq!(ben.list_management_tokens(None).unwrap().len(), 1);
-    assert!(!ben.list_locations().is_err() && ben.settings().is_ok());
+    assert!(ben.list_locations().is_ok() && ben.settings().is_ok());
     let session = ben.session().unwrap();
     assert_eq!(session.role, "manager");
     assert_eq!(session.user.unwrap().email, "ben@example.com");
