@@ -2,7 +2,7 @@
 //! that could not be sent) go to standard error: as `warning: …` lines, or with `--json`
 //! as `{"warning":{"message":"…"}}` lines, so a script reading stderr can tell them from
 //! the one error line. `KEYWARD_LOG` sets the level: error, warn (the default), info,
-//! debug or off.
+//! debug or off. Records of the libraries underneath show only at debug.
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
@@ -11,8 +11,11 @@ struct StderrLog {
 }
 
 impl Log for StderrLog {
+    /// Keyward's own records at the chosen level; the libraries' only with `debug` (what
+    /// they fail at reaches the user as the command's error, said once).
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.level() <= log::max_level()
+        let ours = metadata.target().starts_with("keyward");
+        metadata.level() <= log::max_level() && (ours || log::max_level() >= LevelFilter::Debug)
     }
 
     fn log(&self, record: &Record<'_>) {

@@ -489,3 +489,46 @@ fn a_client_says_clearly_what_is_missing_or_wrong() {
         .json(&["export", "--out", "/tmp/never.keyward"])
         .fails(2, "INVALID_INPUT");
 }
+
+#[test]
+fn a_servers_certificate_is_checked_and_a_bad_one_named() {
+    let (kw, token) = seeded();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert = kw.dir().join("cert.pem");
+    let key = kw.dir().join("key.pem");
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.key_pair.serialize_pem()).unwrap();
+    let serving = kw.serve(&[
+        "--port",
+        "0",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    let client = Kw::client_of(&format!("https://localhost:{}", serving.port), &token);
+
+    // Signed by nobody the system trusts: refused, and said so.
+    let msg = client
+        .json(&["keys", "list"])
+        .fails(1, "SERVER_UNAVAILABLE");
+    assert!(
+        msg.contains("certificate") && msg.contains("KEYWARD_CA_CERT"),
+        "{msg}"
+    );
+
+    // Trusted once its authority is named.
+    let mut trusting = client.command();
+    trusting
+        .env("KEYWARD_CA_CERT", &cert)
+        .args(["--json", "users", "list"]);
+    let out = trusting.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let users: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(users[0]["email"], "ada@example.com");
+}

@@ -409,7 +409,11 @@ pub fn announced_port(child: &mut Child) -> u16 {
         .expect("read the first line");
     first
         .trim()
-        .strip_prefix("Listening on http://127.0.0.1:")
+        .strip_prefix("Listening on ")
+        .and_then(|u| {
+            u.strip_prefix("http://127.0.0.1:")
+                .or_else(|| u.strip_prefix("https://127.0.0.1:"))
+        })
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("keyward serve did not start: {first:?}"))
 }
