@@ -646,17 +646,7 @@ fn is_path_of(target: &str, template: &str) -> bool {
 /// verification codes the document declares.
 fn page(examples: Vec<(String, Vec<Example>)>, doc: &Value) -> Value {
     let routes: Vec<&str> = keyward_http::ROUTES.iter().map(|(r, _)| *r).collect();
-    let documented: Vec<String> = doc["paths"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .flat_map(|(path, ops)| {
-            ops.as_object()
-                .unwrap()
-                .keys()
-                .map(move |m| format!("{} {path}", m.to_uppercase()))
-        })
-        .collect();
+    let documented = keyward_http::documented_routes(doc);
     let mut sorted_routes: Vec<String> = routes.iter().map(|r| r.to_string()).collect();
     let mut sorted_documented = documented.clone();
     sorted_routes.sort();

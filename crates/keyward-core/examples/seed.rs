@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use keyward_core::{NewKey, NewUser, Store, StoreOptions};
+use keyward_core::{Store, StoreOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -35,56 +35,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..StoreOptions::default()
         },
     )?;
-    let names = [
-        "Ada Lovelace",
-        "Grace Hopper",
-        "Alan Turing",
-        "Katherine Johnson",
-        "Linus Pauling",
-    ];
-    let mut owners = Vec::new();
-    for (i, n) in names.iter().enumerate() {
-        let email = format!(
-            "{}@example.com",
-            n.split(' ').next().unwrap_or("user").to_lowercase()
-        );
-        let user = match store.user(&email) {
-            Ok(u) => u.id,
-            Err(_) => {
-                store
-                    .add_user(NewUser {
-                        name: (*n).into(),
-                        email,
-                        admin: i < 4,
-                    })?
-                    .id
-            }
-        };
-        owners.push(user);
-    }
-    let locations: Vec<String> = (0..5)
-        .map(|i| store.add_location(&format!("Location {i}")).map(|l| l.id))
-        .collect::<Result<_, _>>()
-        .unwrap_or_default();
-    let purposes = [
-        "Zapier sync",
-        "Weekly volunteer export",
-        "Marketing Automation",
-        "CRM bridge",
-        "Reporting",
-    ];
     let started = std::time::Instant::now();
-    for i in 0..count {
-        let created = store.create_key(NewKey {
-            owner: owners[i % 4].clone(),
-            name: format!("{} #{i}", purposes[i % purposes.len()]),
-            location: (i % 3 == 0 && !locations.is_empty())
-                .then(|| locations[i % locations.len()].clone()),
-        })?;
-        if let Some(w) = secrets.as_mut() {
-            writeln!(w, "{}", created.key.expose())?;
-        }
-    }
+    keyward_testkit::bulk::seed_keys(&store, count, |created| match secrets.as_mut() {
+        Some(w) => writeln!(w, "{}", created.key.expose()),
+        None => Ok(()),
+    })?;
     store.flush()?;
     eprintln!(
         "seeded {count} keys into {dir} in {:.1} s",

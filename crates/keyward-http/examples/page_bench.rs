@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use keyward_core::{NewKey, NewUser, Store, StoreOptions};
+use keyward_core::{Store, StoreOptions};
 
 const KEYS: usize = 10_000;
 const REQUESTS: usize = 200;
@@ -25,7 +25,8 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// A store holding `KEYS` keys of five site managers, one in five scoped to a location;
+/// A store holding `KEYS` keys of four admins (`keyward_testkit::bulk`), one in three
+/// scoped to a location;
 /// and a management token of its first admin.
 fn seed(dir: &std::path::Path) -> Result<(Store, String), Box<dyn std::error::Error>> {
     let started = Instant::now();
@@ -36,35 +37,7 @@ fn seed(dir: &std::path::Path) -> Result<(Store, String), Box<dyn std::error::Er
             ..StoreOptions::default()
         },
     )?;
-    let names = [
-        "Ada Lovelace",
-        "Grace Hopper",
-        "Alan Turing",
-        "Katherine Johnson",
-        "Linus Pauling",
-    ];
-    let mut owners = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        let email = format!("{}@example.com", name.split(' ').next().unwrap_or("user"));
-        let user = store.add_user(NewUser {
-            name: (*name).into(),
-            email: email.to_lowercase(),
-            admin: i < 2,
-        })?;
-        store.set_api_access(&user.id, true)?;
-        owners.push(user.id);
-    }
-    let locations: Vec<String> = (0..5)
-        .map(|i| store.add_location(&format!("Location {i}")).map(|l| l.id))
-        .collect::<Result<_, _>>()?;
-    let purposes = ["Zapier sync", "Volunteer export", "CRM bridge", "Reporting"];
-    for i in 0..KEYS {
-        store.create_key(NewKey {
-            owner: owners[i % owners.len()].clone(),
-            name: format!("{} #{i}", purposes[i % purposes.len()]),
-            location: (i % 5 == 0).then(|| locations[i % locations.len()].clone()),
-        })?;
-    }
+    let owners = keyward_testkit::bulk::seed_keys(&store, KEYS, |_| Ok(()))?;
     let token = store.create_management_token(&owners[0], Some("Bench"), None)?;
     store.flush()?;
     println!(

@@ -36,6 +36,7 @@ use tokio::net::TcpListener;
 pub use conn::{ServeOptions, MAX_CONNECTIONS, RESERVED_FDS};
 pub use error::{Error, Result};
 pub use limit::FailureBudget;
+pub use openapi::documented_routes;
 /// The TLS types a server setup is made of.
 pub use tokio_rustls::rustls as tls;
 

@@ -94,6 +94,22 @@ pub(crate) fn document(port: u16) -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// Every route the OpenAPI document declares, as `"METHOD /path"` (`ROUTES`' spelling), in
+/// the document's order.
+pub fn documented_routes(doc: &serde_json::Value) -> Vec<String> {
+    doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .into_iter()
+                .flatten()
+                .map(move |(m, _)| format!("{} {path}", m.to_uppercase()))
+        })
+        .collect()
+}
+
 /// Serialized once per server: every request for it gets the same bytes.
 pub(crate) fn document_bytes(port: u16) -> Bytes {
     serde_json::to_vec(&document(port))
@@ -203,17 +219,7 @@ mod tests {
     #[test]
     fn keyward_serve_lists_exactly_the_documented_routes() {
         let v: serde_json::Value = serde_json::from_slice(&document_bytes(7420)).unwrap();
-        let mut documented: Vec<String> = v["paths"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .flat_map(|(path, ops)| {
-                ops.as_object()
-                    .unwrap()
-                    .keys()
-                    .map(move |m| format!("{} {path}", m.to_uppercase()))
-            })
-            .collect();
+        let mut documented = documented_routes(&v);
         let mut listed: Vec<String> = crate::ROUTES.iter().map(|(r, _)| r.to_string()).collect();
         documented.sort();
         listed.sort();

@@ -3,6 +3,7 @@
 //! - [`Env`]: one store per test — a temporary data directory, a [`ManualClock`] the test
 //!   moves, a file master key, [`StoreOptions`] — that can be closed and opened again;
 //! - [`Seed`]: users, locations, keys, tokens and webhooks in a few fluent calls;
+//!   [`bulk`]: thousands of keys, for the benchmarks;
 //! - [`Backend`] and [`contract_tests!`]: the store's contract suite, run once per storage
 //!   backend;
 //! - [`fs`], [`sled_db`], [`json`], [`webhooks`]: the file, database, JSON and signature
@@ -15,6 +16,7 @@
 //! [`ManualClock`]: keyward_core::ManualClock
 //! [`StoreOptions`]: keyward_core::StoreOptions
 
+pub mod bulk;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod contract;
