@@ -207,6 +207,7 @@ async fn answers(dir: &Path) -> (Vec<(String, Vec<Example>)>, Value) {
             owner: ada.id.clone(),
             name: "Zapier sync".into(),
             location: None,
+            ..Default::default()
         })
         .unwrap();
     let location = store.add_location("Downtown").unwrap();
@@ -215,6 +216,7 @@ async fn answers(dir: &Path) -> (Vec<(String, Vec<Example>)>, Value) {
             owner: ada.id.clone(),
             name: "Contact form".into(),
             location: Some(location.id),
+            ..Default::default()
         })
         .unwrap();
     let disabled = store
@@ -222,6 +224,7 @@ async fn answers(dir: &Path) -> (Vec<(String, Vec<Example>)>, Value) {
             owner: ada.id.clone(),
             name: "Old CRM".into(),
             location: None,
+            ..Default::default()
         })
         .unwrap();
     store.set_key_disabled(&disabled.view.id, true).unwrap();
@@ -394,6 +397,7 @@ async fn management(
             owner: alan_id,
             name: "Intranet".into(),
             location: None,
+            ..Default::default()
         })
         .unwrap();
     add(

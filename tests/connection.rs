@@ -264,6 +264,7 @@ fn a_team_servers_reminders_become_notifications_once() {
             owner: dana.id.clone(),
             name: "Quarterly export".into(),
             location: None,
+            ..Default::default()
         })
         .unwrap();
     // The server's own lifecycle raises the 7-day reminder.

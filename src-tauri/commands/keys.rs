@@ -79,6 +79,7 @@ pub async fn create_key<R: Runtime>(
                 owner,
                 name,
                 location,
+                ..Default::default()
             })
         })
         .await?;

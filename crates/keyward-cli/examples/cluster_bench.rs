@@ -62,6 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             owner: owner.id.clone(),
             name: format!("Durable {i}"),
             location: None,
+            ..Default::default()
         })?;
         creates.push(t.elapsed());
     }
@@ -71,6 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         owner: owner.id.clone(),
         name: "Propagation".into(),
         location: None,
+        ..Default::default()
     })?;
     let secret = key.key.0.expose().to_owned();
     let wait_for = |code: &str| -> Result<Duration, String> {

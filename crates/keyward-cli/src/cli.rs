@@ -91,6 +91,10 @@ pub enum Command {
     Verify {
         /// The API key or token, or - to read it from standard input.
         secret: String,
+        /// Also check that the key may do this (e.g. contacts:read): exit 3 with
+        /// INSUFFICIENT_PERMISSIONS when it may not.
+        #[arg(long)]
+        permission: Option<String>,
     },
     /// Raise due reminders and delete keys whose inactivity deadline has passed.
     Lifecycle {
@@ -241,8 +245,28 @@ pub enum KeysCmd {
         /// Scope the key to a location (id); default: the agency.
         #[arg(long)]
         location: Option<String>,
+        /// When the key stops working: 30d, 90d, 1y, a date (2027-03-31) or never.
+        #[arg(long, default_value = "never", value_name = "WHEN")]
+        expires: String,
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Never delete this key for inactivity.
+        #[arg(long)]
+        always: bool,
     },
     List(ListArgs),
+    /// Change a key's name, notes, tags, permissions or rate limit.
+    Edit {
+        key: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Remove every tag.
+        #[arg(long, conflicts_with = "tags")]
+        no_tags: bool,
+    },
+
     Show {
         key: String,
     },
@@ -263,9 +287,14 @@ pub enum KeysCmd {
     Enable {
         key: String,
     },
-    /// Reset the inactivity clock.
+    /// Reset the inactivity clock; --always: never delete this key for inactivity
+    /// (--no-always undoes it).
     Keep {
         key: String,
+        #[arg(long, conflicts_with = "no_always")]
+        always: bool,
+        #[arg(long)]
+        no_always: bool,
     },
     /// Give a key a new descriptive name (its secret, owner and scope stay).
     Rename {
@@ -319,6 +348,23 @@ pub struct ListArgs {
     /// "agency" or a location id.
     #[arg(long)]
     pub scope: Option<String>,
+}
+
+/// A key's policy, as `keys create` and `keys edit` take it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PolicyArgs {
+    /// What uses this key (at most 1,000 characters).
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// A short word to find the key by; repeat for more (at most 10).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// What the key may do, e.g. contacts:read or events:*; repeat for more (default: *).
+    #[arg(long = "permission", value_name = "PERMISSION")]
+    pub permissions: Vec<String>,
+    /// How often the key may be verified, e.g. 600/min, 10/s, 5000/h, or none.
+    #[arg(long, value_name = "N/UNIT")]
+    pub rate: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use keyward_client::Remote;
 use keyward_core::{
-    Acting, AuditFilter, Disclosure, Error, KeyFilter, Manage, NewKey, NewUser, NewWebhook, Store,
-    UserEdit,
+    Acting, AuditFilter, Disclosure, Error, KeyEdit, KeyFilter, Manage, NewKey, NewUser,
+    NewWebhook, Store, UserEdit,
 };
 
 use crate::cli::{
@@ -52,9 +52,9 @@ pub fn run(target: &Target, command: Command, out: &Out) -> Result<u8, Error> {
         Command::Keys(cmd) => code = keys(m, target, cmd, out)?,
         Command::Tokens(cmd) => tokens(m, cmd, out)?,
         Command::ManageTokens(cmd) => manage_tokens(m, cmd, out)?,
-        Command::Verify { secret } => {
+        Command::Verify { secret, permission } => {
             let secret = crate::presented_secret(secret)?;
-            let verdict = m.verify(secret.expose())?;
+            let verdict = m.verify(secret.expose(), permission.as_deref())?;
             out.show(&verdict);
             if !verdict.valid {
                 code = 3;
@@ -227,14 +227,48 @@ fn keys(m: &dyn Manage, target: &Target, cmd: KeysCmd, out: &Out) -> Result<u8, 
             owner,
             name,
             location,
+            expires,
+            policy,
+            always,
         } => out.show(&Labelled(
             "Created",
             &m.create_key(NewKey {
                 owner,
                 name,
                 location,
+                expires: Some(expires),
+                permissions: policy.permissions,
+                rate: policy.rate,
+                notes: policy.notes.unwrap_or_default(),
+                tags: policy.tags,
+                keep_always: always,
             })?,
         )),
+        KeysCmd::Edit {
+            key,
+            name,
+            policy,
+            no_tags,
+        } => {
+            let edit = KeyEdit {
+                name,
+                notes: policy.notes,
+                tags: if no_tags {
+                    Some(Vec::new())
+                } else {
+                    (!policy.tags.is_empty()).then_some(policy.tags)
+                },
+                permissions: (!policy.permissions.is_empty()).then_some(policy.permissions),
+                rate: policy.rate,
+                keep_always: None,
+            };
+            if edit == KeyEdit::default() {
+                return Err(Error::invalid(
+                    "nothing to change — pass --name, --notes, --tag, --no-tags, --permission or --rate",
+                ));
+            }
+            out.show(&Labelled("Updated", &m.edit_key(&key, edit)?))
+        }
         KeysCmd::List(a) => out.show(&m.list_keys(&KeyFilter {
             owner: a.owner,
             status: a.status,
@@ -266,7 +300,26 @@ fn keys(m: &dyn Manage, target: &Target, cmd: KeysCmd, out: &Out) -> Result<u8, 
         KeysCmd::Enable { key } => {
             out.show(&Labelled("Enabled", &m.set_key_disabled(&key, false)?))
         }
-        KeysCmd::Keep { key } => out.show(&KeptKey(&m.keep_key(&key)?)),
+        KeysCmd::Keep {
+            key,
+            always,
+            no_always,
+        } => {
+            if always || no_always {
+                let edit = KeyEdit {
+                    keep_always: Some(always),
+                    ..KeyEdit::default()
+                };
+                let label = if always {
+                    "Never deleted for inactivity:"
+                } else {
+                    "Deleted for inactivity again, like other keys:"
+                };
+                out.show(&Labelled(label, &m.edit_key(&key, edit)?))
+            } else {
+                out.show(&KeptKey(&m.keep_key(&key)?))
+            }
+        }
         KeysCmd::Rename { key, name } => {
             out.show(&Labelled("Renamed", &m.rename_key(&key, &name)?))
         }

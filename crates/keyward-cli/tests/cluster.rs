@@ -343,6 +343,7 @@ fn a_long_lived_writer_s_changes_reach_the_nodes() {
                 owner: owner.id.clone(),
                 name: format!("K{i}"),
                 location: None,
+                ..Default::default()
             })
             .unwrap();
         answers_within(a.port, key.key.0.expose(), "VALID", Duration::from_secs(1));

@@ -8,7 +8,7 @@ use keyward_core::audit::{AuditFilter, AuditView};
 use keyward_core::error::ErrorCode;
 use keyward_core::key_page::{KeyPage, KeySort};
 use keyward_core::keys::{
-    CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeyView, NewKey,
+    CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyEdit, KeyFilter, KeyView, NewKey,
 };
 use keyward_core::lifecycle::{ExpiringSoon, LifecycleReport};
 use keyward_core::management::{CreatedManagementToken, ManagementTokenView, Session};
@@ -442,6 +442,10 @@ impl Manage for Remote {
         self.with_body(Method::POST, &["v1", "keys", id.trim(), "keep"], json!({}))
     }
 
+    fn edit_key(&self, id: &str, edit: KeyEdit) -> Result<KeyView> {
+        self.with_body(Method::PATCH, &["v1", "keys", id.trim()], json!(edit))
+    }
+
     fn rename_key(&self, id: &str, name: &str) -> Result<KeyView> {
         self.with_body(
             Method::PATCH,
@@ -487,8 +491,12 @@ impl Manage for Remote {
         )
     }
 
-    fn verify(&self, presented: &str) -> Result<Verdict> {
-        self.with_body(Method::POST, &["v1", "verify"], json!({ "key": presented }))
+    fn verify(&self, presented: &str, permission: Option<&str>) -> Result<Verdict> {
+        let body = match permission {
+            Some(p) => json!({ "key": presented, "permission": p }),
+            None => json!({ "key": presented }),
+        };
+        self.with_body(Method::POST, &["v1", "verify"], body)
     }
 
     fn run_lifecycle(&self, dry_run: bool) -> Result<LifecycleReport> {

@@ -62,6 +62,7 @@ fn build(dir: &Path) -> Fixture {
                 owner: owner.clone(),
                 name: format!("Integration {i}"),
                 location,
+                ..Default::default()
             })
             .expect("create a key");
         secrets.push(created.key.expose().to_owned());
@@ -274,6 +275,7 @@ fn bench_durable_create(c: &mut Criterion, store: &Store, owner: &str) {
                         owner: owner.to_owned(),
                         name: format!("Durable {n}"),
                         location: None,
+                        ..Default::default()
                     })
                     .expect("create"),
             )
@@ -291,6 +293,7 @@ fn manual_durable_create(store: &Store, owner: &str) {
                 owner: owner.to_owned(),
                 name: format!("Timed {n}"),
                 location: None,
+                ..Default::default()
             })
             .expect("create");
         times.push(t.elapsed());

@@ -16,7 +16,7 @@ pub mod service;
 pub mod store;
 pub mod view;
 
-pub use model::{clock, ids, seal, secret, settings, validate, webhook_url};
+pub use model::{clock, ids, policy, seal, secret, settings, validate, webhook_url};
 
 pub mod audit {
     pub use crate::model::audit::*;
@@ -67,7 +67,8 @@ pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use error::{Error, ErrorClass, Result};
 pub use key_page::{KeyPage, KeySort, SortColumn, SortDir};
 pub use keys::{
-    CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeyView, NewKey, ScopeView,
+    CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyEdit, KeyFilter, KeyView, NewKey, RateLimit,
+    ScopeView,
 };
 pub use lifecycle::{ExpiringSoon, LifecycleReport};
 pub use locations::LocationView;

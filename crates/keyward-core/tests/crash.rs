@@ -119,6 +119,7 @@ fn run_child(dir: &Path) {
                         owner: owner.clone(),
                         name: format!("crash key {n}"),
                         location,
+                        ..Default::default()
                     })
                     .expect("child: create a key");
                 say(&format!("ACK create {} {}", k.view.id, k.key.expose()));

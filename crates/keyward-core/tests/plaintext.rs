@@ -52,6 +52,7 @@ fn no_secret_or_token_is_stored_in_plaintext() {
                 owner: ada.id.clone(),
                 name: "Marketing Automation".into(),
                 location: None,
+                ..Default::default()
             })
             .expect("agency key");
         let local = store
@@ -59,6 +60,7 @@ fn no_secret_or_token_is_stored_in_plaintext() {
                 owner: bob.id.clone(),
                 name: "Downtown POS".into(),
                 location: Some(downtown.id.clone()),
+                ..Default::default()
             })
             .expect("location key");
         let idle = store
@@ -66,6 +68,7 @@ fn no_secret_or_token_is_stored_in_plaintext() {
                 owner: bob.id.clone(),
                 name: "Forgotten integration".into(),
                 location: None,
+                ..Default::default()
             })
             .expect("idle key");
         assert!(agency.key.expose().starts_with("kwa_"));

@@ -48,6 +48,7 @@ async fn two_hundred_and_fifty_keys_come_in_three_pages_of_at_most_a_hundred() {
                 owner: pam.id.clone(),
                 name: format!("Key {i}"),
                 location: None,
+                ..Default::default()
             })
             .unwrap();
         made.insert(k.view.id);

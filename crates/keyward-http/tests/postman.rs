@@ -37,6 +37,7 @@ fn setup() -> Setup {
             owner: owner.id,
             name: "Zapier sync".into(),
             location: None,
+            ..Default::default()
         })
         .unwrap();
     Setup {

@@ -68,6 +68,7 @@ async fn a_key_exchanging_too_fast_gets_429_and_other_keys_do_not() {
             owner: server.owner_id.clone(),
             name: "Other".into(),
             location: None,
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(

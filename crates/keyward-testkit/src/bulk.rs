@@ -58,6 +58,7 @@ pub fn seed_keys(
             name: format!("{} #{i}", PURPOSES[i % PURPOSES.len()]),
             location: (i % 3 == 0 && !locations.is_empty())
                 .then(|| locations[i % locations.len()].clone()),
+            ..Default::default()
         })?;
         each(&created)?;
     }

@@ -324,6 +324,7 @@ impl Env {
                 owner: owner.into(),
                 name: name.into(),
                 location: location.map(Into::into),
+                ..Default::default()
             })
             .unwrap_or_else(|e| panic!("create key {name:?}: {e}"))
     }

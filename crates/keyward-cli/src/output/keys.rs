@@ -23,6 +23,7 @@ fn status_text(status: KeyStatus) -> &'static str {
         KeyStatus::Revoked => "Revoked",
         KeyStatus::OwnerDeactivated => "Owner deactivated",
         KeyStatus::AccessOff => "Access off",
+        KeyStatus::Expired => "Expired",
     }
 }
 
@@ -117,6 +118,26 @@ impl Human for KeyAndTokens<'_> {
         }
         if let Some(g) = &k.grace_until {
             outln!("  old key until {}", stamp(g));
+        }
+        outln!(
+            "  expires       {}",
+            k.expires_at.as_ref().map_or("never".to_owned(), stamp)
+        );
+        if k.keep_always {
+            outln!("  inactivity    never deleted for inactivity");
+        }
+        outln!("  permissions   {}", k.permissions.join(", "));
+        if let Some(r) = &k.rate {
+            outln!("  rate limit    {r}");
+        }
+        if !k.tags.is_empty() {
+            outln!("  tags          {}", k.tags.join(", "));
+        }
+        if !k.notes.is_empty() {
+            for (i, line) in k.notes.lines().enumerate() {
+                let head = if i == 0 { "notes" } else { "" };
+                outln!("  {head:<13} {}", super::terminal_safe(line));
+            }
         }
         outln!("  live tokens   {}", k.live_tokens);
         if !self.tokens.is_empty() {

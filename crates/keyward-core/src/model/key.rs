@@ -51,6 +51,29 @@ pub struct ApiKey {
     /// Hashes of earlier secrets, kept in the index so they answer REVOKED.
     pub old_hashes: Vec<[u8; 32]>,
     pub reminders: Vec<Reminder>,
+    /// When the key stops working, chosen at creation; `None`: never (schema 4 on).
+    pub expires_at: Option<Millis>,
+    /// "Never delete for inactivity": the lifecycle leaves this key alone.
+    pub keep_always: bool,
+    /// What uses this key, in the owner's words (at most 1,000 characters).
+    pub notes: String,
+    /// Short words to find the key by (at most 10).
+    pub tags: Vec<String>,
+    /// What the key may do (`contacts:read`); `*` for everything.
+    pub permissions: Vec<String>,
+    /// How many verifications the key may make in a window, beyond which verification
+    /// answers RATE_LIMITED; `None`: no limit.
+    pub rate: Option<RateLimit>,
+    /// When the key was deleted: it no longer verifies, and may be restored until it is
+    /// purged. `None` for a key that is not deleted.
+    pub deleted_at: Option<Millis>,
+}
+
+/// At most `count` verifications per `per` milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimit {
+    pub count: u32,
+    pub per: Millis,
 }
 
 /// What the hash index points to.
@@ -69,6 +92,7 @@ crate::model::text_enum::text_enum! {
         Revoked = "revoked",
         OwnerDeactivated = "owner_deactivated",
         AccessOff = "access_off",
+        Expired = "expired",
     }
 }
 
@@ -79,6 +103,7 @@ pub const STATUS_FILTERS: &[&str] = &[
     "revoked",
     "owner_deactivated",
     "access_off",
+    "expired",
     "expiring",
     "in_use",
 ];
@@ -114,9 +139,11 @@ impl ApiKey {
             .max(last_used.unwrap_or(0))
     }
 
-    pub fn status(&self, owner: Option<&User>) -> KeyStatus {
+    pub fn status(&self, owner: Option<&User>, now: Millis) -> KeyStatus {
         if self.revoked_at.is_some() {
             KeyStatus::Revoked
+        } else if self.expired(now) {
+            KeyStatus::Expired
         } else if self.disabled {
             KeyStatus::Disabled
         } else if owner.is_some_and(|o| !o.active) {
@@ -126,6 +153,17 @@ impl ApiKey {
         } else {
             KeyStatus::Active
         }
+    }
+
+    /// Whether the key's chosen end has come.
+    pub fn expired(&self, now: Millis) -> bool {
+        self.expires_at.is_some_and(|e| now >= e)
+    }
+
+    /// Whether inactivity may delete this key: not when it is kept always, nor when the
+    /// rule is off for all (`inactivity_days` 0).
+    pub fn inactivity_applies(&self, inactivity_days: u32) -> bool {
+        !self.keep_always && inactivity_days > 0
     }
 
     pub fn secret_kind(&self) -> SecretKind {
@@ -145,6 +183,32 @@ pub struct NewKey {
     pub name: String,
     /// A location id; `None` for an agency key.
     pub location: Option<String>,
+    /// When the key stops working: `30d`, `90d`, `1y`, a date (`2027-03-31`) or `never`
+    /// (the default).
+    pub expires: Option<String>,
+    /// What the key may do (`contacts:read`, `events:*`); empty: everything (`*`).
+    pub permissions: Vec<String>,
+    /// Verifications allowed, like `600/min`; `None`: no limit.
+    pub rate: Option<String>,
+    /// What uses the key.
+    pub notes: String,
+    pub tags: Vec<String>,
+    /// Never delete this key for inactivity.
+    pub keep_always: bool,
+}
+
+/// Changes to a key's name and policy; what is `None` stays as it is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct KeyEdit {
+    pub name: Option<String>,
+    pub notes: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub permissions: Option<Vec<String>>,
+    /// `600/min`, or `none` to remove the limit.
+    pub rate: Option<String>,
+    pub keep_always: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]

@@ -53,3 +53,63 @@ impl ExchangeBudget {
         }
     }
 }
+
+/// Per-key verification limits (`--rate 600/min`), kept in memory on each process: a
+/// bucket of `count` verifications that refills over `per`. Only keys with a limit have
+/// an entry, so keys without one never touch the lock.
+#[derive(Default)]
+pub(crate) struct VerifyLimits {
+    /// key id → (verifications left, when that was counted).
+    left: Mutex<HashMap<String, (f64, Millis)>>,
+}
+
+impl VerifyLimits {
+    /// Spends one verification of `key_id`; `Err(wait)` in milliseconds when none is left.
+    pub fn take(
+        &self,
+        key_id: &str,
+        limit: crate::model::key::RateLimit,
+        now: Millis,
+    ) -> std::result::Result<(), u64> {
+        let capacity = f64::from(limit.count);
+        let refill = limit.per as f64 / capacity;
+        let mut map = self.left.lock().unwrap_or_else(|p| p.into_inner());
+        let (left, at) = map.get(key_id).copied().unwrap_or((capacity, now));
+        let left = (left + (now - at).max(0) as f64 / refill).min(capacity);
+        if left < 1.0 {
+            map.insert(key_id.to_owned(), (left, now));
+            return Err(((1.0 - left) * refill).ceil().max(1.0) as u64);
+        }
+        map.insert(key_id.to_owned(), (left - 1.0, now));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::clock::{MINUTE, SECOND};
+    use crate::model::key::RateLimit;
+
+    #[test]
+    fn a_rate_limit_spends_a_bucket_and_refills_it_over_its_window() {
+        let limits = VerifyLimits::default();
+        let limit = RateLimit {
+            count: 3,
+            per: MINUTE,
+        };
+        for _ in 0..3 {
+            assert!(limits.take("key_a", limit, 0).is_ok());
+        }
+        let wait = limits.take("key_a", limit, 0).unwrap_err();
+        assert_eq!(
+            wait,
+            20 * SECOND as u64,
+            "one verification comes back every 20 s"
+        );
+        // Another key is unaffected.
+        assert!(limits.take("key_b", limit, 0).is_ok());
+        assert!(limits.take("key_a", limit, 20 * SECOND).is_ok());
+        assert!(limits.take("key_a", limit, 20 * SECOND).is_err());
+    }
+}

@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod location;
 pub mod management;
+pub mod policy;
 pub mod seal;
 pub mod secret;
 pub mod settings;

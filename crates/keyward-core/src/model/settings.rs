@@ -88,7 +88,8 @@ impl Range {
     }
 }
 
-pub const INACTIVITY_DAYS: Range = Range { min: 1, max: 3650 };
+/// 0 switches inactivity deletion off for every key.
+pub const INACTIVITY_DAYS: Range = Range { min: 0, max: 3650 };
 pub const TOKEN_LIFETIME_DAYS: Range = Range { min: 1, max: 3650 };
 pub const CLIPBOARD_CLEAR_SECONDS: Range = Range { min: 0, max: 3600 };
 pub const LOCAL_API_PORT: Range = Range {
@@ -110,7 +111,9 @@ impl Settings {
 
     pub fn validate(&self) -> Result<()> {
         INACTIVITY_DAYS.check("inactivity_days", self.inactivity_days)?;
-        check_days("reminder_days", &self.reminder_days, self.inactivity_days)?;
+        if self.inactivity_days > 0 {
+            check_days("reminder_days", &self.reminder_days, self.inactivity_days)?;
+        }
         TOKEN_LIFETIME_DAYS.check("token_lifetime_days", self.token_lifetime_days)?;
         check_days(
             "token_reminder_days",

@@ -12,10 +12,11 @@ use crate::model::audit::AuditEvent;
 use crate::model::clock::{ago, to_rfc3339, Millis, DAY, HOUR};
 use crate::model::ids::new_id;
 use crate::model::key::{
-    in_use, refuse_blocked_owner, revoked, ApiKey, Disclosure, Grace, HashEntry, KeyFilter, NewKey,
-    Scope, IN_USE_WINDOW, STATUS_FILTERS,
+    in_use, refuse_blocked_owner, revoked, ApiKey, Disclosure, Grace, HashEntry, KeyEdit,
+    KeyFilter, NewKey, Scope, IN_USE_WINDOW, STATUS_FILTERS,
 };
 use crate::model::location::Location;
+use crate::model::policy;
 use crate::model::seal;
 use crate::model::secret::{Secret, ShownSecret};
 use crate::model::token::Token;
@@ -180,6 +181,12 @@ impl Store {
 
     pub fn create_key(&self, new: NewKey) -> Result<CreatedKey> {
         let name = validate::name("API key", &new.name, validate::NAME_MAX)?;
+        let expires_at =
+            policy::parse_expiry(new.expires.as_deref().unwrap_or("never"), self.now())?;
+        let permissions = policy::permissions(&new.permissions)?;
+        let rate = policy::parse_rate(new.rate.as_deref().unwrap_or("none"))?;
+        let notes = policy::notes(&new.notes)?;
+        let tags = policy::tags(&new.tags)?;
         let (id, secret) = self.write(|tx| {
             let owner = find_user(tx, &new.owner)?;
             refuse_blocked_owner(&owner)?;
@@ -205,14 +212,33 @@ impl Store {
                 graces: Vec::new(),
                 old_hashes: Vec::new(),
                 reminders: Vec::new(),
+                expires_at,
+                keep_always: new.keep_always,
+                notes,
+                tags,
+                permissions,
+                rate,
+                deleted_at: None,
             };
             let secret = new_secret(self, &mut key)?;
             tx.put(Table::Keys, &key.id, &key)?;
             put_hash(tx, &key)?;
-            let summary = format!(
+            let mut summary = format!(
                 "created API key '{}' ({}) for {}",
                 key.name, key.masked, owner.email
             );
+            if let Some(end) = key.expires_at {
+                summary.push_str(&format!("; expires {}", to_rfc3339(end)));
+            }
+            if key.keep_always {
+                summary.push_str("; never deleted for inactivity");
+            }
+            if key.permissions != [policy::ALL] {
+                summary.push_str(&format!("; permissions: {}", key.permissions.join(", ")));
+            }
+            if let Some(r) = &key.rate {
+                summary.push_str(&format!("; rate limit: {}", policy::rate_text(r)));
+            }
             tx.audit(key_event(tx, &key, "created").says(summary))?;
             Ok((key.id, secret))
         })?;
@@ -410,6 +436,59 @@ impl Store {
         })
     }
 
+    /// Changes a key's name and policy (notes, tags, permissions, rate limit, "never
+    /// delete for inactivity"). Every value is checked before anything is written.
+    pub fn edit_key(&self, id: &str, edit: KeyEdit) -> Result<KeyView> {
+        let name = edit
+            .name
+            .as_deref()
+            .map(|n| validate::name("API key", n, validate::NAME_MAX))
+            .transpose()?;
+        let notes = edit.notes.as_deref().map(policy::notes).transpose()?;
+        let tags = edit.tags.as_deref().map(policy::tags).transpose()?;
+        let permissions = edit
+            .permissions
+            .as_deref()
+            .map(policy::permissions)
+            .transpose()?;
+        let rate = edit.rate.as_deref().map(policy::parse_rate).transpose()?;
+        self.update_key(id, "updated", true, |key, _| {
+            let mut said = Vec::new();
+            if let Some(n) = name.filter(|n| *n != key.name) {
+                said.push(format!("renamed from '{}'", key.name));
+                key.name = n;
+            }
+            if let Some(n) = notes.filter(|n| *n != key.notes) {
+                key.notes = n;
+                said.push("notes changed".to_owned());
+            }
+            if let Some(t) = tags.filter(|t| *t != key.tags) {
+                said.push(format!("tags: {}", list_or_none(&t)));
+                key.tags = t;
+            }
+            if let Some(p) = permissions.filter(|p| *p != key.permissions) {
+                said.push(format!("permissions: {}", p.join(", ")));
+                key.permissions = p;
+            }
+            if let Some(r) = rate.filter(|r| *r != key.rate) {
+                said.push(format!(
+                    "rate limit: {}",
+                    r.as_ref().map_or("none".to_owned(), policy::rate_text)
+                ));
+                key.rate = r;
+            }
+            if let Some(k) = edit.keep_always.filter(|k| *k != key.keep_always) {
+                key.keep_always = k;
+                said.push(if k {
+                    "never deleted for inactivity".to_owned()
+                } else {
+                    "deleted for inactivity again, like other keys".to_owned()
+                });
+            }
+            Ok((!said.is_empty()).then(|| format!("API key '{}': {}", key.name, said.join("; "))))
+        })
+    }
+
     pub fn rename_key(&self, id: &str, name: &str) -> Result<KeyView> {
         let name = validate::name("API key", name, validate::NAME_MAX)?;
         self.update_key(id, "updated", true, |key, _| {
@@ -487,5 +566,13 @@ impl Store {
                 was_in_use,
             })
         })
+    }
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(", ")
     }
 }

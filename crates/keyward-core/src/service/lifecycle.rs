@@ -104,8 +104,9 @@ impl Store {
     fn find_due(&self, ix: &Index, settings: &Settings, now: Millis) -> Due {
         let mut keys = BTreeSet::new();
         for key in ix.keys.values() {
-            // Revoked keys work for nobody: no reminders about them, no deadline.
-            if key.revoked_at.is_some() {
+            // Revoked keys work for nobody: no reminders about them, no deadline. Keys kept
+            // always (or every key, with the rule off) are never deleted for inactivity.
+            if key.revoked_at.is_some() || !key.inactivity_applies(settings.inactivity_days) {
                 continue;
             }
             let used = self.last_used_in(ix, &key.id);
@@ -170,6 +171,10 @@ impl Pass<'_> {
     /// still there (its tokens are looked at next).
     fn act_on_key(&mut self, tx: &mut Tx<'_>, mut key: ApiKey) -> Result<Option<ApiKey>> {
         let (now, settings) = (self.now, self.settings);
+        if !key.inactivity_applies(settings.inactivity_days) {
+            // Here for its tokens only.
+            return Ok(Some(key));
+        }
         let used = self.due.last_used.get(&key.id).copied();
         let plan = plan_key(
             key.last_activity(used),

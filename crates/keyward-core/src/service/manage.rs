@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 use crate::model::access::Actor;
 use crate::model::clock::Millis;
-use crate::model::key::{Disclosure, KeyFilter, NewKey};
+use crate::model::key::{Disclosure, KeyEdit, KeyFilter, NewKey};
 use crate::model::secret::Secret;
 use crate::model::settings::Settings;
 use crate::model::user::{NewUser, UserEdit};
@@ -62,13 +62,17 @@ pub trait Manage: Send + Sync {
     fn set_key_disabled(&self, id: &str, disabled: bool) -> Result<KeyView>;
     fn keep_key(&self, id: &str) -> Result<KeyView>;
     fn rename_key(&self, id: &str, name: &str) -> Result<KeyView>;
+    /// Changes a key's name and policy (notes, tags, permissions, rate limit, "never
+    /// delete for inactivity").
+    fn edit_key(&self, id: &str, edit: KeyEdit) -> Result<KeyView>;
     /// Deletes a key; one in use only with `force`, or when `typed_name` is its name.
     fn delete_key(&self, id: &str, force: bool, typed_name: Option<&str>) -> Result<DeletedKey>;
 
     fn create_token(&self, key: &str) -> Result<CreatedToken>;
     fn list_tokens(&self, key: Option<&str>) -> Result<Vec<TokenView>>;
     fn revoke_token(&self, id: &str) -> Result<TokenView>;
-    fn verify(&self, presented: &str) -> Result<Verdict>;
+    /// Verifies a key or token (recording its use), and whether it may do `permission`.
+    fn verify(&self, presented: &str, permission: Option<&str>) -> Result<Verdict>;
 
     fn run_lifecycle(&self, dry_run: bool) -> Result<LifecycleReport>;
     fn expiring_soon(&self) -> Result<ExpiringSoon>;
@@ -318,6 +322,11 @@ impl Manage for Acting<'_> {
         self.run(|s| s.rename_key(id, name))
     }
 
+    fn edit_key(&self, id: &str, edit: KeyEdit) -> Result<KeyView> {
+        self.owns_key(id)?;
+        self.run(|s| s.edit_key(id, edit))
+    }
+
     fn delete_key(&self, id: &str, force: bool, typed_name: Option<&str>) -> Result<DeletedKey> {
         self.owns_key(id)?;
         self.run(|s| match typed_name {
@@ -353,8 +362,8 @@ impl Manage for Acting<'_> {
         self.run(|s| s.revoke_token(id))
     }
 
-    fn verify(&self, presented: &str) -> Result<Verdict> {
-        self.store.verify(presented)
+    fn verify(&self, presented: &str, permission: Option<&str>) -> Result<Verdict> {
+        self.store.verify_for(presented, permission)
     }
 
     fn run_lifecycle(&self, dry_run: bool) -> Result<LifecycleReport> {

@@ -6,7 +6,8 @@ use super::keys::find_key;
 use super::tokens::mint_token;
 use crate::error::{Error, Result};
 use crate::model::clock::to_datetime;
-use crate::model::key::Scope;
+use crate::model::key::{RateLimit, Scope};
+use crate::model::policy;
 use crate::model::secret::{check_format, hash_secret};
 use crate::store::{Read, Store};
 use crate::view::keys::ScopeView;
@@ -18,8 +19,33 @@ impl Store {
     /// disk: the use is kept in memory (and handed to sled at most once a minute per key,
     /// which writes it out on its own threads), a failure is only counted.
     pub fn verify(&self, presented: &str) -> Result<Verdict> {
+        self.verify_for(presented, None)
+    }
+
+    /// [`Store::verify`], also asking whether the key may do `permission`
+    /// (`INSUFFICIENT_PERMISSIONS` when it may not). A key with a rate limit answers
+    /// `RATE_LIMITED`, with how long to wait, once it is spent; other keys never wait.
+    pub fn verify_for(&self, presented: &str, permission: Option<&str>) -> Result<Verdict> {
         let verdict = match self.check(presented)? {
-            Ok((identity, _)) => {
+            Ok((identity, _, rate)) => {
+                let now = self.now();
+                if let Some(wanted) = permission.map(str::trim).filter(|p| !p.is_empty()) {
+                    if !policy::allows(&identity.permissions, wanted) {
+                        self.record_failed_verification(
+                            VerifyCode::InsufficientPermissions.as_str(),
+                        );
+                        return Ok(Verdict::invalid(VerifyCode::InsufficientPermissions));
+                    }
+                }
+                if let Some(limit) = rate {
+                    if let Err(wait) = self.verify_limits.take(&identity.key_id, limit, now) {
+                        self.record_failed_verification(VerifyCode::RateLimited.as_str());
+                        return Ok(Verdict {
+                            retry_after_ms: Some(wait),
+                            ..Verdict::invalid(VerifyCode::RateLimited)
+                        });
+                    }
+                }
                 match &identity.token_id {
                     Some(t) => self.record_use(&[&identity.key_id, t]),
                     None => self.record_use(&[&identity.key_id]),
@@ -28,6 +54,7 @@ impl Store {
                     valid: true,
                     code: None,
                     identity: Some(identity),
+                    retry_after_ms: None,
                 }
             }
             Err(code) => {
@@ -48,7 +75,7 @@ impl Store {
         presented: &str,
     ) -> Result<std::result::Result<CreatedToken, VerifyCode>> {
         let answer = self.write(|tx| match self.check(presented)? {
-            Ok((identity, generation)) if identity.kind == CredentialKind::ApiKey => {
+            Ok((identity, generation, _)) if identity.kind == CredentialKind::ApiKey => {
                 let key = find_key(tx, &identity.key_id)?;
                 let now = tx.now();
                 if let Err(retry_after_ms) = self.exchanges.check(&key.id, now) {
@@ -74,7 +101,11 @@ impl Store {
     /// The verdict for a presented secret, from the in-memory index: format, hash, then a
     /// few map lookups. Unknown and revoked secrets take the same path up to the lookup.
     /// A valid secret comes with its key generation (a retired one during its grace).
-    fn check(&self, presented: &str) -> Result<std::result::Result<(Identity, u32), VerifyCode>> {
+    #[allow(clippy::type_complexity)]
+    fn check(
+        &self,
+        presented: &str,
+    ) -> Result<std::result::Result<(Identity, u32, Option<RateLimit>), VerifyCode>> {
         use VerifyCode::*;
         self.check_fresh()?;
         let Some(kind) = check_format(presented) else {
@@ -107,6 +138,9 @@ impl Store {
                 }
                 (key, None)
             };
+            if key.expired(now) {
+                return Err(Expired);
+            }
             if key.disabled {
                 return Err(Disabled);
             }
@@ -134,9 +168,13 @@ impl Store {
                         name: None,
                     },
                 },
-                expires_at: token.map(|t| to_datetime(t.expires_at)),
+                expires_at: token
+                    .map(|t| t.expires_at.min(key.expires_at.unwrap_or(i64::MAX)))
+                    .or(key.expires_at)
+                    .map(to_datetime),
+                permissions: key.permissions.clone(),
             };
-            Ok((identity, generation))
+            Ok((identity, generation, key.rate))
         })
     }
 }

@@ -159,6 +159,7 @@ mod tests {
                         owner: ada.id.clone(),
                         name: format!("k{i}"),
                         location: (i % 2 == 0).then(|| loc.id.clone()),
+                        ..Default::default()
                     })
                     .unwrap(),
             );

@@ -258,6 +258,7 @@ mod tests {
                 owner: admin.id.clone(),
                 name: name.into(),
                 location: None,
+                ..Default::default()
             })
             .unwrap();
         (admin, key)
@@ -281,6 +282,7 @@ mod tests {
                 owner: "ADA@example.com".into(),
                 name: "Local".into(),
                 location: Some(loc.id.clone()),
+                ..Default::default()
             })
             .unwrap();
         let c = s
@@ -288,6 +290,7 @@ mod tests {
                 owner: admin.id.clone(),
                 name: "Doomed".into(),
                 location: None,
+                ..Default::default()
             })
             .unwrap();
         s.create_token(&a.view.id).unwrap();

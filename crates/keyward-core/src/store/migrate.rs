@@ -6,8 +6,10 @@
 //!   schema 1 kept only the newest (`grace`).
 //! - 2 → 3: audit events carry the key they concern (`key_id`) and the acting site
 //!   manager (`actor_user_id`) as fields.
+//! - 3 → 4: an API key has a policy — expiry, "never delete for inactivity", notes,
+//!   tags, permissions (`*`), a rate limit — and can be deleted softly (`deleted_at`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::backend::{Op, Table};
 use super::{Read, Store};
@@ -38,9 +40,9 @@ struct ApiKeyV1 {
     reminders: Vec<Reminder>,
 }
 
-impl From<ApiKeyV1> for ApiKey {
-    fn from(k: ApiKeyV1) -> ApiKey {
-        ApiKey {
+impl From<ApiKeyV1> for ApiKeyV3 {
+    fn from(k: ApiKeyV1) -> ApiKeyV3 {
+        ApiKeyV3 {
             id: k.id,
             name: k.name,
             owner: k.owner,
@@ -57,6 +59,57 @@ impl From<ApiKeyV1> for ApiKey {
             graces: k.grace.into_iter().collect(),
             old_hashes: k.old_hashes,
             reminders: k.reminders,
+        }
+    }
+}
+
+/// An API key as schemas 2 and 3 stored it: no policy yet.
+#[derive(Serialize, Deserialize)]
+struct ApiKeyV3 {
+    id: String,
+    name: String,
+    owner: String,
+    scope: Scope,
+    created_at: Millis,
+    updated_at: Millis,
+    kept_at: Option<Millis>,
+    disabled: bool,
+    revoked_at: Option<Millis>,
+    generation: u32,
+    hash: [u8; 32],
+    masked: String,
+    sealed: Vec<u8>,
+    graces: Vec<Grace>,
+    old_hashes: Vec<[u8; 32]>,
+    reminders: Vec<Reminder>,
+}
+
+impl From<ApiKeyV3> for ApiKey {
+    fn from(k: ApiKeyV3) -> ApiKey {
+        ApiKey {
+            id: k.id,
+            name: k.name,
+            owner: k.owner,
+            scope: k.scope,
+            created_at: k.created_at,
+            updated_at: k.updated_at,
+            kept_at: k.kept_at,
+            disabled: k.disabled,
+            revoked_at: k.revoked_at,
+            generation: k.generation,
+            hash: k.hash,
+            masked: k.masked,
+            sealed: k.sealed,
+            graces: k.graces,
+            old_hashes: k.old_hashes,
+            reminders: k.reminders,
+            expires_at: None,
+            keep_always: false,
+            notes: String::new(),
+            tags: Vec::new(),
+            permissions: vec![crate::model::policy::ALL.to_owned()],
+            rate: None,
+            deleted_at: None,
         }
     }
 }
@@ -125,8 +178,9 @@ pub(super) fn run(store: &Store, found: u32, to: u32) -> Result<()> {
     while version < to {
         let mut ops = Vec::new();
         match version {
-            1 => rewrite::<ApiKeyV1, ApiKey>(store, Table::Keys, &mut ops)?,
+            1 => rewrite::<ApiKeyV1, ApiKeyV3>(store, Table::Keys, &mut ops)?,
             2 => rewrite::<AuditEventV2, AuditEvent>(store, Table::Audit, &mut ops)?,
+            3 => rewrite::<ApiKeyV3, ApiKey>(store, Table::Keys, &mut ops)?,
             _ => {}
         }
         version += 1;

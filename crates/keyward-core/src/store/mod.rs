@@ -36,7 +36,7 @@ use crate::model::limits::ExchangeBudget;
 use crate::seal::{FileMasterKey, MasterKey, MasterKeySource};
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -88,6 +88,7 @@ pub struct Store {
     outbox_listener: std::sync::RwLock<Option<Box<dyn Fn() + Send + Sync>>>,
     /// Per-key budgets of the HTTP token exchange.
     pub(crate) exchanges: ExchangeBudget,
+    pub(crate) verify_limits: crate::model::limits::VerifyLimits,
     /// Whether a [`Follower`] keeps the index in step with a shared database.
     following: AtomicBool,
     /// When the follower last heard from the database (clock millis).
@@ -213,6 +214,7 @@ impl Store {
             opts,
             outbox_listener: std::sync::RwLock::new(None),
             exchanges: Default::default(),
+            verify_limits: Default::default(),
             following: AtomicBool::new(false),
             synced_at: AtomicI64::new(i64::MIN),
             reachable: AtomicBool::new(true),

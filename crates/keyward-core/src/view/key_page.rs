@@ -98,7 +98,8 @@ fn status_rank(f: &RowFacts<'_>) -> (u8, i64) {
         KeyStatus::Active => 1,
         KeyStatus::Disabled => 3,
         KeyStatus::OwnerDeactivated => 4,
-        KeyStatus::Revoked => 5,
+        KeyStatus::Expired => 5,
+        KeyStatus::Revoked => 6,
     };
     (group, 0)
 }

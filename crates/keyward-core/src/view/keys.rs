@@ -66,6 +66,23 @@ pub struct KeyView {
     /// While the previous secret still works after a regeneration.
     #[serde(serialize_with = "crate::view::time::rfc3339_opt")]
     pub grace_until: Option<DateTime<Utc>>,
+    /// When the key stops working, chosen at creation; `null`: never.
+    #[serde(serialize_with = "crate::view::time::rfc3339_opt", default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// "Never delete for inactivity".
+    #[serde(default)]
+    pub keep_always: bool,
+    /// What uses the key.
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// What the key may do; `["*"]`: everything.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    /// The rate limit, as written (`600/min`); `null`: none.
+    #[serde(default)]
+    pub rate: Option<String>,
 }
 
 /// A key with its secret, for the moments the secret is shown: create, regenerate.
@@ -149,10 +166,9 @@ impl ViewContext {
             key.last_activity(last_used),
             self.settings.inactivity_days,
         );
-        let deletes_at = key
-            .revoked_at
-            .is_none()
-            .then(|| lifecycle::effective_deadline(deadline, &key.reminders));
+        let deletes_at = (key.revoked_at.is_none()
+            && key.inactivity_applies(self.settings.inactivity_days))
+        .then(|| lifecycle::effective_deadline(deadline, &key.reminders));
         let deletes_in_days = deletes_at.map(|at| days_until(self.now, at));
         let deletion_scheduled = key.reminders.iter().any(|r| r.deadline == deadline);
         RowFacts {
@@ -160,7 +176,7 @@ impl ViewContext {
             owner,
             last_used,
             live_tokens,
-            status: key.status(owner),
+            status: key.status(owner, self.now),
             deletes_at,
             deletes_in_days,
             deletion_scheduled,
@@ -202,6 +218,12 @@ impl ViewContext {
             deletion_near: f.deletion_near,
             in_use: f.in_use,
             live_tokens: f.live_tokens,
+            expires_at: key.expires_at.map(to_datetime),
+            keep_always: key.keep_always,
+            notes: key.notes.clone(),
+            tags: key.tags.clone(),
+            permissions: key.permissions.clone(),
+            rate: key.rate.as_ref().map(crate::model::policy::rate_text),
             grace_until: key.grace_until(self.now).map(to_datetime),
         }
     }
@@ -251,14 +273,17 @@ pub(crate) fn matching_rows<'a>(
             let (owner_name, owner_email) = f
                 .owner
                 .map_or(("", ""), |o| (o.name.as_str(), o.email.as_str()));
+            // Notes and tags too: "what uses this key" is found by what the notes say.
             let hay = format!(
-                "{} {} {} {} {} {}",
+                "{} {} {} {} {} {} {} {}",
                 k.name,
                 k.id,
                 k.masked,
                 owner_name,
                 owner_email,
-                f.scope_label(ctx)
+                f.scope_label(ctx),
+                k.notes,
+                k.tags.join(" ")
             )
             .to_lowercase();
             if !hay.contains(n) {

@@ -17,6 +17,8 @@ crate::model::text_enum::text_enum! {
         Expired = "EXPIRED",
         UserDeactivated = "USER_DEACTIVATED",
         ApiAccessOff = "API_ACCESS_OFF",
+        InsufficientPermissions = "INSUFFICIENT_PERMISSIONS",
+        RateLimited = "RATE_LIMITED",
     }
 }
 
@@ -37,9 +39,15 @@ impl VerifyCode {
             VerifyCode::NotFound => "no such key or token",
             VerifyCode::Revoked => "this key or token has been revoked or replaced",
             VerifyCode::Disabled => "this API key is disabled",
-            VerifyCode::Expired => "this token has expired — generate a new one",
+            VerifyCode::Expired => "this key or token has expired",
             VerifyCode::UserDeactivated => "the owner of this key is deactivated",
             VerifyCode::ApiAccessOff => "API access is off for the owner of this key",
+            VerifyCode::InsufficientPermissions => {
+                "this key does not have the permission asked for"
+            }
+            VerifyCode::RateLimited => {
+                "this key was verified more often than its rate limit allows — retry after retry_after_ms"
+            }
         }
     }
 }
@@ -53,9 +61,12 @@ pub struct Identity {
     pub token_id: Option<String>,
     pub owner: OwnerView,
     pub scope: ScopeView,
-    /// A token's expiry; API keys do not expire (`null`).
+    /// When the token (or the key, when it was given an end) stops working; `null`: never.
     #[serde(serialize_with = "crate::view::time::rfc3339_opt")]
     pub expires_at: Option<DateTime<Utc>>,
+    /// What the key may do; `["*"]`: everything.
+    #[serde(default)]
+    pub permissions: Vec<String>,
 }
 
 /// `{"valid":true,"kind",…}` or `{"valid":false,"code":"…"}`.
@@ -66,6 +77,9 @@ pub struct Verdict {
     pub code: Option<VerifyCode>,
     #[serde(flatten)]
     pub identity: Option<Identity>,
+    /// With `RATE_LIMITED`: how long to wait before the key verifies again.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub retry_after_ms: Option<u64>,
 }
 
 impl Verdict {
@@ -74,6 +88,7 @@ impl Verdict {
             valid: false,
             code: Some(code),
             identity: None,
+            retry_after_ms: None,
         }
     }
 }

@@ -178,6 +178,7 @@ pub fn a_manager_manages_only_their_own(backend: &'static dyn Backend) {
             owner: "ben@example.com".into(),
             name: "Second".into(),
             location: None,
+            ..Default::default()
         })
         .unwrap();
     ben.delete_key(&mine.view.id, true, None).unwrap();
@@ -199,6 +200,7 @@ pub fn a_manager_manages_only_their_own(backend: &'static dyn Backend) {
             owner: "ada@example.com".into(),
             name: "Sneaky".into(),
             location: None,
+            ..Default::default()
         })
         .map(drop),
         "create for another",

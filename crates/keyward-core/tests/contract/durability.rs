@@ -141,6 +141,7 @@ pub fn missing_master_key_keeps_verification_but_blocks_reveal_and_create(
             owner: "ada@example.com".into(),
             name: "Another".into(),
             location: None,
+            ..Default::default()
         })
         .unwrap_err();
     assert_eq!(err.code(), "MASTER_KEY_UNAVAILABLE");

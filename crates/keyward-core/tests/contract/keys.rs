@@ -132,6 +132,7 @@ pub fn listings_never_contain_full_secrets(backend: &'static dyn Backend) {
             owner: ada.id.clone(),
             name: "Kiosk".into(),
             location: Some(loc.id),
+            ..Default::default()
         })
         .unwrap();
     let t = env.store.create_token(&k1.view.id).unwrap();
@@ -293,6 +294,7 @@ pub fn invalid_key_names_are_refused_and_write_nothing(backend: &'static dyn Bac
             owner: "ada@example.com".into(),
             name: bad.into(),
             location: None,
+            ..Default::default()
         });
         assert_eq!(code(r), "INVALID_INPUT", "{bad:?}");
     }

@@ -43,6 +43,7 @@ pub fn location_keys_get_kwl_prefix_and_agency_keys_kwa(backend: &'static dyn Ba
             owner: ada.id.clone(),
             name: "Downtown kiosk".into(),
             location: Some(loc.id.clone()),
+            ..Default::default()
         })
         .unwrap();
     let ak = env.key(&ada.id, "Agency sync");
@@ -84,6 +85,7 @@ pub fn location_keys_get_kwl_prefix_and_agency_keys_kwa(backend: &'static dyn Ba
         owner: ada.id.clone(),
         name: "Nowhere".into(),
         location: Some("loc_NOPE".into()),
+        ..Default::default()
     });
     assert_eq!(code(unknown), "NOT_FOUND");
 }

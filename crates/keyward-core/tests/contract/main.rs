@@ -18,6 +18,7 @@ mod keys;
 mod lifecycle;
 mod locations;
 mod outbox;
+mod policy;
 mod rotation;
 mod settings;
 mod tokens;
@@ -124,6 +125,14 @@ keyward_testkit::contract_tests! {
             lifecycle_reminds_before_token_expiry_at_30_7_and_1_days,
             expiring_soon_says_when_as_a_person_would,
             reminder_notices_carry_a_summary_and_advice_said_as_a_person_would,
+        }
+        policy {
+            a_key_given_an_end_expires_then,
+            a_key_kept_always_is_never_deleted_for_inactivity,
+            inactivity_days_zero_switches_the_rule_off,
+            notes_and_tags_say_what_uses_a_key_and_search_finds_them,
+            verification_checks_permissions,
+            a_rate_limit_stops_a_runaway_key_only,
         }
         settings {
             settings_default_and_updates_persist_and_invalid_are_refused,

@@ -22,7 +22,7 @@ pub fn settings_default_and_updates_persist_and_invalid_are_refused(backend: &'s
     assert_eq!(got, saved);
 
     let bad: [fn(&mut Settings); 6] = [
-        |s| s.inactivity_days = 0,
+        |s| s.inactivity_days = 4000,
         |s| s.reminder_days = vec![0],
         |s| s.reminder_days = vec![30],
         |s| s.token_lifetime_days = 0,

@@ -177,6 +177,7 @@ pub fn create_key_is_refused_for_deactivated_or_access_off_owners(backend: &'sta
         owner: owner.into(),
         name: "Reporting".into(),
         location: None,
+        ..Default::default()
     };
     // Managers start with API access off.
     assert_eq!(code(env.store.create_key(new(&bob.id))), "API_ACCESS_OFF");

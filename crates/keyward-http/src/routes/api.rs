@@ -43,6 +43,11 @@ pub(crate) struct VerifyRequest {
     /// An API key (`kwa_…`, `kwl_…`) or a token (`kwt_…`).
     #[schema(example = "kwa_…")]
     key: String,
+    /// A permission the caller needs (`contacts:read`): a key without it answers
+    /// `valid: false` with `INSUFFICIENT_PERMISSIONS`.
+    #[serde(default)]
+    #[schema(example = "contacts:read")]
+    permission: Option<String>,
 }
 
 /// Whether the API is up.
@@ -128,11 +133,11 @@ pub(crate) async fn verify(State(s): State<ApiState>, headers: HeaderMap, body: 
     if s.management_only && !s.presents_management_token(&headers).await {
         return keys_off();
     }
-    let presented = match parse_verify_request(&body) {
+    let (presented, permission) = match parse_verify_request(&body) {
         Ok(k) => k,
         Err(e) => return e.into_response(),
     };
-    match s.verify_secret(&presented) {
+    match s.verify_secret(&presented, permission.as_deref()) {
         Ok(verdict) if !verdict.valid => match s.spend_failure() {
             Ok(()) => Json(verdict).into_response(),
             Err(e) => e.into_response(),
@@ -166,7 +171,7 @@ pub(crate) async fn me(State(s): State<ApiState>, headers: HeaderMap) -> Respons
             .refuse(ApiError::unauthorized(CREDENTIAL_REQUIRED))
             .into_response();
     };
-    match s.verify_secret(&presented) {
+    match s.verify_secret(&presented, None) {
         Ok(verdict) if verdict.valid => Json::<Verdict>(verdict).into_response(),
         Ok(_) => s
             .refuse(ApiError::unauthorized(CREDENTIAL_REQUIRED))
@@ -220,14 +225,14 @@ fn keys_off() -> Response {
 }
 
 /// Parses `{"key":"…"}`. The message never repeats the body: it may hold a secret.
-fn parse_verify_request(body: &[u8]) -> Result<Secret, ApiError> {
+fn parse_verify_request(body: &[u8]) -> Result<(Secret, Option<String>), ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(format!(
             "the request body is empty — {VERIFY_BODY}"
         )));
     }
     match serde_json::from_slice::<VerifyRequest>(body) {
-        Ok(r) => Ok(Secret::from_text(r.key.trim().to_owned())),
+        Ok(r) => Ok((Secret::from_text(r.key.trim().to_owned()), r.permission)),
         Err(e) if e.is_syntax() || e.is_eof() => Err(ApiError::bad_request(format!(
             "the request body is not valid JSON (line {}, column {}) — {VERIFY_BODY}",
             e.line(),

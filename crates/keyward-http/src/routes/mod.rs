@@ -201,9 +201,13 @@ impl ApiState {
     /// Verifies on this worker: a verification never waits for the disk (the store only
     /// counts failures; `housekeeping` writes their summary), and a trip through the pool
     /// costs more than the verification itself.
-    fn verify_secret(&self, presented: &Secret) -> Result<Verdict, ApiError> {
+    fn verify_secret(
+        &self,
+        presented: &Secret,
+        permission: Option<&str>,
+    ) -> Result<Verdict, ApiError> {
         self.store()
-            .verify(presented.expose())
+            .verify_for(presented.expose(), permission)
             .map_err(|e| ApiError::from_store(&e))
     }
 

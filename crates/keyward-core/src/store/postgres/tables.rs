@@ -210,6 +210,13 @@ const KEYS: Spec = Spec {
         ("graces", Json),
         ("old_hashes", BytesList),
         ("reminders", Json),
+        ("expires_at", OptInt),
+        ("keep_always", Bool),
+        ("notes", Text),
+        ("tags", Json),
+        ("permissions", Json),
+        ("rate", Json),
+        ("deleted_at", OptInt),
     ],
     codec: bin::<ApiKey>(),
 };
@@ -433,9 +440,11 @@ mod tests {
                     .find(&format!("CREATE TABLE {} (", s.sql))
                     .unwrap_or_else(|| panic!("{} has no CREATE TABLE", s.sql));
                 let body = &sql[start..start + sql[start..].find(");").unwrap()];
+                // Created with the table, or added to it by a later migration.
                 let column = |name: &str| {
                     body.lines()
                         .any(|l| l.trim_start().starts_with(&format!("{name} ")))
+                        || sql.contains(&format!("ALTER TABLE {} ADD COLUMN {name} ", s.sql))
                 };
                 assert!(column(s.key), "{}.{}", s.sql, s.key);
                 for (name, col) in s.cols {

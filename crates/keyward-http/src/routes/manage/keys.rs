@@ -3,13 +3,12 @@
 
 use keyward_core::keys::parse_grace;
 use keyward_core::{
-    CreatedKey, CreatedToken, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeySort, KeyView,
-    NewKey, ShownSecret, SortDir, TokenView,
+    CreatedKey, CreatedToken, DeletedKey, Disclosure, KeyDetail, KeyEdit, KeyFilter, KeySort,
+    KeyView, NewKey, ShownSecret, SortDir, TokenView,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::locations::NameBody;
 use super::{
     created, list_query, Answer, Body, Caller, Created, Id, Page, PageQuery, Paging, Query,
 };
@@ -230,17 +229,18 @@ pub(crate) async fn get_key(caller: Caller, Id(id): Id) -> Answer<KeyDetail> {
     caller.run(move |m| m.key_detail(&id)).await.map(axum::Json)
 }
 
-/// Rename an API key.
+/// Rename an API key, or change its policy: notes, tags, permissions, rate limit, and
+/// "never delete for inactivity" (`keep_always`). What is left out stays as it is.
 #[utoipa::path(
     patch,
     path = "/v1/keys/{id}",
     tag = "keys",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "A key id (`key_…`)")),
-    request_body = NameBody,
+    request_body = KeyEdit,
     responses(
         (status = 200, description = "The key", body = KeyView),
-        (status = 400, description = "A name that is not acceptable", body = ErrorBody),
+        (status = 400, description = "A value that is not acceptable (`field` names it)", body = ErrorBody),
         (status = 403, description = "Another site manager's key", body = ErrorBody),
         (status = 404, description = "No such key", body = ErrorBody),
     )
@@ -248,10 +248,10 @@ pub(crate) async fn get_key(caller: Caller, Id(id): Id) -> Answer<KeyDetail> {
 pub(crate) async fn rename_key(
     caller: Caller,
     Id(id): Id,
-    Body(b): Body<NameBody>,
+    Body(b): Body<KeyEdit>,
 ) -> Answer<KeyView> {
     caller
-        .run(move |m| m.rename_key(&id, &b.name))
+        .run(move |m| m.edit_key(&id, b))
         .await
         .map(axum::Json)
 }
