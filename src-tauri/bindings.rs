@@ -5,7 +5,7 @@ use ts_rs::{Config, TS};
 
 use crate::commands::archive::BackupReceipt;
 use crate::commands::connection::ConnectionView;
-use crate::commands::keys::{CopyReceipt, ExportReceipt, KeyQuery};
+use crate::commands::keys::{CopyReceipt, ExportReceipt, KeyPolicyInput, KeyQuery};
 use crate::commands::lifecycle::AuditQuery;
 use crate::commands::settings::AppStatus;
 use crate::commands::webhooks::NewWebhookInput;
@@ -22,9 +22,9 @@ use keyward_core::view::rules::Rules;
 use keyward_core::webhooks::{DeliveryOutcome, WebhookState};
 use keyward_core::{
     AuditView, ClearReport, CreatedKey, CreatedManagementToken, CreatedToken, CreatedWebhook,
-    DeletedKey, DeliveryView, ExpiringSoon, KeyDetail, KeyPage, KeySort, KeyView, LocationView,
-    ManagementTokenView, ScopeView, Session, Settings, SortColumn, SortDir, TokenView, UserView,
-    WebhookView,
+    DeletedKey, DeliveryView, ExpiringSoon, KeyDetail, KeyEdit, KeyPage, KeySort, KeyView,
+    LocationView, ManagementTokenView, ScopeView, Session, Settings, SortColumn, SortDir,
+    TokenView, UserView, WebhookView,
 };
 
 pub fn typescript() -> String {
@@ -62,6 +62,8 @@ pub fn typescript() -> String {
         DueToken::decl(&cfg),
         ExpiringSoon::decl(&cfg),
         KeyQuery::decl(&cfg),
+        KeyPolicyInput::decl(&cfg),
+        KeyEdit::decl(&cfg),
         AuditQuery::decl(&cfg),
         CopyReceipt::decl(&cfg),
         ExportReceipt::decl(&cfg),

@@ -6,7 +6,8 @@ use tauri::{AppHandle, Runtime, State};
 
 use keyward_core::keys::parse_grace;
 use keyward_core::{
-    CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyFilter, KeyPage, KeySort, KeyView, NewKey,
+    CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyEdit, KeyFilter, KeyPage, KeySort, KeyView,
+    NewKey,
 };
 use keyward_http::postman;
 
@@ -65,6 +66,21 @@ pub async fn get_key(state: State<'_, AppState>, id: String) -> Result<KeyDetail
     state.run(move |s| s.key_detail(&id)).await
 }
 
+/// What the create dialog's "More options" set; all optional.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[serde(default)]
+pub struct KeyPolicyInput {
+    /// `30d`, `90d`, `1y`, a date (`2027-03-31`) or `never`.
+    pub expires: Option<String>,
+    /// Empty: everything (`*`).
+    pub permissions: Vec<String>,
+    /// `600/min`; `null`: no limit.
+    pub rate: Option<String>,
+    pub notes: String,
+    pub tags: Vec<String>,
+    pub keep_always: bool,
+}
+
 #[tauri::command]
 pub async fn create_key<R: Runtime>(
     app: AppHandle<R>,
@@ -72,14 +88,21 @@ pub async fn create_key<R: Runtime>(
     owner: String,
     name: String,
     location: Option<String>,
+    policy: Option<KeyPolicyInput>,
 ) -> Result<CreatedKey> {
+    let p = policy.unwrap_or_default();
     let created = state
         .run(move |s| {
             s.create_key(NewKey {
                 owner,
                 name,
                 location,
-                ..Default::default()
+                expires: p.expires,
+                permissions: p.permissions,
+                rate: p.rate,
+                notes: p.notes,
+                tags: p.tags,
+                keep_always: p.keep_always,
             })
         })
         .await?;
@@ -90,6 +113,20 @@ pub async fn create_key<R: Runtime>(
 #[tauri::command]
 pub async fn rename_key(state: State<'_, AppState>, id: String, name: String) -> Result<KeyView> {
     state.run(move |s| s.rename_key(&id, &name)).await
+}
+
+/// Changes a key's notes, tags, permissions, rate limit or "never delete for inactivity"
+/// (and its name); what is left out stays.
+#[tauri::command]
+pub async fn edit_key<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+    edit: KeyEdit,
+) -> Result<KeyView> {
+    let view = state.run(move |s| s.edit_key(&id, edit)).await?;
+    refresh_later(&app);
+    Ok(view)
 }
 
 #[tauri::command]

@@ -17,6 +17,7 @@ commands! {
     keys::get_key,
     keys::create_key,
     keys::rename_key,
+    keys::edit_key,
     keys::regenerate_key,
     keys::set_key_disabled,
     keys::keep_key,

@@ -159,7 +159,8 @@ fn verify_a_valid_api_key_exits_0_with_the_identity_and_records_use() {
             "key_id": key,
             "owner": {"id": ada, "name": "Ada Lovelace", "email": "ada@example.com"},
             "scope": {"type": "agency"},
-            "expires_at": null
+            "expires_at": null,
+            "permissions": ["*"]
         })
     );
     let shown = kw.key_show(&key);

@@ -99,6 +99,7 @@ async fn verify_answers_a_valid_key_with_its_identity() {
             "owner": {"id": s.owner_id, "name": "Ada Admin", "email": "ada@example.com"},
             "scope": {"type": "agency"},
             "expires_at": null,
+            "permissions": ["*"],
         })
     );
 }

@@ -266,7 +266,11 @@ async fn errors_carry_their_status_code_and_field() {
             Some("force"),
         ),
         (
-            Call::new("PUT", "/v1/settings", Some(json!({"inactivity_days": 0}))),
+            Call::new(
+                "PUT",
+                "/v1/settings",
+                Some(json!({"inactivity_days": 4000})),
+            ),
             400,
             "INVALID_INPUT",
             Some("inactivity_days"),

@@ -100,7 +100,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Always 200 for a well-formed request: `valid` says whether the key or token works and,\nif not, `code` says why. A valid one counts as a use.",
     "examples": [
       {
-        "body": "{\"valid\":true,\"kind\":\"api_key\",\"key_id\":\"key_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"expires_at\":null}",
+        "body": "{\"valid\":true,\"kind\":\"api_key\",\"key_id\":\"key_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"expires_at\":null,\"permissions\":[\"*\"]}",
         "note": "",
         "reason": "OK",
         "request": "POST /v1/verify",
@@ -145,7 +145,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "The same identity as a valid `POST /v1/verify`. Counts as a use.",
     "examples": [
       {
-        "body": "{\"valid\":true,\"kind\":\"token\",\"key_id\":\"key_…\",\"token_id\":\"tok_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"location\",\"location_id\":\"loc_…\"},\"expires_at\":\"2027-08-12T09:30:00Z\"}",
+        "body": "{\"valid\":true,\"kind\":\"token\",\"key_id\":\"key_…\",\"token_id\":\"tok_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"location\",\"location_id\":\"loc_…\"},\"expires_at\":\"2027-08-12T09:30:00Z\",\"permissions\":[\"*\"]}",
         "note": "",
         "reason": "OK",
         "request": "GET /v1/me",
@@ -746,7 +746,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Filtered and sorted on the server, a page at a time: through `cursor`, or from any\nrow with `offset`. A manager sees only their own keys.",
     "examples": [
       {
-        "body": "{\"items\":[{\"id\":\"key_…\",\"name\":\"Zapier sync\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":\"2026-08-12T09:30:00Z\",\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":true,\"live_tokens\":0,\"grace_until\":null},{\"id\":\"key_…\",\"name\":\"Old CRM\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"disabled\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null}],\"next_cursor\":\"o2\",\"matching\":5,\"total\":5}",
+        "body": "{\"items\":[{\"id\":\"key_…\",\"name\":\"Zapier sync\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":\"2026-08-12T09:30:00Z\",\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":true,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null},{\"id\":\"key_…\",\"name\":\"Old CRM\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"disabled\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}],\"next_cursor\":\"o2\",\"matching\":5,\"total\":5}",
         "note": "`matching` counts the keys the filters let through, `total` all the keys you may see",
         "reason": "OK",
         "request": "GET /v1/keys?sort=name&limit=2",
@@ -842,7 +842,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Agency-wide, or scoped to `location`. The key is in the answer this once.",
     "examples": [
       {
-        "body": "{\"id\":\"key_…\",\"name\":\"Billing export\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"key\":\"kwa_…\"}",
+        "body": "{\"id\":\"key_…\",\"name\":\"Billing export\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null,\"key\":\"kwa_…\"}",
         "note": "",
         "reason": "Created",
         "request": "POST /v1/keys",
@@ -891,7 +891,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"key\":{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null},\"tokens\":[{\"id\":\"tok_…\",\"key_id\":\"key_…\",\"key_name\":\"Billing export (nightly)\",\"masked_token\":\"kwt_…\",\"status\":\"revoked\",\"created_at\":\"2026-08-12T09:30:00Z\",\"expires_at\":\"2027-08-12T09:30:00Z\",\"last_used_at\":null}],\"events\":[{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"token.revoked\",\"entity\":\"token\",\"operation\":\"revoked\",\"object_id\":\"tok_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"revoked token tok_… (kwt_…) of API key 'Billing export (nightly)'\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"token.created\",\"entity\":\"token\",\"operation\":\"created\",\"object_id\":\"tok_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"generated token tok_… (kwt_…) from API key 'Billing export (nightly)', expires 2027-08-12T09:30:00Z\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"api_key.copied\",\"entity\":\"api_key\",\"operation\":\"copied\",\"object_id\":\"key_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"API key 'Billing export (nightly)' (kwa_…) copied to the clipboard\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"api_key.updated\",\"entity\":\"api_key\",\"operation\":\"updated\",\"object_id\":\"key_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"renamed API key 'Billing export' → 'Billing export (nightly)'\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"api_key.created\",\"entity\":\"api_key\",\"operation\":\"created\",\"object_id\":\"key_…\",\"object_name\":\"Billing export\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"created API key 'Billing export' (kwa_…) for ada@example.org\"}]}",
+        "body": "{\"key\":{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null},\"tokens\":[{\"id\":\"tok_…\",\"key_id\":\"key_…\",\"key_name\":\"Billing export (nightly)\",\"masked_token\":\"kwt_…\",\"status\":\"revoked\",\"created_at\":\"2026-08-12T09:30:00Z\",\"expires_at\":\"2027-08-12T09:30:00Z\",\"last_used_at\":null}],\"events\":[{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"token.revoked\",\"entity\":\"token\",\"operation\":\"revoked\",\"object_id\":\"tok_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"revoked token tok_… (kwt_…) of API key 'Billing export (nightly)'\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"token.created\",\"entity\":\"token\",\"operation\":\"created\",\"object_id\":\"tok_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"generated token tok_… (kwt_…) from API key 'Billing export (nightly)', expires 2027-08-12T09:30:00Z\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"api_key.copied\",\"entity\":\"api_key\",\"operation\":\"copied\",\"object_id\":\"key_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"API key 'Billing export (nightly)' (kwa_…) copied to the clipboard\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"api_key.updated\",\"entity\":\"api_key\",\"operation\":\"updated\",\"object_id\":\"key_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"renamed API key 'Billing export' → 'Billing export (nightly)'\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"api_key.created\",\"entity\":\"api_key\",\"operation\":\"created\",\"object_id\":\"key_…\",\"object_name\":\"Billing export\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"created API key 'Billing export' (kwa_…) for ada@example.org\"}]}",
         "note": "",
         "reason": "OK",
         "request": "GET /v1/keys/key_…",
@@ -939,7 +939,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null}",
+        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}",
         "note": "",
         "reason": "OK",
         "request": "PATCH /v1/keys/key_…",
@@ -963,7 +963,7 @@ export const API_ROUTES: ApiRoute[] = [
         "status": "200"
       },
       {
-        "description": "A name that is not acceptable",
+        "description": "A value that is not acceptable (`field` names it)",
         "status": "400"
       },
       {
@@ -983,7 +983,7 @@ export const API_ROUTES: ApiRoute[] = [
         "status": "429"
       }
     ],
-    "summary": "Rename an API key",
+    "summary": "Rename an API key, or change its policy: notes, tags, permissions, rate limit, and\n\"never delete for inactivity\" (`keep_always`). What is left out stays as it is",
     "tag": "keys"
   },
   {
@@ -1043,7 +1043,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Same id, name, owner and scope; the old key and its tokens keep working for `grace`.\nThe new key is in the answer this once.",
     "examples": [
       {
-        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":\"2026-08-13T09:30:00Z\",\"key\":\"kwa_…\"}",
+        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":\"2026-08-13T09:30:00Z\",\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null,\"key\":\"kwa_…\"}",
         "note": "",
         "reason": "OK",
         "request": "POST /v1/keys/key_…/regenerate",
@@ -1099,7 +1099,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"disabled\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":\"2026-08-13T09:30:00Z\"}",
+        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"disabled\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":\"2026-08-13T09:30:00Z\",\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}",
         "note": "",
         "reason": "OK",
         "request": "PUT /v1/keys/key_…/disabled",
@@ -1151,7 +1151,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Restarts its inactivity clock, as a use would.",
     "examples": [
       {
-        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null}",
+        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}",
         "note": "",
         "reason": "OK",
         "request": "POST /v1/keys/key_…/keep",
@@ -2346,5 +2346,7 @@ export const VERIFY_CODES: string[] = [
   "DISABLED",
   "EXPIRED",
   "USER_DEACTIVATED",
-  "API_ACCESS_OFF"
+  "API_ACCESS_OFF",
+  "INSUFFICIENT_PERMISSIONS",
+  "RATE_LIMITED"
 ];

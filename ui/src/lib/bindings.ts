@@ -3,7 +3,7 @@
 
 export type Role = "admin" | "manager";
 
-export type KeyStatus = "active" | "disabled" | "revoked" | "owner_deactivated" | "access_off";
+export type KeyStatus = "active" | "disabled" | "revoked" | "owner_deactivated" | "access_off" | "expired";
 
 export type TokenStatus = "active" | "revoked" | "expired";
 
@@ -63,7 +63,27 @@ deletion_near: boolean, in_use: boolean, live_tokens: number,
 /**
  * While the previous secret still works after a regeneration.
  */
-grace_until: string | null, };
+grace_until: string | null, 
+/**
+ * When the key stops working, chosen at creation; `null`: never.
+ */
+expires_at: string | null, 
+/**
+ * "Never delete for inactivity".
+ */
+keep_always: boolean, 
+/**
+ * What uses the key.
+ */
+notes: string, tags: Array<string>, 
+/**
+ * What the key may do; `["*"]`: everything.
+ */
+permissions: Array<string>, 
+/**
+ * The rate limit, as written (`600/min`); `null`: none.
+ */
+rate: string | null, };
 
 export type SortColumn = "name" | "owner" | "scope" | "status" | "created" | "attention" | "last_used" | "live_tokens";
 
@@ -103,7 +123,27 @@ deletion_near: boolean, in_use: boolean, live_tokens: number,
 /**
  * While the previous secret still works after a regeneration.
  */
-grace_until: string | null, };
+grace_until: string | null, 
+/**
+ * When the key stops working, chosen at creation; `null`: never.
+ */
+expires_at: string | null, 
+/**
+ * "Never delete for inactivity".
+ */
+keep_always: boolean, 
+/**
+ * What uses the key.
+ */
+notes: string, tags: Array<string>, 
+/**
+ * What the key may do; `["*"]`: everything.
+ */
+permissions: Array<string>, 
+/**
+ * The rate limit, as written (`600/min`); `null`: none.
+ */
+rate: string | null, };
 
 export type DeletedKey = { id: string, name: string, owner: OwnerView, tokens_deleted: number, was_in_use: boolean, };
 
@@ -201,6 +241,26 @@ export type ExpiringSoon = { keys: Array<DueKey>, tokens: Array<DueToken>,
 urgent: number, };
 
 export type KeyQuery = { owner: string | null, status: string | null, search: string | null, scope: string | null, };
+
+export type KeyPolicyInput = { 
+/**
+ * `30d`, `90d`, `1y`, a date (`2027-03-31`) or `never`.
+ */
+expires: string | null, 
+/**
+ * Empty: everything (`*`).
+ */
+permissions: Array<string>, 
+/**
+ * `600/min`; `null`: no limit.
+ */
+rate: string | null, notes: string, tags: Array<string>, keep_always: boolean, };
+
+export type KeyEdit = { name: string | null, notes: string | null, tags: Array<string> | null, permissions: Array<string> | null, 
+/**
+ * `600/min`, or `none` to remove the limit.
+ */
+rate: string | null, keep_always: boolean | null, };
 
 export type AuditQuery = { limit: number | null, object_id: string | null, user_id: string | null, entity: string | null, search: string | null, };
 
@@ -368,7 +428,7 @@ export const RULES: Rules = {
   "name_max": 100,
   "max_reminders": 5,
   "inactivity_days": {
-    "min": 1,
+    "min": 0,
     "max": 3650
   },
   "token_lifetime_days": {
@@ -407,6 +467,7 @@ export const COMMANDS = [
   "get_key",
   "create_key",
   "rename_key",
+  "edit_key",
   "regenerate_key",
   "set_key_disabled",
   "keep_key",

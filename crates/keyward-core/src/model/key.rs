@@ -199,6 +199,7 @@ pub struct NewKey {
 
 /// Changes to a key's name and policy; what is `None` stays as it is.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct KeyEdit {

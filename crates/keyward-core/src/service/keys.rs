@@ -453,11 +453,12 @@ impl Store {
             .transpose()?;
         let rate = edit.rate.as_deref().map(policy::parse_rate).transpose()?;
         self.update_key(id, "updated", true, |key, _| {
-            let mut said = Vec::new();
+            let mut renamed = None;
             if let Some(n) = name.filter(|n| *n != key.name) {
-                said.push(format!("renamed from '{}'", key.name));
-                key.name = n;
+                let old = std::mem::replace(&mut key.name, n);
+                renamed = Some(format!("renamed API key '{old}' → '{}'", key.name));
             }
+            let mut said = Vec::new();
             if let Some(n) = notes.filter(|n| *n != key.notes) {
                 key.notes = n;
                 said.push("notes changed".to_owned());
@@ -485,19 +486,23 @@ impl Store {
                     "deleted for inactivity again, like other keys".to_owned()
                 });
             }
-            Ok((!said.is_empty()).then(|| format!("API key '{}': {}", key.name, said.join("; "))))
+            Ok(match (renamed, said.is_empty()) {
+                (None, true) => None,
+                (Some(r), true) => Some(r),
+                (Some(r), false) => Some(format!("{r}; {}", said.join("; "))),
+                (None, false) => Some(format!("API key '{}': {}", key.name, said.join("; "))),
+            })
         })
     }
 
     pub fn rename_key(&self, id: &str, name: &str) -> Result<KeyView> {
-        let name = validate::name("API key", name, validate::NAME_MAX)?;
-        self.update_key(id, "updated", true, |key, _| {
-            if key.name == name {
-                return Ok(None);
-            }
-            let old = std::mem::replace(&mut key.name, name);
-            Ok(Some(format!("renamed API key '{old}' → '{}'", key.name)))
-        })
+        self.edit_key(
+            id,
+            KeyEdit {
+                name: Some(name.to_owned()),
+                ..KeyEdit::default()
+            },
+        )
     }
 
     /// Deletes a key and its tokens. A key in use (used in the last 30 days or with live
