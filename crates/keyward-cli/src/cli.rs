@@ -437,7 +437,7 @@ pub enum WebhooksCmd {
         /// api_key, token or user.
         #[arg(long)]
         entity: String,
-        /// created, updated, deleted, regenerated, revoked, expired, or * for all.
+        /// created, updated, deleted, regenerated, revoked, expired, expiring (each reminder), or * for all.
         #[arg(long)]
         operation: String,
         /// Allow loopback and private-network targets (127.0.0.1, 10.0.0.0/8, …).

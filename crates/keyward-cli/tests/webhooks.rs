@@ -285,3 +285,44 @@ fn events_queued_while_the_receiver_is_down_survive_a_kill_and_arrive_with_the_s
     assert_eq!(log[0]["attempt"], 3);
     assert_eq!(kw.json(&["webhooks", "list"]).ok()[0]["pending"], 0);
 }
+
+#[test]
+fn each_reminder_reaches_the_owner_as_a_signed_expiring_event() {
+    let kw = Kw::new();
+    let ada = kw.ada();
+    let rx = Receiver::start();
+    let (_, key_secret) = subscribe(&kw, &ada, &rx.url(), "api_key", "expiring");
+    let (_, token_secret) = subscribe(&kw, &ada, &rx.url(), "token", "expiring");
+    let (key_id, _) = kw.create_key(&ada, "Quarterly export");
+    let (token_id, _) = kw.create_token(&key_id);
+    assert!(rx.got().is_empty(), "nothing is expiring yet");
+
+    // 75 days on: the key is 15 days from deletion.
+    kw.advance(75 * keyward_testkit::cli::DAY);
+    kw.json(&["lifecycle"]).ok();
+    let got = rx.got();
+    let key_event = got
+        .iter()
+        .find(|r| r.json()["type"] == "api_key.expiring")
+        .expect("an api_key.expiring event");
+    assert!(verifies(&key_secret, key_event));
+    let body = key_event.json();
+    assert_eq!(body["data"]["id"], key_id.as_str());
+    assert!(
+        body["data"]["summary"].as_str().unwrap().contains("15 days"),
+        "{body}"
+    );
+
+    // 336 days on: the token is 29 days from expiry (its 30-day reminder).
+    kw.advance(261 * keyward_testkit::cli::DAY);
+    kw.json(&["keys", "keep", &key_id]).ok();
+    kw.json(&["lifecycle"]).ok();
+    let got = rx.got();
+    let token_event = got
+        .iter()
+        .find(|r| r.json()["type"] == "token.expiring")
+        .expect("a token.expiring event");
+    assert!(verifies(&token_secret, token_event));
+    assert_eq!(token_event.json()["data"]["id"], token_id.as_str());
+    assert_eq!(token_event.json()["data"]["key_id"], key_id.as_str());
+}

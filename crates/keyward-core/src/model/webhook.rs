@@ -16,13 +16,14 @@ use crate::model::ids::new_id;
 use crate::model::user::User;
 
 pub const ENTITIES: [&str; 3] = ["api_key", "token", "user"];
-pub const OPERATIONS: [&str; 7] = [
+pub const OPERATIONS: [&str; 8] = [
     "created",
     "updated",
     "deleted",
     "regenerated",
     "revoked",
     "expired",
+    "expiring",
     "*",
 ];
 
@@ -185,6 +186,8 @@ pub(crate) fn webhook_operation(entity: &str, operation: &str) -> Option<&'stati
         "regenerated" => "regenerated",
         "revoked" => "revoked",
         "expired" => "expired",
+        // Each reminder: the key will be deleted for inactivity, or the token expire.
+        "reminder" => "expiring",
         _ => return None,
     })
 }
