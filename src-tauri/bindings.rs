@@ -22,7 +22,7 @@ use keyward_core::view::rules::Rules;
 use keyward_core::webhooks::{DeliveryOutcome, WebhookState};
 use keyward_core::{
     AuditView, ClearReport, CreatedKey, CreatedManagementToken, CreatedToken, CreatedWebhook,
-    DeletedKey, DeliveryView, ExpiringSoon, KeyDetail, KeyEdit, KeyPage, KeySort, KeyView,
+    DeletedKey, DeliveryView, ExpiringSoon, Impact, KeyDetail, KeyEdit, KeyPage, KeySort, KeyView,
     LocationView, ManagementTokenView, ScopeView, Session, Settings, SortColumn, SortDir,
     TokenView, UserView, WebhookView,
 };
@@ -40,6 +40,7 @@ pub fn typescript() -> String {
         OwnerView::decl(&cfg),
         UserView::decl(&cfg),
         ClearReport::decl(&cfg),
+        Impact::decl(&cfg),
         LocationView::decl(&cfg),
         ScopeView::decl(&cfg),
         KeyView::decl(&cfg),

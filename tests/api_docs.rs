@@ -401,6 +401,10 @@ async fn management(
         })
         .unwrap();
     add(
+        "GET /v1/users/{user}/impact",
+        vec![send(api.get("/v1/users/alan@example.org/impact")).await],
+    );
+    add(
         "POST /v1/users/{user}/clear-keys",
         vec![send(api.post("/v1/users/alan@example.org/clear-keys")).await],
     );

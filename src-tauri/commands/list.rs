@@ -9,6 +9,7 @@ commands! {
     users::edit_user,
     users::set_user_active,
     users::set_api_access,
+    users::user_impact,
     users::clear_user_keys,
     users::list_locations,
     users::add_location,

@@ -1,6 +1,6 @@
 //! Site managers & access, and locations.
 
-use keyward_core::{ClearReport, LocationView, NewUser, UserEdit, UserView};
+use keyward_core::{ClearReport, Impact, LocationView, NewUser, UserEdit, UserView};
 use tauri::State;
 
 use crate::error::Result;
@@ -47,6 +47,13 @@ pub async fn set_user_active(
 #[tauri::command]
 pub async fn set_api_access(state: State<'_, AppState>, id: String, on: bool) -> Result<UserView> {
     state.run(move |s| s.set_api_access(&id, on)).await
+}
+
+/// What turning a site manager's access off, deactivating them or clearing their keys
+/// would stop: the confirmation names it.
+#[tauri::command]
+pub async fn user_impact(state: State<'_, AppState>, id: String) -> Result<Impact> {
+    state.run(move |s| s.user_impact(&id)).await
 }
 
 #[tauri::command]

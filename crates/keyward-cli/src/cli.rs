@@ -194,21 +194,33 @@ pub enum UsersCmd {
         #[arg(long)]
         email: Option<String>,
     },
-    /// Their keys and tokens stop working until reactivated.
+    /// Their keys and tokens stop working until reactivated. Refused (exit 3) when any of
+    /// their keys is in use, unless --yes.
     Deactivate {
         user: String,
+        /// Go ahead even though keys in use will stop working.
+        #[arg(long)]
+        yes: bool,
     },
     Activate {
         user: String,
     },
-    /// Turn API access on or off (off: their keys fail with API_ACCESS_OFF).
+    /// Turn API access on or off (off: their keys fail with API_ACCESS_OFF). Off is
+    /// refused (exit 3) when any of their keys is in use, unless --yes.
     ApiAccess {
         user: String,
         state: OnOff,
+        /// Go ahead even though keys in use will stop working.
+        #[arg(long)]
+        yes: bool,
     },
-    /// Revoke all the user's keys and tokens for good and turn API access off.
+    /// Revoke all the user's keys and tokens for good and turn API access off. Refused
+    /// (exit 3) when any of their keys is in use, unless --yes.
     ClearKeys {
         user: String,
+        /// Go ahead even though keys in use will stop working.
+        #[arg(long)]
+        yes: bool,
     },
 }
 

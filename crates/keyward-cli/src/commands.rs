@@ -189,14 +189,18 @@ fn users(m: &dyn Manage, cmd: UsersCmd, out: &Out) -> Result<(), Error> {
                 &m.edit_user(&user, UserEdit { name, email })?,
             ))
         }
-        UsersCmd::Deactivate { user } => {
+        UsersCmd::Deactivate { user, yes } => {
+            confirmed(m, &user, yes, "deactivating")?;
             out.show(&Labelled("Deactivated", &m.set_user_active(&user, false)?))
         }
         UsersCmd::Activate { user } => {
             out.show(&Labelled("Activated", &m.set_user_active(&user, true)?))
         }
-        UsersCmd::ApiAccess { user, state } => {
+        UsersCmd::ApiAccess { user, state, yes } => {
             let on = matches!(state, OnOff::On);
+            if !on {
+                confirmed(m, &user, yes, "turning API access off for")?;
+            }
             let label = if on {
                 "API access on for"
             } else {
@@ -204,9 +208,50 @@ fn users(m: &dyn Manage, cmd: UsersCmd, out: &Out) -> Result<(), Error> {
             };
             out.show(&Labelled(label, &m.set_api_access(&user, on)?))
         }
-        UsersCmd::ClearKeys { user } => out.show(&m.clear_user_keys(&user)?),
+        UsersCmd::ClearKeys { user, yes } => {
+            confirmed(m, &user, yes, "clearing the keys of")?;
+            out.show(&m.clear_user_keys(&user)?)
+        }
     }
     Ok(())
+}
+
+/// Refuses, naming them, when `doing` to `user` would stop keys in use and `yes` was not
+/// given (as a regeneration names what breaks before it happens).
+fn confirmed(m: &dyn Manage, user: &str, yes: bool, doing: &str) -> Result<(), Error> {
+    if yes {
+        return Ok(());
+    }
+    let impact = m.user_impact(user)?;
+    if impact.in_use == 0 {
+        return Ok(());
+    }
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let named: Vec<String> = impact
+        .keys
+        .iter()
+        .filter(|k| k.in_use)
+        .take(5)
+        .map(|k| match k.live_tokens {
+            0 => format!("'{}'", k.name),
+            n => format!("'{}' ({n} live token{})", k.name, plural(n)),
+        })
+        .collect();
+    let more = impact.in_use - named.len();
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    Err(Error::ConfirmationRequired(format!(
+        "{doing} {} stops {} key{} in use — {}{more} — and {} live token{}; run it again with --yes to go ahead",
+        impact.user.email,
+        impact.in_use,
+        plural(impact.in_use),
+        named.join(", "),
+        impact.tokens,
+        plural(impact.tokens),
+    )))
 }
 
 fn locations(m: &dyn Manage, cmd: LocationsCmd, out: &Out) -> Result<(), Error> {

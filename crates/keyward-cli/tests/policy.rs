@@ -161,3 +161,64 @@ fn verify_checks_a_permission_and_an_end() {
     let listed = kw.json(&["keys", "list", "--status", "expired"]).ok();
     assert_eq!(listed[0]["id"], k["id"]);
 }
+
+#[test]
+fn access_off_deactivate_and_clear_keys_name_what_stops_and_need_yes_when_in_use() {
+    let kw = Kw::new();
+    kw.ada();
+    kw.add_user("Ben Manager", "ben@example.com", true);
+    let used = kw
+        .json(&[
+            "keys",
+            "create",
+            "--owner",
+            "ben@example.com",
+            "--name",
+            "Zapier sync",
+        ])
+        .ok();
+    kw.json(&[
+        "keys",
+        "create",
+        "--owner",
+        "ben@example.com",
+        "--name",
+        "Idle",
+    ])
+    .ok();
+    kw.create_token(used["id"].as_str().unwrap());
+    for args in [
+        vec!["users", "api-access", "ben@example.com", "off"],
+        vec!["users", "deactivate", "ben@example.com"],
+        vec!["users", "clear-keys", "ben@example.com"],
+    ] {
+        let msg = kw.json(&args).fails(3, "CONFIRMATION_REQUIRED");
+        assert!(
+            msg.contains("'Zapier sync' (1 live token)") && msg.contains("--yes"),
+            "{msg}"
+        );
+        assert!(!msg.contains("Idle"), "only keys in use are named: {msg}");
+    }
+    // Nothing changed.
+    let ben = kw.json(&["users", "show", "ben@example.com"]).ok();
+    assert_eq!(
+        (ben["active"].clone(), ben["api_access"].clone()),
+        (json!(true), json!(true))
+    );
+    kw.json(&["users", "api-access", "ben@example.com", "off", "--yes"])
+        .ok();
+    // With access off, nothing of Ben's works any more: no confirmation needed.
+    kw.json(&["users", "deactivate", "ben@example.com"]).ok();
+    // A site manager whose keys are not in use needs no --yes.
+    kw.add_user("Cy Idle", "cy@example.com", true);
+    kw.json(&[
+        "keys",
+        "create",
+        "--owner",
+        "cy@example.com",
+        "--name",
+        "Never used",
+    ])
+    .ok();
+    kw.json(&["users", "clear-keys", "cy@example.com"]).ok();
+}

@@ -250,7 +250,10 @@ fn users_deactivate_blocks_keys_and_tokens_until_activate() {
     let (key, secret) = kw.create_key("ada@example.com", "Zapier");
     let (_, token) = kw.create_token(&key);
 
-    let u = kw.json(&["users", "deactivate", "ada@example.com"]).ok();
+    // The key has a live token: the change is confirmed with --yes.
+    let u = kw
+        .json(&["users", "deactivate", "ada@example.com", "--yes"])
+        .ok();
     assert_eq!(u["active"], false);
     assert_eq!(kw.verify_fails(&secret), "USER_DEACTIVATED");
     assert_eq!(kw.verify_fails(&token), "USER_DEACTIVATED");
@@ -298,7 +301,7 @@ fn users_api_access_off_blocks_keys_reversibly_and_on_restores_them() {
     let (_, token) = kw.create_token(&key);
 
     let u = kw
-        .json(&["users", "api-access", "ada@example.com", "off"])
+        .json(&["users", "api-access", "ada@example.com", "off", "--yes"])
         .ok();
     assert_eq!(u["api_access"], false);
     assert_eq!(kw.verify_fails(&secret), "API_ACCESS_OFF");
@@ -367,7 +370,9 @@ fn users_clear_keys_revokes_every_key_and_token_for_good_and_turns_access_off() 
     let (_, t3) = kw.create_token(&k2);
     let (bob_key, bob_secret) = kw.create_key("bob@example.com", "Bob's");
 
-    let report = kw.json(&["users", "clear-keys", "ada@example.com"]).ok();
+    let report = kw
+        .json(&["users", "clear-keys", "ada@example.com", "--yes"])
+        .ok();
     assert_eq!(report["keys_revoked"], 2);
     assert_eq!(report["tokens_revoked"], 3);
     assert_eq!(report["user"]["api_access"], false);

@@ -309,7 +309,10 @@ fn each_reminder_reaches_the_owner_as_a_signed_expiring_event() {
     let body = key_event.json();
     assert_eq!(body["data"]["id"], key_id.as_str());
     assert!(
-        body["data"]["summary"].as_str().unwrap().contains("15 days"),
+        body["data"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("15 days"),
         "{body}"
     );
 

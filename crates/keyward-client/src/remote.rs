@@ -13,7 +13,7 @@ use keyward_core::keys::{
 use keyward_core::lifecycle::{ExpiringSoon, LifecycleReport};
 use keyward_core::management::{CreatedManagementToken, ManagementTokenView, Session};
 use keyward_core::tokens::{CreatedToken, TokenView};
-use keyward_core::users::{ClearReport, NewUser, UserEdit, UserView};
+use keyward_core::users::{ClearReport, Impact, NewUser, UserEdit, UserView};
 use keyward_core::webhooks::{CreatedWebhook, DeliveryView, NewWebhook, WebhookView};
 use keyward_core::{Error, LocationView, Manage, Millis, Result, Secret, Settings, Verdict};
 use reqwest::blocking::{Client, RequestBuilder};
@@ -358,6 +358,10 @@ impl Manage for Remote {
             &["v1", "users", user.trim(), "clear-keys"],
             json!({}),
         )
+    }
+
+    fn user_impact(&self, user: &str) -> Result<Impact> {
+        self.get(&["v1", "users", user.trim(), "impact"], &[])
     }
 
     fn add_location(&self, name: &str) -> Result<LocationView> {

@@ -72,6 +72,9 @@ pub enum Error {
     TooManyTokens { name: String, max: u32 },
     #[error("too many tokens minted from API key '{name}' in a short time — try again in {} s", retry_after_ms.div_ceil(1000))]
     RateLimited { name: String, retry_after_ms: u64 },
+    /// A change that would stop keys in use, asked for without confirming it.
+    #[error("{0}")]
+    ConfirmationRequired(String),
     /// No valid management token (or a credential that is not one).
     #[error("{0}")]
     Unauthorized(String),
@@ -112,6 +115,7 @@ crate::model::text_enum::text_enum! {
         NeedsMigration = "NEEDS_MIGRATION",
         Unauthorized = "UNAUTHORIZED",
         Forbidden = "FORBIDDEN",
+        ConfirmationRequired = "CONFIRMATION_REQUIRED",
         /// A server could not be reached, or answered with something that is not Keyward.
         ServerUnavailable = "SERVER_UNAVAILABLE",
         /// The server failed inside, or answered with a code this version does not know.
@@ -146,7 +150,8 @@ impl ErrorCode {
             | C::TooManyTokens
             | C::RateLimited
             | C::Unauthorized
-            | C::Forbidden => ErrorClass::Refused,
+            | C::Forbidden
+            | C::ConfirmationRequired => ErrorClass::Refused,
             C::DatabaseCorrupt
             | C::StorageError
             | C::DiskFull
@@ -182,6 +187,7 @@ impl Error {
             Error::RateLimited { .. } => ErrorCode::RateLimited,
             Error::Unauthorized(_) => ErrorCode::Unauthorized,
             Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::ConfirmationRequired(_) => ErrorCode::ConfirmationRequired,
             Error::Remote { code, .. } => *code,
         }
     }

@@ -80,7 +80,7 @@ pub use secret::{Secret, SecretKind, ShownSecret};
 pub use settings::Settings;
 pub use store::{Follower, Store, StoreOptions};
 pub use tokens::{CreatedToken, TokenView};
-pub use users::{ClearReport, NewUser, UserEdit, UserView};
+pub use users::{ClearReport, Impact, NewUser, UserEdit, UserView};
 pub use verify::{CredentialKind, Identity, Verdict, VerifyCode};
 pub use webhooks::{
     Attempt, AttemptResult, CreatedWebhook, DeliveryView, DueMessage, NewWebhook, WebhookView,

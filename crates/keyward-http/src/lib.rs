@@ -81,6 +81,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT /v1/users/{user}/active", "deactivate or reactivate"),
     ("PUT /v1/users/{user}/api-access", "API access on or off"),
     (
+        "GET /v1/users/{user}/impact",
+        "what access off, deactivating or clearing would stop",
+    ),
+    (
         "POST /v1/users/{user}/clear-keys",
         "revoke their keys and tokens",
     ),

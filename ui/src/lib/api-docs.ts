@@ -186,7 +186,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Keyward local API\",\"version\":\"0.1.0\"},\"paths\":{\"/openapi.json\":\"…\",\"/v1/audit\":\"…\",\"/v1/health\":\"…\",\"/v1/keys\":\"…\",\"/v1/keys/{id}\":\"…\",\"/v1/keys/{id}/disabled\":\"…\",\"/v1/keys/{id}/keep\":\"…\",\"/v1/keys/{id}/regenerate\":\"…\",\"/v1/keys/{id}/reveal\":\"…\",\"/v1/keys/{id}/tokens\":\"…\",\"/v1/lifecycle\":\"…\",\"/v1/lifecycle/expiring\":\"…\",\"/v1/locations\":\"…\",\"/v1/locations/{id}\":\"…\",\"/v1/management-tokens\":\"…\",\"/v1/management-tokens/{id}/revoke\":\"…\",\"/v1/me\":\"…\",\"/v1/session\":\"…\",\"/v1/settings\":\"…\",\"/v1/tokens\":\"…\",\"/v1/tokens/{id}/revoke\":\"…\",\"/v1/users\":\"…\",\"/v1/users/{user}\":\"…\",\"/v1/users/{user}/active\":\"…\",\"/v1/users/{user}/api-access\":\"…\",\"/v1/users/{user}/clear-keys\":\"…\",\"/v1/verify\":\"…\",\"/v1/webhooks\":\"…\",\"/v1/webhooks/{id}\":\"…\",\"/v1/webhooks/{id}/active\":\"…\",\"/v1/webhooks/{id}/deliveries\":\"…\",\"/v1/webhooks/{id}/reveal-secret\":\"…\",\"/v1/webhooks/{id}/test\":\"…\"}}",
+        "body": "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Keyward local API\",\"version\":\"0.1.0\"},\"paths\":{\"/openapi.json\":\"…\",\"/v1/audit\":\"…\",\"/v1/health\":\"…\",\"/v1/keys\":\"…\",\"/v1/keys/{id}\":\"…\",\"/v1/keys/{id}/disabled\":\"…\",\"/v1/keys/{id}/keep\":\"…\",\"/v1/keys/{id}/regenerate\":\"…\",\"/v1/keys/{id}/reveal\":\"…\",\"/v1/keys/{id}/tokens\":\"…\",\"/v1/lifecycle\":\"…\",\"/v1/lifecycle/expiring\":\"…\",\"/v1/locations\":\"…\",\"/v1/locations/{id}\":\"…\",\"/v1/management-tokens\":\"…\",\"/v1/management-tokens/{id}/revoke\":\"…\",\"/v1/me\":\"…\",\"/v1/session\":\"…\",\"/v1/settings\":\"…\",\"/v1/tokens\":\"…\",\"/v1/tokens/{id}/revoke\":\"…\",\"/v1/users\":\"…\",\"/v1/users/{user}\":\"…\",\"/v1/users/{user}/active\":\"…\",\"/v1/users/{user}/api-access\":\"…\",\"/v1/users/{user}/clear-keys\":\"…\",\"/v1/users/{user}/impact\":\"…\",\"/v1/verify\":\"…\",\"/v1/webhooks\":\"…\",\"/v1/webhooks/{id}\":\"…\",\"/v1/webhooks/{id}/active\":\"…\",\"/v1/webhooks/{id}/deliveries\":\"…\",\"/v1/webhooks/{id}/reveal-secret\":\"…\",\"/v1/webhooks/{id}/test\":\"…\"}}",
         "note": "",
         "reason": "OK",
         "request": "GET /openapi.json",
@@ -552,6 +552,54 @@ export const API_ROUTES: ApiRoute[] = [
       }
     ],
     "summary": "Turn a site manager's API access on or off",
+    "tag": "users"
+  },
+  {
+    "bearer": true,
+    "description": "Their keys that work now (newest first), those keys' live tokens, and how many of the\nkeys are in use (used in the last 30 days, or with live tokens): what a confirmation\nnames before the change. Admins only.",
+    "examples": [
+      {
+        "body": "{\"user\":{\"id\":\"usr_…\",\"name\":\"Alan M. Turing\",\"email\":\"alan@example.org\",\"role\":\"manager\",\"active\":true,\"api_access\":true,\"created_at\":\"2026-08-12T09:30:00Z\",\"keys\":1},\"keys\":[{\"id\":\"key_…\",\"name\":\"Intranet\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Alan M. Turing\",\"email\":\"alan@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}],\"tokens\":0,\"in_use\":0}",
+        "note": "",
+        "reason": "OK",
+        "request": "GET /v1/users/alan@example.org/impact",
+        "request_body": null,
+        "status": 200
+      }
+    ],
+    "method": "GET",
+    "parameters": [
+      {
+        "description": "A user id (`usr_…`) or email",
+        "in": "path",
+        "name": "user",
+        "required": true
+      }
+    ],
+    "path": "/v1/users/{user}/impact",
+    "responses": [
+      {
+        "description": "What would stop working",
+        "status": "200"
+      },
+      {
+        "description": "UNAUTHORIZED: no valid management token (missing, unknown, revoked, expired, its site manager deactivated, or an API key or token instead)",
+        "status": "401"
+      },
+      {
+        "description": "Only an admin may do this",
+        "status": "403"
+      },
+      {
+        "description": "No such site manager",
+        "status": "404"
+      },
+      {
+        "description": "Too many failed attempts; see Retry-After",
+        "status": "429"
+      }
+    ],
+    "summary": "What turning a site manager's access off, deactivating them or clearing their keys\nwould stop",
     "tag": "users"
   },
   {

@@ -37,6 +37,16 @@ keys: number, };
 
 export type ClearReport = { user: UserView, keys_revoked: number, tokens_revoked: number, };
 
+export type Impact = { user: UserView, keys: Array<KeyView>, 
+/**
+ * Live tokens of those keys.
+ */
+tokens: number, 
+/**
+ * Of those keys, how many are in use (used in the last 30 days, or with live tokens).
+ */
+in_use: number, };
+
 export type LocationView = { id: string, name: string, created_at: string, };
 
 export type ScopeView = { "type": "agency" } | { "type": "location", location_id: string, name: string | null, };
@@ -459,6 +469,7 @@ export const COMMANDS = [
   "edit_user",
   "set_user_active",
   "set_api_access",
+  "user_impact",
   "clear_user_keys",
   "list_locations",
   "add_location",
@@ -508,7 +519,7 @@ export const COMMANDS = [
 export type Command = (typeof COMMANDS)[number];
 
 /** Every code an IPC error can carry. */
-export type ErrorCode = "INVALID_INPUT" | "NOT_FOUND" | "EMAIL_TAKEN" | "KEY_IN_USE" | "API_ACCESS_OFF" | "USER_DEACTIVATED" | "REVOKED" | "DISABLED" | "DATABASE_LOCKED" | "SCHEMA_TOO_NEW" | "MASTER_KEY_UNAVAILABLE" | "WEBHOOK_OFF" | "DATABASE_CORRUPT" | "STORAGE_ERROR" | "DISK_FULL" | "DATABASE_MISSING" | "TOO_MANY_TOKENS" | "RATE_LIMITED" | "DATABASE_UNAVAILABLE" | "NEEDS_MIGRATION" | "UNAUTHORIZED" | "FORBIDDEN" | "SERVER_UNAVAILABLE" | "SERVER_ERROR" | "PORT_IN_USE" | "BIND_FAILED" | "SERVER_ERROR" | "EXPORT_FAILED" | "CLIPBOARD_UNAVAILABLE" | "IO_ERROR" | "INTERNAL";
+export type ErrorCode = "INVALID_INPUT" | "NOT_FOUND" | "EMAIL_TAKEN" | "KEY_IN_USE" | "API_ACCESS_OFF" | "USER_DEACTIVATED" | "REVOKED" | "DISABLED" | "DATABASE_LOCKED" | "SCHEMA_TOO_NEW" | "MASTER_KEY_UNAVAILABLE" | "WEBHOOK_OFF" | "DATABASE_CORRUPT" | "STORAGE_ERROR" | "DISK_FULL" | "DATABASE_MISSING" | "TOO_MANY_TOKENS" | "RATE_LIMITED" | "DATABASE_UNAVAILABLE" | "NEEDS_MIGRATION" | "UNAUTHORIZED" | "FORBIDDEN" | "CONFIRMATION_REQUIRED" | "SERVER_UNAVAILABLE" | "SERVER_ERROR" | "PORT_IN_USE" | "BIND_FAILED" | "SERVER_ERROR" | "EXPORT_FAILED" | "CLIPBOARD_UNAVAILABLE" | "IO_ERROR" | "INTERNAL";
 
 /** Every IPC error: branch on `code`, show `message`; `field` names the form input an
  * INVALID_INPUT error is about. */

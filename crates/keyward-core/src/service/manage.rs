@@ -20,7 +20,7 @@ use crate::view::lifecycle::{ExpiringSoon, LifecycleReport};
 use crate::view::locations::LocationView;
 use crate::view::management::{CreatedManagementToken, ManagementTokenView, Session};
 use crate::view::tokens::{CreatedToken, TokenView};
-use crate::view::users::{ClearReport, UserView};
+use crate::view::users::{ClearReport, Impact, UserView};
 use crate::view::verify::Verdict;
 use crate::view::webhooks::{CreatedWebhook, DeliveryView, WebhookView};
 
@@ -40,6 +40,9 @@ pub trait Manage: Send + Sync {
     fn set_user_active(&self, user: &str, active: bool) -> Result<UserView>;
     fn set_api_access(&self, user: &str, on: bool) -> Result<UserView>;
     fn clear_user_keys(&self, user: &str) -> Result<ClearReport>;
+    /// What turning `user`'s access off, deactivating them or clearing their keys would
+    /// stop.
+    fn user_impact(&self, user: &str) -> Result<Impact>;
 
     fn add_location(&self, name: &str) -> Result<LocationView>;
     fn list_locations(&self) -> Result<Vec<LocationView>>;
@@ -250,6 +253,11 @@ impl Manage for Acting<'_> {
     fn clear_user_keys(&self, user: &str) -> Result<ClearReport> {
         self.admin()?;
         self.run(|s| s.clear_user_keys(user))
+    }
+
+    fn user_impact(&self, user: &str) -> Result<Impact> {
+        self.admin()?;
+        self.store.user_impact(user)
     }
 
     fn add_location(&self, name: &str) -> Result<LocationView> {

@@ -5,12 +5,13 @@ use std::collections::HashSet;
 use crate::error::{Error, Result};
 use crate::model::audit::AuditEvent;
 use crate::model::ids::new_id;
-use crate::model::key::ApiKey;
+use crate::model::key::{ApiKey, KeyFilter};
 use crate::model::token::Token;
 use crate::model::user::{NewUser, Role, User, UserEdit};
 use crate::model::validate;
 use crate::store::{Read, Store, Table, Tx};
-use crate::view::users::{ClearReport, UserView};
+use crate::view::keys::KeyView;
+use crate::view::users::{ClearReport, Impact, UserView};
 
 /// Finds a user by id (`usr_…`) or by email (any case).
 pub(crate) fn find_user(r: &impl Read, id_or_email: &str) -> Result<User> {
@@ -224,6 +225,25 @@ impl Store {
             user: self.user_view(&id)?,
             keys_revoked,
             tokens_revoked,
+        })
+    }
+}
+
+impl Store {
+    /// What turning `user`'s API access off, deactivating them or clearing their keys
+    /// would stop: their keys that work now, and those keys' live tokens.
+    pub fn user_impact(&self, id_or_email: &str) -> Result<Impact> {
+        let user = self.user_view(id_or_email)?;
+        let keys: Vec<KeyView> = self.list_keys(&KeyFilter {
+            owner: Some(user.id.clone()),
+            status: Some("active".into()),
+            ..Default::default()
+        })?;
+        Ok(Impact {
+            tokens: keys.iter().map(|k| k.live_tokens).sum(),
+            in_use: keys.iter().filter(|k| k.in_use).count(),
+            keys,
+            user,
         })
     }
 }

@@ -56,6 +56,20 @@ impl User {
     }
 }
 
+/// What turning a site manager's API access off, deactivating them or clearing their keys
+/// would stop: the keys that work now (newest first) and their live tokens.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Impact {
+    pub user: UserView,
+    pub keys: Vec<crate::view::keys::KeyView>,
+    /// Live tokens of those keys.
+    pub tokens: usize,
+    /// Of those keys, how many are in use (used in the last 30 days, or with live tokens).
+    pub in_use: usize,
+}
+
 /// What `clear-keys` did.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

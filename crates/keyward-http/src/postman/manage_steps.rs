@@ -129,6 +129,11 @@ pub(super) const STEPS: &[Step] = &[
         ..MANAGE
     },
     Step {
+        operation: "user_impact",
+        name: "What access off, deactivating or clearing would stop",
+        ..MANAGE
+    },
+    Step {
         operation: "clear_user_keys",
         name: "Revoke the site manager's keys and tokens",
         ..MANAGE

@@ -94,6 +94,7 @@ api_routes!(
     edit_user: __path_edit_user,
     set_user_active: __path_set_user_active,
     set_api_access: __path_set_api_access,
+    user_impact: __path_user_impact,
     clear_user_keys: __path_clear_user_keys,
     list_locations: __path_list_locations,
     add_location: __path_add_location,

@@ -317,6 +317,13 @@ pub fn every_route(t: &Things, user: &str, location: &str) -> Vec<Call> {
             Admin,
         ),
         call(
+            "GET /v1/users/{user}/impact",
+            format!("/v1/users/{user}/impact"),
+            None,
+            200,
+            Admin,
+        ),
+        call(
             "POST /v1/users/{user}/clear-keys",
             format!("/v1/users/{user}/clear-keys"),
             None,

@@ -1,6 +1,6 @@
 //! Who a token acts as, and the site managers.
 
-use keyward_core::{ClearReport, NewUser, Session, UserEdit, UserView};
+use keyward_core::{ClearReport, Impact, NewUser, Session, UserEdit, UserView};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -175,6 +175,31 @@ pub(crate) async fn set_api_access(
 ) -> Answer<UserView> {
     caller
         .run(move |m| m.set_api_access(&user, b.on))
+        .await
+        .map(axum::Json)
+}
+
+/// What turning a site manager's access off, deactivating them or clearing their keys
+/// would stop.
+///
+/// Their keys that work now (newest first), those keys' live tokens, and how many of the
+/// keys are in use (used in the last 30 days, or with live tokens): what a confirmation
+/// names before the change. Admins only.
+#[utoipa::path(
+    get,
+    path = "/v1/users/{user}/impact",
+    tag = "users",
+    security(("bearer" = [])),
+    params(("user" = String, Path, description = "A user id (`usr_…`) or email")),
+    responses(
+        (status = 200, description = "What would stop working", body = Impact),
+        (status = 403, description = "Only an admin may do this", body = ErrorBody),
+        (status = 404, description = "No such site manager", body = ErrorBody),
+    )
+)]
+pub(crate) async fn user_impact(caller: Caller, Id(user): Id) -> Answer<Impact> {
+    caller
+        .run(move |m| m.user_impact(&user))
         .await
         .map(axum::Json)
 }
