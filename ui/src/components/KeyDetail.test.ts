@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import KeysPage from "../screens/KeysPage.svelte";
 import { makeKey, makeUser, pageOf } from "../lib/fixtures";
-import { all, click, one, pageForTests } from "../lib/test-setup";
+import { all, click, one, pageForTests, typeInto } from "../lib/test-setup";
 import type { KeyView } from "../lib/ipc";
 import { toasts } from "../lib/state.svelte";
 
@@ -100,5 +100,176 @@ describe("key detail", () => {
     await click(one("detail-keep"));
     expect(calls.some((c) => c.cmd === "keep_key")).toBe(true);
     expect(toasts.list.at(-1)?.text).toContain("won't be deleted for inactivity before 2 Mar 2027");
+  });
+});
+
+describe("key detail: about this key", () => {
+  type Call = { cmd: string; args: Record<string, unknown> };
+
+  /** A store of one key: get_key answers what edit_key last changed; `refusal` refuses edits. */
+  function store(start: KeyView, refusal: unknown = null) {
+    let key = start;
+    const calls: Call[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args: args as Record<string, unknown> });
+      switch (cmd) {
+        case "list_keys":
+          return pageOf([key], args);
+        case "expiring_soon":
+          return { keys: [], tokens: [], urgent: 0 };
+        case "list_users":
+          return [makeUser({ id: key.owner.id })];
+        case "list_locations":
+          return [];
+        case "get_key":
+          return { key, tokens: [], events: [] };
+        case "edit_key": {
+          if (refusal) throw refusal;
+          const { edit } = args as { edit: Record<string, unknown> };
+          const changed = Object.fromEntries(Object.entries(edit).filter(([, v]) => v !== null));
+          if (changed.rate === "none") changed.rate = null;
+          key = { ...key, ...changed };
+          if (key.keep_always) key = { ...key, deletes_at: null, deletes_in_days: null, deletion_near: false };
+          return key;
+        }
+        default:
+          return null;
+      }
+    });
+    return calls;
+  }
+
+  const POLICY_KEY = makeKey({
+    ...KEY,
+    expires_at: "2099-03-31T23:59:59Z",
+    permissions: ["contacts:read", "events:*"],
+    rate: "600/min",
+    notes: "Website form → CRM.\nAsk Grace.",
+    tags: ["zapier", "crm"],
+    deletes_at: "2026-12-09T10:00:00Z",
+  });
+
+  async function open(key: KeyView, refusal: unknown = null) {
+    const calls = store(key, refusal);
+    await mountPage(KeysPage);
+    await click(one("key-name"));
+    return calls;
+  }
+
+  const edits = (calls: Call[]) => calls.filter((c) => c.cmd === "edit_key").map((c) => c.args);
+
+  test("shows the expiry, permissions, rate limit, tags and notes", async () => {
+    await open(POLICY_KEY);
+    const policy = one("detail-policy");
+    expect(policy.querySelector("h3")!.textContent).toBe("About this key");
+    expect(one("detail-policy-expires").textContent).toMatch(/31 Mar 2099 · in \d+ years/);
+    expect(texts(one("detail-policy-permissions").querySelectorAll(".chip"))).toEqual(["contacts:read", "events:*"]);
+    expect(one("detail-policy-rate").textContent).toBe("600/min");
+    expect(texts(one("detail-policy-tags").querySelectorAll(".chip"))).toEqual(["zapier", "crm"]);
+    expect(one("detail-policy-notes").textContent).toBe("Website form → CRM.\nAsk Grace.");
+  });
+
+  test("a key with the defaults: Never, Everything, no limit, no tags", async () => {
+    await open(KEY);
+    expect(one("detail-policy-expires").textContent!.trim()).toBe("Never");
+    expect(texts(one("detail-policy-permissions").querySelectorAll(".chip"))).toEqual(["Everything"]);
+    expect(one("detail-policy-rate").textContent).toBe("None");
+    expect(one("detail-policy-tags").textContent!.trim()).toBe("None");
+  });
+
+  test("Edit changes notes, tags, permissions and the rate limit; only what changed is sent", async () => {
+    const calls = await open(POLICY_KEY);
+    await click(one("detail-edit-policy"));
+    const notes = one<HTMLTextAreaElement>("detail-notes");
+    expect(document.activeElement).toBe(notes);
+    expect(notes.value).toBe(POLICY_KEY.notes);
+    expect(one<HTMLInputElement>("detail-permissions").value).toBe("contacts:read, events:*");
+
+    notes.value = "Website form → CRM. Ask Ada.";
+    notes.dispatchEvent(new Event("input", { bubbles: true }));
+    typeInto(one<HTMLInputElement>("detail-tags"), "zapier, crm, Website");
+    typeInto(one<HTMLInputElement>("detail-rate"), "");
+    await click(one("detail-save-policy"));
+
+    expect(edits(calls)).toEqual([
+      {
+        id: "key_1",
+        edit: {
+          name: null,
+          notes: "Website form → CRM. Ask Ada.",
+          tags: ["zapier", "crm", "website"],
+          permissions: null,
+          rate: "none",
+          keep_always: null,
+        },
+      },
+    ]);
+    expect(all("detail-save-policy")).toHaveLength(0);
+    expect(document.activeElement).toBe(one("detail-edit-policy"));
+    expect(toasts.list.at(-1)?.text).toBe("Saved “Zapier – website form leads”");
+    expect(texts(one("detail-policy-tags").querySelectorAll(".chip"))).toEqual(["zapier", "crm", "website"]);
+    expect(one("detail-policy-rate").textContent).toBe("None");
+  });
+
+  test("Everything again sends ['*']; Cancel sends nothing", async () => {
+    const calls = await open(POLICY_KEY);
+    await click(one("detail-edit-policy"));
+    await click(one("detail-permissions-mode").querySelector<HTMLInputElement>('input[value="all"]')!);
+    expect(all("detail-permissions")).toHaveLength(0);
+    await click(one("detail-cancel-policy"));
+    expect(edits(calls)).toEqual([]);
+
+    await click(one("detail-edit-policy"));
+    await click(one("detail-permissions-mode").querySelector<HTMLInputElement>('input[value="all"]')!);
+    await click(one("detail-save-policy"));
+    expect((edits(calls)[0].edit as { permissions: string[] }).permissions).toEqual(["*"]);
+    expect(texts(one("detail-policy-permissions").querySelectorAll(".chip"))).toEqual(["Everything"]);
+  });
+
+  test("Rust's refusal sits beside the field it names, and the edit stays open", async () => {
+    const message = "permission 'Contacts:Read' is not like contacts:read or contacts:* (lower-case words joined by :)";
+    await open(POLICY_KEY, { code: "INVALID_INPUT", message, field: "permissions" });
+    await click(one("detail-edit-policy"));
+    typeInto(one<HTMLInputElement>("detail-permissions"), "Contacts:Read");
+    await click(one("detail-save-policy"));
+    expect(one("detail-permissions-error").textContent).toBe(message);
+    expect(one("detail-permissions").getAttribute("aria-invalid")).toBe("true");
+    expect(document.activeElement).toBe(one("detail-permissions"));
+    expect(all("detail-policy-error")).toHaveLength(0);
+    expect(one("detail-save-policy")).toBeTruthy();
+  });
+
+  test("a refusal about no field shows under the form", async () => {
+    await open(POLICY_KEY, { code: "NOT_FOUND", message: "no API key key_1" });
+    await click(one("detail-edit-policy"));
+    typeInto(one<HTMLInputElement>("detail-rate"), "10/s");
+    await click(one("detail-save-policy"));
+    expect(one("detail-policy-error").textContent).toBe("no API key key_1");
+  });
+
+  test("'Never delete for inactivity' applies at once; the deletion line says so", async () => {
+    const calls = await open(POLICY_KEY);
+    expect(one("key-detail").textContent).toContain("if unused until then");
+    const toggle = one<HTMLInputElement>("detail-keep-always");
+    expect(toggle.checked).toBe(false);
+
+    await click(toggle);
+    expect(edits(calls)).toEqual([
+      {
+        id: "key_1",
+        edit: { name: null, notes: null, tags: null, permissions: null, rate: null, keep_always: true },
+      },
+    ]);
+    expect(toasts.list.at(-1)?.text).toBe("“Zapier – website form leads” will never be deleted for inactivity");
+    expect(one<HTMLInputElement>("detail-keep-always").checked).toBe(true);
+    expect(one("detail-deletes").textContent).toBe("Never deleted for inactivity");
+    expect(all("detail-keep")).toHaveLength(0);
+  });
+
+  test("a refused toggle springs back and says why", async () => {
+    await open(POLICY_KEY, { code: "FORBIDDEN", message: "only an admin or the key's owner may change it" });
+    await click(one("detail-keep-always"));
+    expect(one<HTMLInputElement>("detail-keep-always").checked).toBe(false);
+    expect(toasts.list.at(-1)).toMatchObject({ kind: "error", text: "only an admin or the key's owner may change it" });
   });
 });

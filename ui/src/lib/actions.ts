@@ -54,6 +54,31 @@ export async function keepKey(id: string, name: string): Promise<KeyView | null>
   }
 }
 
+/** "Never delete for inactivity" on or off, at once; the toast says what follows. */
+export async function setKeepAlways(key: Pick<KeyView, "id" | "name">, on: boolean): Promise<KeyView | null> {
+  try {
+    const view = await ipc.editKey(key.id, {
+      name: null,
+      notes: null,
+      tags: null,
+      permissions: null,
+      rate: null,
+      keep_always: on,
+    });
+    toast(
+      on
+        ? `“${key.name}” will never be deleted for inactivity`
+        : view.deletes_at
+          ? `“${key.name}” is deleted for inactivity again — on ${shortDate(view.deletes_at)} if unused until then`
+          : `“${key.name}” is deleted for inactivity again, like other keys`,
+    );
+    return view;
+  } catch (e) {
+    toastError(e);
+    return null;
+  }
+}
+
 /** Disable an active key, enable a disabled one; the toast says which and what follows. */
 export async function toggleDisabled(key: Pick<KeyView, "id" | "name" | "status">): Promise<KeyView | null> {
   try {

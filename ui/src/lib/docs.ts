@@ -51,9 +51,11 @@ export const CODE_MEANINGS: Record<string, string> = {
   NOT_FOUND: "Well formed, but no such key or token exists (deleted, or never issued here).",
   REVOKED: "The key was regenerated or cleared, or the token was revoked.",
   DISABLED: "The key is disabled; enable it on the API keys page.",
-  EXPIRED: "The token is past its expiry date; generate a new one.",
+  EXPIRED: "The key or token is past its expiry date: generate a new token, or create a new key.",
   USER_DEACTIVATED: "The key's site manager is deactivated.",
   API_ACCESS_OFF: "API access is off for the key's site manager.",
+  INSUFFICIENT_PERMISSIONS: "Missing permission: the key's permissions do not include the one asked for; edit them on the key.",
+  RATE_LIMITED: "Rate limited: the key was verified more often than its rate limit allows; retry after retry_after_ms.",
 };
 
 /** A route for API keys the server has and this file does not describe still gets a

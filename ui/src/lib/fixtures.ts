@@ -67,6 +67,12 @@ export function makeKey(over: Partial<KeyView> = {}): KeyView {
     in_use: false,
     live_tokens: 0,
     grace_until: null,
+    expires_at: null,
+    keep_always: false,
+    notes: "",
+    tags: [],
+    permissions: ["*"],
+    rate: null,
     ...over,
   };
 }

@@ -72,9 +72,42 @@ const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][]
     "createKey",
     () => ipc.createKey("usr_1", "Zapier – weekly volunteer export", null),
     "create_key",
-    { owner: "usr_1", name: "Zapier – weekly volunteer export", location: null },
+    { owner: "usr_1", name: "Zapier – weekly volunteer export", location: null, policy: null },
+  ],
+  [
+    "createKey (with a policy)",
+    () =>
+      ipc.createKey("usr_1", "Quarterly export", "loc_1", {
+        expires: "90d",
+        permissions: ["contacts:read"],
+        rate: "600/min",
+        notes: "The quarterly board report",
+        tags: ["reports"],
+        keep_always: true,
+      }),
+    "create_key",
+    {
+      owner: "usr_1",
+      name: "Quarterly export",
+      location: "loc_1",
+      policy: {
+        expires: "90d",
+        permissions: ["contacts:read"],
+        rate: "600/min",
+        notes: "The quarterly board report",
+        tags: ["reports"],
+        keep_always: true,
+      },
+    },
   ],
   ["renameKey", () => ipc.renameKey("key_1", "New"), "rename_key", { id: "key_1", name: "New" }],
+  [
+    "editKey",
+    () =>
+      ipc.editKey("key_1", { name: null, notes: null, tags: ["crm"], permissions: null, rate: "none", keep_always: null }),
+    "edit_key",
+    { id: "key_1", edit: { name: null, notes: null, tags: ["crm"], permissions: null, rate: "none", keep_always: null } },
+  ],
   ["regenerateKey", () => ipc.regenerateKey("key_1", "24h"), "regenerate_key", { id: "key_1", grace: "24h" }],
   ["setKeyDisabled", () => ipc.setKeyDisabled("key_1", true), "set_key_disabled", { id: "key_1", disabled: true }],
   ["keepKey", () => ipc.keepKey("key_1"), "keep_key", { id: "key_1" }],

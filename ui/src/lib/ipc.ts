@@ -24,7 +24,9 @@ import type {
   ErrorCode,
   IpcError,
   KeyDetail,
+  KeyEdit,
   KeyPage,
+  KeyPolicyInput,
   KeyQuery,
   KeySort,
   KeyView,
@@ -94,9 +96,12 @@ export const ipc = {
   listKeys: (query: KeyQuery = ALL_KEYS, sort: KeySort = NEWEST_FIRST, offset = 0, limit = 100) =>
     call<KeyPage>("list_keys", { query, sort, offset, limit }),
   getKey: (id: string) => call<KeyDetail>("get_key", { id }),
-  createKey: (owner: string, name: string, location: string | null) =>
-    call<CreatedKey>("create_key", { owner, name, location }),
+  /** `policy` null: the defaults (never expires, everything, no limit, no notes or tags). */
+  createKey: (owner: string, name: string, location: string | null, policy: KeyPolicyInput | null = null) =>
+    call<CreatedKey>("create_key", { owner, name, location, policy }),
   renameKey: (id: string, name: string) => call<KeyView>("rename_key", { id, name }),
+  /** Changes what `edit` holds; each null field stays as it is. */
+  editKey: (id: string, edit: KeyEdit) => call<KeyView>("edit_key", { id, edit }),
   regenerateKey: (id: string, grace: Grace) => call<CreatedKey>("regenerate_key", { id, grace }),
   setKeyDisabled: (id: string, disabled: boolean) =>
     call<KeyView>("set_key_disabled", { id, disabled }),

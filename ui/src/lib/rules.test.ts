@@ -18,7 +18,17 @@ import {
   ownerEligibility,
   parseDayList,
   dayTime,
+  DEFAULT_POLICY,
   defaultGrace,
+  expiryText,
+  permissionChips,
+  policyEdit,
+  policyEditForm,
+  policyInput,
+  policyProblems,
+  someTags,
+  splitTags,
+  splitWords,
   rowDimmed,
   regenCutoff,
   regenImpact,
@@ -318,5 +328,104 @@ describe("connection and access tokens", () => {
     expect(tokenStatusBadge("active")).toEqual({ text: "Active", tone: "ok" });
     expect(tokenStatusBadge("revoked").text).toBe("Revoked");
     expect(tokenStatusBadge("expired").text).toBe("Expired");
+  });
+});
+
+describe("key policy", () => {
+  const DAY = 86_400_000;
+  const at = (ms: number) => new Date(ms).toISOString();
+
+  test("an expired key says so, in a quiet tone", () => {
+    expect(statusBadge(makeKey({ status: "expired" }), NOW)).toEqual({ text: "Expired", tone: "muted", detail: null });
+  });
+
+  test("a key expiring within 30 days says the day; later, or without a clock, it does not", () => {
+    const now = Date.parse("2027-03-10T12:00:00Z");
+    const soon = makeKey({ expires_at: "2027-03-31T23:59:59Z" });
+    expect(statusBadge(soon, now, "UTC")).toEqual({ text: "Expires 31 Mar", tone: "warn", detail: null });
+    expect(statusBadge(makeKey({ expires_at: at(now + 31 * DAY) }), now).text).toBe("Active");
+    expect(statusBadge(soon).text).toBe("Active");
+    // A disabled key expiring soon says both.
+    expect(statusBadge({ ...soon, status: "disabled" }, now, "UTC")).toMatchObject({ text: "Expires 31 Mar", detail: "Disabled" });
+  });
+
+  test("a coming deletion outranks a later expiry, an earlier expiry outranks it", () => {
+    const deleting = { deletion_near: true, deletes_in_days: 5, deletes_in: "in 5 days" };
+    expect(statusBadge(makeKey({ ...deleting, expires_at: at(NOW + 20 * DAY) }), NOW).text).toBe("Deletes in 5 days");
+    expect(statusBadge(makeKey({ ...deleting, expires_at: "2025-08-22T12:00:00Z" }), NOW, "UTC").text).toBe("Expires 22 Aug");
+  });
+
+  test("a key kept always shows no deletion badge", () => {
+    const key = makeKey({ keep_always: true, deletion_near: true, deletes_in_days: 3 });
+    expect(statusBadge(key, NOW).text).toBe("Active");
+  });
+
+  test("the detail says when a key expires, and that it has", () => {
+    expect(expiryText(null, NOW)).toBe("Never");
+    expect(expiryText(at(NOW + 20 * DAY), NOW)).toMatch(/ · in 20 days$/);
+    expect(expiryText(at(NOW - DAY), NOW)).toMatch(/ · expired$/);
+  });
+
+  test("permissions split on commas and spaces, tags on commas, each once", () => {
+    expect(splitWords(" contacts:read, events:*  contacts:read,,")).toEqual(["contacts:read", "events:*"]);
+    expect(splitTags("Zapier, reports ,zapier, two words")).toEqual(["zapier", "reports", "two words"]);
+    expect(permissionChips(["*"])).toEqual(["Everything"]);
+    expect(permissionChips(["contacts:read"])).toEqual(["contacts:read"]);
+    expect(someTags(["a", "b", "c", "d", "e"])).toEqual({ shown: ["a", "b", "c"], more: 2 });
+    expect(someTags(["a"])).toEqual({ shown: ["a"], more: 0 });
+  });
+
+  test("options left as they were send no policy at all", () => {
+    expect(policyInput(DEFAULT_POLICY)).toBeNull();
+    // "Only these" with nothing listed is the form's to catch: it would mean everything.
+    expect(policyProblems({ ...DEFAULT_POLICY, permissionsMode: "only" }).permissions).toContain("at least one");
+    expect(policyProblems({ ...DEFAULT_POLICY, expires: "date" }).expires).toContain("Pick the day");
+    expect(policyProblems(DEFAULT_POLICY)).toEqual({});
+  });
+
+  test("every option lands in the policy as Rust reads it", () => {
+    expect(
+      policyInput({
+        expires: "date",
+        expiresDate: "2027-03-31",
+        permissionsMode: "only",
+        permissions: "contacts:read events:*",
+        rate: " 600/min ",
+        notes: " Quarterly board report \n",
+        tags: "Reports, finance",
+        keepAlways: true,
+      }),
+    ).toEqual({
+      expires: "2027-03-31",
+      permissions: ["contacts:read", "events:*"],
+      rate: "600/min",
+      notes: "Quarterly board report",
+      tags: ["reports", "finance"],
+      keep_always: true,
+    });
+    expect(policyInput({ ...DEFAULT_POLICY, expires: "90d" })).toMatchObject({ expires: "90d", permissions: [], rate: null });
+  });
+
+  test("an edit sends only what changed; an emptied rate limit is 'none'", () => {
+    const key = makeKey({ permissions: ["contacts:read"], rate: "600/min", notes: "Website form", tags: ["zapier"] });
+    const form = policyEditForm(key);
+    expect(form).toEqual({
+      permissionsMode: "only",
+      permissions: "contacts:read",
+      rate: "600/min",
+      notes: "Website form",
+      tags: "zapier",
+    });
+    expect(policyEdit(key, form)).toBeNull();
+    expect(policyEdit(key, { ...form, rate: "", tags: "zapier, crm" })).toEqual({
+      name: null,
+      notes: null,
+      tags: ["zapier", "crm"],
+      permissions: null,
+      rate: "none",
+      keep_always: null,
+    });
+    expect(policyEdit(key, { ...form, permissionsMode: "all" })?.permissions).toEqual(["*"]);
+    expect(policyEditForm(makeKey())).toMatchObject({ permissionsMode: "all", permissions: "", rate: "" });
   });
 });

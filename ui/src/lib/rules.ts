@@ -4,6 +4,8 @@ import { RULES } from "./ipc";
 import type {
   Grace,
   IpcError,
+  KeyEdit,
+  KeyPolicyInput,
   KeySort,
   KeyView,
   Range,
@@ -88,6 +90,7 @@ export const STATUS_LABELS: Record<KeyStatus, string> = {
   access_off: "Access off",
   owner_deactivated: "Owner deactivated",
   revoked: "Revoked",
+  expired: "Expired",
 };
 
 const STATUS_TONES: Record<KeyStatus, Tone> = {
@@ -96,6 +99,8 @@ const STATUS_TONES: Record<KeyStatus, Tone> = {
   access_off: "warn",
   owner_deactivated: "warn",
   revoked: "danger",
+  // Like an expired token: the key's chosen end came, nothing went wrong.
+  expired: "muted",
 };
 
 /** The status filter's choices: the key statuses plus two derived ones. */
@@ -105,6 +110,7 @@ export const STATUS_FILTERS: { value: string; label: string }[] = [
   { value: "access_off", label: "Access off" },
   { value: "owner_deactivated", label: "Owner deactivated" },
   { value: "revoked", label: "Revoked" },
+  { value: "expired", label: "Expired" },
   { value: "expiring", label: "Expiring soon" },
   { value: "in_use", label: "In use" },
 ];
@@ -114,19 +120,52 @@ export function deletesInText(days: number): string {
   return `Deletes in ${plural(days, "day")}`;
 }
 
+/** A key's expiry shows in the list this many days ahead. */
+export const EXPIRY_NOTICE_DAYS = 30;
+
+/** When a key that expires within EXPIRY_NOTICE_DAYS of `now` stops working; null otherwise. */
+export function expiresSoon(key: Pick<KeyView, "status" | "expires_at">, now: number): number | null {
+  if (!key.expires_at || key.status === "revoked" || key.status === "expired") return null;
+  const at = Date.parse(key.expires_at);
+  if (Number.isNaN(at) || at <= now || at - now > EXPIRY_NOTICE_DAYS * DAY) return null;
+  return at;
+}
+
+/** "31 Mar 2027 · in 20 days", "31 Mar 2027 · expired", or "Never". */
+export function expiryText(expiresAt: string | null, now: number): string {
+  if (!expiresAt) return "Never";
+  const at = Date.parse(expiresAt);
+  if (Number.isNaN(at)) return "Never";
+  return `${shortDate(expiresAt)} · ${at <= now ? "expired" : timeAgo(expiresAt, now)}`;
+}
+
 /**
  * The badge of a key: a near deletion outranks every status but Revoked, because it is
- * what the site manager must act on (Keep) before the key is gone.
+ * what the site manager must act on (Keep) before the key is gone; a key expiring within
+ * EXPIRY_NOTICE_DAYS says when (given `now`), and an earlier expiry outranks the deletion.
  */
 export function statusBadge(
-  key: Pick<KeyView, "status" | "deletes_in_days" | "deletes_in" | "deletion_near" | "grace_until">,
+  key: Pick<
+    KeyView,
+    "status" | "deletes_in_days" | "deletes_in" | "deletion_near" | "grace_until" | "keep_always" | "expires_at"
+  >,
+  now?: number,
+  timeZone?: string,
 ): {
   text: string;
   tone: Tone;
   detail: string | null;
 } {
-  // Whether the deletion is near enough to show is the core's rule (`deletion_near`).
-  if (key.deletion_near) {
+  const expiry = now === undefined ? null : expiresSoon(key, now);
+  const expiring = () => ({
+    text: `Expires ${shortDay(new Date(expiry!).toISOString(), timeZone)}`,
+    tone: "warn" as Tone,
+    detail: key.status === "active" ? null : STATUS_LABELS[key.status],
+  });
+  // Whether the deletion is near enough to show is the core's rule (`deletion_near`); a
+  // key kept always has none, whatever a stale row says.
+  if (key.deletion_near && !key.keep_always) {
+    if (expiry !== null && expiry - now! < (key.deletes_in_days ?? 0) * DAY) return expiring();
     return {
       // Rust's phrase ("in 6 days", "in 25 hours") when it sent one: the same words as the
       // reminders and the Expiring soon list.
@@ -139,6 +178,7 @@ export function statusBadge(
   if (key.status === "active" && key.grace_until) {
     return { text: "Rotating", tone: "warn", detail: `old key until ${dayTime(key.grace_until)}` };
   }
+  if (expiry !== null) return expiring();
   return { text: STATUS_LABELS[key.status] ?? key.status, tone: STATUS_TONES[key.status] ?? "muted", detail: null };
 }
 
@@ -220,6 +260,137 @@ export function validateCreate(
 
 export function hasErrors(errors: object): boolean {
   return Object.values(errors).some((v) => v !== undefined && v !== null && v !== "");
+}
+
+// ---------------------------------------------------------------------------- policy
+
+/** The longest notes, in characters (keyward-core's NOTES_MAX; Rust decides on save). */
+export const NOTES_MAX = 1_000;
+/** The most tags a key may have (keyward-core's TAGS_MAX). */
+export const TAGS_MAX = 10;
+
+/** "contacts:read, events:*" or "contacts:read events:*" → each once, in order. */
+export function splitWords(text: string): string[] {
+  return [...new Set(text.split(/[,\s]+/).map((w) => w.trim()).filter((w) => w !== ""))];
+}
+
+/** "Zapier, CRM sync" → ["zapier", "crm sync"]: comma-separated, lower-cased as Rust
+ * stores them, each once. A tag with a space stays one, for Rust to refuse by name. */
+export function splitTags(text: string): string[] {
+  return [...new Set(text.split(",").map((t) => t.trim().toLowerCase()).filter((t) => t !== ""))];
+}
+
+export type ExpiryChoice = "never" | "30d" | "90d" | "1y" | "date";
+
+export const EXPIRY_CHOICES: { value: ExpiryChoice; label: string }[] = [
+  { value: "never", label: "Never" },
+  { value: "30d", label: "30 days" },
+  { value: "90d", label: "90 days" },
+  { value: "1y", label: "1 year" },
+  { value: "date", label: "On a date…" },
+];
+
+/** What the create dialog's "More options" hold, as typed. */
+export type PolicyForm = {
+  expires: ExpiryChoice;
+  /** `yyyy-mm-dd`, when `expires` is "date". */
+  expiresDate: string;
+  permissionsMode: "all" | "only";
+  permissions: string;
+  rate: string;
+  notes: string;
+  tags: string;
+  keepAlways: boolean;
+};
+
+export const DEFAULT_POLICY: PolicyForm = {
+  expires: "never",
+  expiresDate: "",
+  permissionsMode: "all",
+  permissions: "",
+  rate: "",
+  notes: "",
+  tags: "",
+  keepAlways: false,
+};
+
+export type PolicyField = "expires" | "permissions" | "rate" | "notes" | "tags";
+
+/**
+ * What only the form can know is missing: a date for "On a date…", a permission for
+ * "Only these" (an empty list would mean everything). The rest is Rust's to check.
+ */
+export function policyProblems(f: PolicyForm): Partial<Record<PolicyField, string>> {
+  const errors: Partial<Record<PolicyField, string>> = {};
+  if (f.expires === "date" && !/^\d{4}-\d{2}-\d{2}$/.test(f.expiresDate)) errors.expires = "Pick the day the key stops working.";
+  if (f.permissionsMode === "only" && splitWords(f.permissions).length === 0)
+    errors.permissions = "List at least one permission, or choose Everything.";
+  return errors;
+}
+
+/** The policy create_key gets: null when every option is left as it was. */
+export function policyInput(f: PolicyForm): KeyPolicyInput | null {
+  const input: KeyPolicyInput = {
+    expires: f.expires === "never" ? null : f.expires === "date" ? f.expiresDate : f.expires,
+    permissions: f.permissionsMode === "only" ? splitWords(f.permissions) : [],
+    rate: f.rate.trim() || null,
+    notes: f.notes.trim(),
+    tags: splitTags(f.tags),
+    keep_always: f.keepAlways,
+  };
+  const untouched =
+    input.expires === null &&
+    input.permissions.length === 0 &&
+    input.rate === null &&
+    input.notes === "" &&
+    input.tags.length === 0 &&
+    !input.keep_always;
+  return untouched ? null : input;
+}
+
+/** A key's policy as the detail's edit form holds it. */
+export type PolicyEditForm = Pick<PolicyForm, "permissionsMode" | "permissions" | "rate" | "notes" | "tags">;
+
+export function policyEditForm(key: Pick<KeyView, "permissions" | "rate" | "notes" | "tags">): PolicyEditForm {
+  const all = key.permissions.length === 0 || key.permissions.includes("*");
+  return {
+    permissionsMode: all ? "all" : "only",
+    permissions: all ? "" : key.permissions.join(", "),
+    rate: key.rate ?? "",
+    notes: key.notes,
+    tags: key.tags.join(", "),
+  };
+}
+
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The edit_key changes for what the form changed, each other field null (unchanged), so
+ * an edit elsewhere meanwhile is not undone; null when nothing changed.
+ */
+export function policyEdit(
+  key: Pick<KeyView, "permissions" | "rate" | "notes" | "tags">,
+  f: PolicyEditForm,
+): KeyEdit | null {
+  const edit: KeyEdit = { name: null, notes: null, tags: null, permissions: null, rate: null, keep_always: null };
+  if (f.notes.trim() !== key.notes) edit.notes = f.notes.trim();
+  const tags = splitTags(f.tags);
+  if (!sameList(tags, key.tags)) edit.tags = tags;
+  const permissions = f.permissionsMode === "all" ? ["*"] : splitWords(f.permissions);
+  if (!sameList(permissions, key.permissions)) edit.permissions = permissions;
+  const rate = f.rate.trim();
+  if (rate !== (key.rate ?? "")) edit.rate = rate === "" ? "none" : rate;
+  return Object.values(edit).every((v) => v === null) ? null : edit;
+}
+
+/** The permissions as chips: "Everything" for `*`. */
+export function permissionChips(permissions: string[]): string[] {
+  return permissions.length === 0 || permissions.includes("*") ? ["Everything"] : permissions;
+}
+
+/** At most `max` tags, and how many more there are. */
+export function someTags(tags: string[], max = 3): { shown: string[]; more: number } {
+  return { shown: tags.slice(0, max), more: Math.max(0, tags.length - max) };
 }
 
 // ---------------------------------------------------------------------------- regenerate

@@ -1,8 +1,9 @@
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
 import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import KeysPage from "./KeysPage.svelte";
-import { makeKey, makeUser, pageOf } from "../lib/fixtures";
+import { makeKey, makeUser, NOW, pageOf } from "../lib/fixtures";
+import { app } from "../lib/state.svelte";
 import { all, one, pageForTests, settle, update } from "../lib/test-setup";
 import type { KeyView } from "../lib/ipc";
 
@@ -223,10 +224,71 @@ describe("keys page", () => {
       owner: "usr_ok",
       name: "Zapier – weekly volunteer export",
       location: null,
+      // The quick path leaves "More options" closed: Rust's defaults.
+      policy: null,
     });
     expect(one("created-key").textContent).toBe(SECRET);
     one("created-copy").click();
     await settle();
     expect(calls.find((c) => c.cmd === "copy_key")?.args).toEqual({ id: "key_new" });
+  });
+});
+
+describe("keys list: policy at a glance", () => {
+  const rowOf = (name: string) => [...all("key-row")].find((r) => r.dataset.keyName === name)!;
+  const inRow = (row: HTMLElement, id: string) => row.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+
+  // The rows measure "within 30 days" against the app's clock.
+  const realNow = app.now;
+  afterEach(() => {
+    app.now = realNow;
+  });
+
+  async function showList(keys: KeyView[]) {
+    mockBackend(keys);
+    app.now = NOW;
+    await mountPage(KeysPage);
+  }
+
+  test("tags show as chips after the name: three at most, then +N", async () => {
+    await showList([
+      makeKey({ id: "key_a", name: "Many tags", tags: ["zapier", "crm", "website", "reports", "finance"] }),
+      makeKey({ id: "key_b", name: "One tag", tags: ["zapier"] }),
+      makeKey({ id: "key_c", name: "No tags" }),
+    ]);
+    const many = rowOf("Many tags");
+    const chips = [...many.querySelectorAll('[data-testid="key-tag"]')].map((c) => c.textContent);
+    expect(chips).toEqual(["zapier", "crm", "website"]);
+    expect(inRow(many, "key-tags-more")!.textContent).toBe("+2");
+    expect(inRow(many, "key-tags")!.title).toBe("Tags: zapier, crm, website, reports, finance");
+    // In the name cell, after the name, so the row keeps its one line of cells.
+    expect(inRow(many, "key-tags")!.closest(".c-name")).toBe(many.querySelector(".c-name"));
+    expect(inRow(rowOf("One tag"), "key-tags-more")).toBeNull();
+    expect(inRow(rowOf("No tags"), "key-tags")).toBeNull();
+  });
+
+  test("Expired, 'Expires 30 Aug' within 30 days, and no deletion badge on a key kept always", async () => {
+    await showList([
+      makeKey({ id: "key_a", name: "Gone", status: "expired", expires_at: "2025-08-01T23:59:59Z" }),
+      makeKey({ id: "key_b", name: "Soon", expires_at: "2025-08-30T12:00:00Z" }),
+      makeKey({ id: "key_c", name: "Later", expires_at: "2025-10-30T12:00:00Z" }),
+      makeKey({ id: "key_d", name: "Kept", keep_always: true, deletion_near: true, deletes_in_days: 3, deletes_in: "in 3 days" }),
+    ]);
+    const gone = inRow(rowOf("Gone"), "key-status")!;
+    expect(gone.textContent).toBe("Expired");
+    expect(gone.classList.contains("muted")).toBe(true);
+    expect(rowOf("Gone").classList.contains("dimmed")).toBe(true);
+    const soon = inRow(rowOf("Soon"), "key-status")!;
+    expect(soon.textContent).toBe("Expires 30 Aug");
+    expect(soon.classList.contains("warn")).toBe(true);
+    expect(inRow(rowOf("Later"), "key-status")!.textContent).toBe("Active");
+    expect(inRow(rowOf("Kept"), "key-status")!.textContent).toBe("Active");
+  });
+
+  test("the search box says it searches notes and tags too, and Expired is a status filter", async () => {
+    await showList(many(1));
+    expect(one<HTMLInputElement>("key-search").placeholder).toBe("Search keys, notes, tags…");
+    const statuses = [...one<HTMLSelectElement>("filter-status").options].map((o) => o.value);
+    expect(statuses).toContain("expired");
   });
 });
