@@ -35,6 +35,7 @@ const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][]
   ["editUser", () => ipc.editUser("usr_1", null, "a@b.org"), "edit_user", { id: "usr_1", name: null, email: "a@b.org" }],
   ["setUserActive", () => ipc.setUserActive("usr_1", false), "set_user_active", { id: "usr_1", active: false }],
   ["setApiAccess", () => ipc.setApiAccess("usr_1", true), "set_api_access", { id: "usr_1", on: true }],
+  ["userImpact", () => ipc.userImpact("usr_1"), "user_impact", { id: "usr_1" }],
   ["clearUserKeys", () => ipc.clearUserKeys("usr_1"), "clear_user_keys", { id: "usr_1" }],
   ["listLocations", () => ipc.listLocations(), "list_locations", {}],
   ["addLocation", () => ipc.addLocation("Downtown"), "add_location", { name: "Downtown" }],

@@ -22,6 +22,7 @@ import type {
   Progress,
   Command,
   ErrorCode,
+  Impact,
   IpcError,
   KeyDetail,
   KeyEdit,
@@ -86,6 +87,8 @@ export const ipc = {
     call<UserView>("edit_user", { id, name, email }),
   setUserActive: (id: string, active: boolean) => call<UserView>("set_user_active", { id, active }),
   setApiAccess: (id: string, on: boolean) => call<UserView>("set_api_access", { id, on }),
+  /** What access off, deactivating or clearing keys would stop: a confirmation names it. */
+  userImpact: (id: string) => call<Impact>("user_impact", { id }),
   clearUserKeys: (id: string) => call<ClearReport>("clear_user_keys", { id }),
 
   listLocations: () => call<LocationView[]>("list_locations"),
