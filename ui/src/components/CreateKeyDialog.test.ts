@@ -131,11 +131,11 @@ describe("create dialog: problems beside their option", () => {
   });
 
   test.each([
-    ["rate", "create-rate", "--rate '600' is not like 600/min, 10/s, 5000/h or none"],
+    ["rate", "create-rate", "the rate limit '600' is not like 600/min, 10/s, 5000/h or none"],
     ["tags", "create-tags", "tag 'two words' is not one short word"],
     ["notes", "create-notes", "notes are at most 1000 characters — this is 1200"],
     ["permissions", "create-permissions", "permission 'Contacts:Read' is not like contacts:read"],
-    ["expires", "create-expires", "--expires '2020-01-01' is in the past"],
+    ["expires", "create-expires", "the end '2020-01-01' is in the past"],
   ])("Rust's refusal about %s opens More options and sits beside it", async (field, testid, message) => {
     backend({ code: "INVALID_INPUT", message, field });
     await openDialog();

@@ -47,7 +47,7 @@ pub fn parse_lifetime(text: &str) -> Result<Option<Millis>> {
     let bad = || {
         Error::invalid_field(
             "expires",
-            format!("--expires '{text}' is not a lifetime like 30d, 90d, 12h or never"),
+            format!("the lifetime '{text}' is not like 30d, 90d, 12h or never"),
         )
     };
     let (number, unit) = t.split_at(t.len().saturating_sub(1));
@@ -61,7 +61,7 @@ pub fn parse_lifetime(text: &str) -> Result<Option<Millis>> {
     if lifetime > MAX_LIFETIME {
         return Err(Error::invalid_field(
             "expires",
-            format!("--expires '{text}' is longer than the 366 days a management token may live"),
+            format!("the lifetime '{text}' is longer than the 366 days a management token may live"),
         ));
     }
     Ok(Some(lifetime))

@@ -23,7 +23,7 @@ pub fn parse_expiry(text: &str, now: Millis) -> Result<Option<Millis>> {
     let bad = |why: &str| {
         Error::invalid_field(
             "expires",
-            format!("--expires '{t}' {why} — use 30d, 90d, 1y, a date like 2027-03-31, or never"),
+            format!("the end '{t}' {why} — use 30d, 90d, 1y, a date like 2027-03-31, or never"),
         )
     };
     if t.eq_ignore_ascii_case("never") || t.is_empty() {
@@ -171,7 +171,7 @@ pub fn parse_rate(text: &str) -> Result<Option<RateLimit>> {
     let bad = || {
         Error::invalid_field(
             "rate",
-            format!("--rate '{text}' is not like 600/min, 10/s, 5000/h or none"),
+            format!("the rate limit '{text}' is not like 600/min, 10/s, 5000/h or none"),
         )
     };
     let (n, unit) = t.split_once('/').ok_or_else(bad)?;
