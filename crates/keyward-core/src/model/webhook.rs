@@ -376,12 +376,13 @@ mod tests {
     }
 
     #[test]
-    fn only_changes_become_events() {
+    fn only_changes_and_reminders_become_events() {
         assert_eq!(webhook_operation("api_key", "created"), Some("created"));
         assert_eq!(webhook_operation("api_key", "kept"), Some("updated"));
         assert_eq!(webhook_operation("token", "revoked"), Some("revoked"));
         assert_eq!(webhook_operation("api_key", "copied"), None);
-        assert_eq!(webhook_operation("api_key", "reminder"), None);
+        assert_eq!(webhook_operation("api_key", "reminder"), Some("expiring"));
+        assert_eq!(webhook_operation("token", "reminder"), Some("expiring"));
         assert_eq!(webhook_operation("location", "created"), None);
         assert_eq!(webhook_operation("webhook", "created"), None);
     }
