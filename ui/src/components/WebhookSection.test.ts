@@ -5,7 +5,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import UsersPage from "../screens/UsersPage.svelte";
 import { makeUser, makeWebhook } from "../lib/fixtures";
 import { click, one, pageForTests } from "../lib/test-setup";
-import { deliveryResult, eventTypes, operationLabel, quietReason } from "./webhooks";
+import { deliveryResult, eventTypes, operationLabel, operationWords, quietReason } from "./webhooks";
 
 const mountPage = pageForTests();
 
@@ -71,6 +71,10 @@ describe("webhook words", () => {
   test("operations, event types, results and quiet reasons", () => {
     expect(operationLabel("*")).toBe("All operations");
     expect(operationLabel("regenerated")).toBe("Regenerated");
+    expect(operationLabel("expiring")).toBe("Expiring (reminders)");
+    expect(eventTypes("api_key", "expiring")).toBe("api_key.expiring");
+    expect(operationWords("expiring")).toBe("expiry reminders");
+    expect(operationWords("*")).toBe("all operations");
     expect(eventTypes("token", "*")).toBe("token.*");
     expect(deliveryResult({ status_code: 200, error: null })).toBe("200");
     expect(deliveryResult({ status_code: null, error: "timed out" })).toBe("timed out");

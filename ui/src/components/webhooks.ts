@@ -9,8 +9,11 @@ export const ENTITY_OPTIONS: { value: string; label: string }[] = ["api_key", "t
   label: ENTITY_LABELS[value],
 }));
 
-/** "*" first: most receivers want every change to the entity. */
-export const OPERATION_OPTIONS: { value: string; label: string }[] = [
+/**
+ * "*" first: most receivers want every change to the entity. `words` is the operation
+ * inside a sentence when its label will not do lower-cased.
+ */
+export const OPERATION_OPTIONS: { value: string; label: string; words?: string }[] = [
   { value: "*", label: "All operations" },
   { value: "created", label: "Created" },
   { value: "updated", label: "Updated" },
@@ -18,6 +21,9 @@ export const OPERATION_OPTIONS: { value: string; label: string }[] = [
   { value: "regenerated", label: "Regenerated" },
   { value: "revoked", label: "Revoked" },
   { value: "expired", label: "Expired" },
+  // Each reminder before a key is deleted for inactivity or a token expires:
+  // api_key.expiring, token.expiring.
+  { value: "expiring", label: "Expiring (reminders)", words: "expiry reminders" },
 ];
 
 export function entityLabel(entity: string): string {
@@ -26,6 +32,12 @@ export function entityLabel(entity: string): string {
 
 export function operationLabel(operation: string): string {
   return OPERATION_OPTIONS.find((o) => o.value === operation)?.label ?? operation;
+}
+
+/** The operation inside a sentence: "all operations", "revoked", "expiry reminders". */
+export function operationWords(operation: string): string {
+  const o = OPERATION_OPTIONS.find((x) => x.value === operation);
+  return o ? (o.words ?? o.label.toLowerCase()) : operation;
 }
 
 /** The event types a subscription receives: "api_key.created", "token.*". */
