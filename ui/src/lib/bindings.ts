@@ -200,7 +200,7 @@ clipboard_clear_seconds: number, local_api_enabled: boolean, local_api_port: num
  */
 max_live_tokens: number, };
 
-export type ReminderKind = "key_deletion" | "token_expiry";
+export type ReminderKind = "key_deletion" | "token_expiry" | "key_expiry";
 
 export type ReminderNotice = { kind: ReminderKind, 
 /**

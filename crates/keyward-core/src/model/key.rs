@@ -67,6 +67,8 @@ pub struct ApiKey {
     /// When the key was deleted: it no longer verifies, and may be restored until it is
     /// purged. `None` for a key that is not deleted.
     pub deleted_at: Option<Millis>,
+    /// Reminders raised before the key's end (`expires_at`), as for tokens.
+    pub expiry_reminders: Vec<Reminder>,
 }
 
 /// At most `count` verifications per `per` milliseconds.

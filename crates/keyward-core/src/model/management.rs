@@ -61,7 +61,9 @@ pub fn parse_lifetime(text: &str) -> Result<Option<Millis>> {
     if lifetime > MAX_LIFETIME {
         return Err(Error::invalid_field(
             "expires",
-            format!("the lifetime '{text}' is longer than the 366 days a management token may live"),
+            format!(
+                "the lifetime '{text}' is longer than the 366 days a management token may live"
+            ),
         ));
     }
     Ok(Some(lifetime))

@@ -219,6 +219,7 @@ impl Store {
                 permissions,
                 rate,
                 deleted_at: None,
+                expiry_reminders: Vec::new(),
             };
             let secret = new_secret(self, &mut key)?;
             tx.put(Table::Keys, &key.id, &key)?;

@@ -82,6 +82,7 @@ impl Store {
                     continue;
                 };
                 if let Some(key) = pass.act_on_key(tx, key)? {
+                    let key = pass.act_on_key_expiry(tx, key)?;
                     pass.act_on_tokens(tx, &key)?;
                 }
                 if pass.pending >= BATCH && !dry_run {
@@ -104,6 +105,9 @@ impl Store {
     fn find_due(&self, ix: &Index, settings: &Settings, now: Millis) -> Due {
         let mut keys = BTreeSet::new();
         for key in ix.keys.values() {
+            if key_expiry_reminder(key, settings, now).is_some() {
+                keys.insert(key.id.clone());
+            }
             // Revoked keys work for nobody: no reminders about them, no deadline. Keys kept
             // always (or every key, with the rule off) are never deleted for inactivity.
             if key.revoked_at.is_some() || !key.inactivity_applies(settings.inactivity_days) {
@@ -251,6 +255,48 @@ impl Pass<'_> {
         }
     }
 
+    /// Raises the due reminder before the key's own end, as for tokens (30, 7 and 1 days
+    /// before by default: `token_reminder_days`).
+    fn act_on_key_expiry(&mut self, tx: &mut Tx<'_>, mut key: ApiKey) -> Result<ApiKey> {
+        let now = self.now;
+        let (Some(days_before), Some(end)) = (
+            key_expiry_reminder(&key, self.settings, now),
+            key.expires_at,
+        ) else {
+            return Ok(key);
+        };
+        let summary = format!("API key '{}' expires {}", key.name, due_phrase(now, end));
+        let before = short_date(now, end);
+        let message = format!("{summary} — create its successor before {before}");
+        key.expiry_reminders.push(Reminder {
+            deadline: end,
+            days_before,
+            raised_at: now,
+        });
+        tx.put(Table::Keys, &key.id, &key)?;
+        tx.audit(key_event(tx, &key, "reminder").says(message.clone()))?;
+        self.pending += 1;
+        let used = self.due.last_used.get(&key.id).copied();
+        self.report.reminders.push(ReminderNotice {
+            kind: ReminderKind::KeyExpiry,
+            id: key.id.clone(),
+            key_id: key.id.clone(),
+            key_name: key.name.clone(),
+            owner: self.due.owner(&key.owner),
+            days_before,
+            days_left: days_until(now, end),
+            due_at: to_datetime(end),
+            last_used_at: used.map(to_datetime),
+            message,
+            summary,
+            advice: format!(
+                "{} Create its successor and move what uses it before {before}.",
+                last_use_sentence(now, used)
+            ),
+        });
+        Ok(key)
+    }
+
     /// Announces the key's tokens that just expired, and raises their due reminders.
     fn act_on_tokens(&mut self, tx: &mut Tx<'_>, key: &ApiKey) -> Result<()> {
         let now = self.now;
@@ -324,4 +370,17 @@ impl Pass<'_> {
         }
         Ok(())
     }
+}
+
+/// The reminder due now before a working key's own end, if one is.
+fn key_expiry_reminder(key: &ApiKey, settings: &Settings, now: Millis) -> Option<u32> {
+    if key.revoked_at.is_some() {
+        return None;
+    }
+    plan_token(
+        key.expires_at?,
+        &key.expiry_reminders,
+        &settings.token_reminder_days,
+        now,
+    )
 }

@@ -110,6 +110,7 @@ impl From<ApiKeyV3> for ApiKey {
             permissions: vec![crate::model::policy::ALL.to_owned()],
             rate: None,
             deleted_at: None,
+            expiry_reminders: Vec::new(),
         }
     }
 }

@@ -13,6 +13,8 @@ use crate::view::users::OwnerView;
 pub enum ReminderKind {
     KeyDeletion,
     TokenExpiry,
+    /// The key's own end, chosen at creation, is near.
+    KeyExpiry,
 }
 
 /// One reminder raised (or, in a dry run, due): what the notification says.

@@ -128,6 +128,7 @@ keyward_testkit::contract_tests! {
         }
         policy {
             a_key_given_an_end_expires_then,
+            a_key_is_reminded_before_its_end_as_tokens_are,
             a_key_kept_always_is_never_deleted_for_inactivity,
             inactivity_days_zero_switches_the_rule_off,
             notes_and_tags_say_what_uses_a_key_and_search_finds_them,

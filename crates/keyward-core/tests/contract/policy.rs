@@ -60,6 +60,51 @@ pub fn a_key_given_an_end_expires_then(backend: &'static dyn Backend) {
     assert_eq!(env.store.list_keys(&KeyFilter::default()).unwrap().len(), 2);
 }
 
+pub fn a_key_is_reminded_before_its_end_as_tokens_are(backend: &'static dyn Backend) {
+    let env = Env::on(backend);
+    let ada = env.admin("Ada", "ada@example.com");
+    let k = env
+        .store
+        .create_key(NewKey {
+            expires: Some("90d".into()),
+            keep_always: true,
+            ..new_key(&ada.id, "Partner feed")
+        })
+        .unwrap();
+    let hook = env.hook("ada@example.com", "api_key", "expiring");
+    let reminded = |at: i64| {
+        env.at(at);
+        env.store
+            .run_lifecycle(false)
+            .unwrap()
+            .reminders
+            .into_iter()
+            .filter(|r| r.key_id == k.view.id)
+            .collect::<Vec<_>>()
+    };
+    assert!(reminded(59 * DAY).is_empty(), "nothing 31 days before");
+    let first = reminded(60 * DAY);
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        first[0].kind,
+        keyward_core::lifecycle::ReminderKind::KeyExpiry
+    );
+    assert_eq!(first[0].days_before, 30);
+    assert!(
+        first[0].summary.contains("expires in 30 days"),
+        "{}",
+        first[0].summary
+    );
+    assert!(reminded(61 * DAY).is_empty(), "each threshold once");
+    assert_eq!(reminded(83 * DAY)[0].days_before, 7);
+    // Each reminder is an api_key.expiring event for the owner's subscription.
+    assert_eq!(env.pending(&hook.view.id), 2);
+    // Past its end: no more reminders, and the key answers EXPIRED.
+    assert_eq!(reminded(89 * DAY)[0].days_before, 1);
+    assert!(reminded(91 * DAY).is_empty());
+    assert_eq!(env.verify(k.key.expose()), "EXPIRED");
+}
+
 pub fn a_key_kept_always_is_never_deleted_for_inactivity(backend: &'static dyn Backend) {
     let env = Env::on(backend);
     let ada = env.admin("Ada", "ada@example.com");

@@ -217,6 +217,7 @@ const KEYS: Spec = Spec {
         ("permissions", Json),
         ("rate", Json),
         ("deleted_at", OptInt),
+        ("expiry_reminders", Json),
     ],
     codec: bin::<ApiKey>(),
 };
