@@ -9,6 +9,7 @@ import {
   tokenStatusBadge,
   actorLabel,
   auditKind,
+  charCount,
   copiedText,
   dateTime,
   plainSummary,
@@ -240,6 +241,12 @@ describe("small texts", () => {
   test("copy receipt", () => {
     expect(copiedText({ clears_in_seconds: 30 })).toBe("Copied — the clipboard clears in 30 s");
     expect(copiedText({ clears_in_seconds: 0 })).toBe("Copied to the clipboard");
+  });
+
+  test("a counter counts characters as Rust does: trimmed, an emoji once", () => {
+    expect(charCount("  Ask Grace.\n")).toBe(10);
+    expect(charCount("CRM 🔑")).toBe(5);
+    expect(charCount("   ")).toBe(0);
   });
 });
 

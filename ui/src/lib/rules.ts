@@ -227,11 +227,17 @@ export function canOwnKeys(users: Pick<UserView, "active" | "api_access">[]): bo
   return users.some((u) => ownerEligibility(u).selectable);
 }
 
+/** A text's length as a counter shows it and Rust limits it: trimmed, in characters
+ * (code points), so an emoji counts once. */
+export function charCount(text: string): number {
+  return [...text.trim()].length;
+}
+
 /** The problem with a descriptive name, or null. Mirrors the core's rule. */
 export function nameProblem(name: string, max = NAME_MAX): string | null {
   const t = name.trim();
   if (t.length === 0) return "Give the key a descriptive name.";
-  const len = [...t].length;
+  const len = charCount(t);
   if (len > max) return `The name is ${len} characters long — keep it to ${max}.`;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(t)) return "The name contains control characters — use plain text.";
