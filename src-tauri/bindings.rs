@@ -65,6 +65,7 @@ pub fn typescript() -> String {
         KeyQuery::decl(&cfg),
         KeyPolicyInput::decl(&cfg),
         KeyEdit::decl(&cfg),
+        keyward_core::UsageDay::decl(&cfg),
         AuditQuery::decl(&cfg),
         CopyReceipt::decl(&cfg),
         ExportReceipt::decl(&cfg),

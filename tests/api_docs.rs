@@ -494,6 +494,10 @@ async fn management(
         vec![send(api.post(&format!("/v1/keys/{id}/keep"))).await],
     );
     add(
+        "GET /v1/keys/{id}/usage",
+        vec![send(api.get(&format!("/v1/keys/{id}/usage?days=3"))).await],
+    );
+    add(
         "POST /v1/keys/{id}/regenerate",
         vec![
             send(with_json(

@@ -110,6 +110,16 @@ pub async fn create_key<R: Runtime>(
     Ok(created)
 }
 
+/// How often a key was verified over the last `days` days, a day each.
+#[tauri::command]
+pub async fn key_usage(
+    state: State<'_, AppState>,
+    id: String,
+    days: u32,
+) -> Result<Vec<keyward_core::UsageDay>> {
+    state.run(move |s| s.key_usage(&id, days)).await
+}
+
 #[tauri::command]
 pub async fn rename_key(state: State<'_, AppState>, id: String, name: String) -> Result<KeyView> {
     state.run(move |s| s.rename_key(&id, &name)).await

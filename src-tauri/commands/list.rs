@@ -19,6 +19,7 @@ commands! {
     keys::create_key,
     keys::rename_key,
     keys::edit_key,
+    keys::key_usage,
     keys::regenerate_key,
     keys::set_key_disabled,
     keys::keep_key,

@@ -267,6 +267,13 @@ pub enum KeysCmd {
         always: bool,
     },
     List(ListArgs),
+    /// How often a key was verified, day by day: valid, and failed by code (kept 90 days).
+    Usage {
+        key: String,
+        /// How many days back, today included (1–90).
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=90))]
+        days: u32,
+    },
     /// Change a key's name, notes, tags, permissions or rate limit.
     Edit {
         key: String,

@@ -289,6 +289,7 @@ fn keys(m: &dyn Manage, target: &Target, cmd: KeysCmd, out: &Out) -> Result<u8, 
                 keep_always: always,
             })?,
         )),
+        KeysCmd::Usage { key, days } => out.show(&m.key_usage(&key, days)?),
         KeysCmd::Edit {
             key,
             name,

@@ -246,7 +246,10 @@ fn scenario(run: Runner<'_>) -> Vec<String> {
     step(&["users", "deactivate", "ben@example.com"], false);
     let audit = run(&["audit", "--limit", "500"], true);
     seen.push(outcome(&["audit"], &without(&audit, "actor_user_id")));
-    seen.push(format!("failed verifications: {:?}", failure_totals(&audit.json)));
+    seen.push(format!(
+        "failed verifications: {:?}",
+        failure_totals(&audit.json)
+    ));
     seen
 }
 

@@ -222,3 +222,28 @@ fn access_off_deactivate_and_clear_keys_name_what_stops_and_need_yes_when_in_use
     .ok();
     kw.json(&["users", "clear-keys", "cy@example.com"]).ok();
 }
+
+#[test]
+fn keys_usage_shows_each_days_verifications() {
+    let kw = Kw::new();
+    kw.ada();
+    let k = create(&kw, &["--permission", "contacts:read"]).ok();
+    let (id, secret) = (k["id"].as_str().unwrap(), k["key"].as_str().unwrap());
+    kw.json(&["verify", secret]).ok();
+    kw.json(&["verify", secret, "--permission", "contacts:write"]);
+    kw.advance(DAY);
+    kw.json(&["verify", secret]).ok();
+    let usage = kw.json(&["keys", "usage", id, "--days", "2"]).ok();
+    assert_eq!(
+        usage,
+        json!([
+            {"date": "2026-08-12", "valid": 1, "failed": {"INSUFFICIENT_PERMISSIONS": 1}},
+            {"date": "2026-08-13", "valid": 1, "failed": {}}
+        ])
+    );
+    let human = kw.human(&["keys", "usage", id, "--days", "2"]).stdout;
+    assert!(human.contains("INSUFFICIENT_PERMISSIONS ×1"), "{human}");
+    assert!(human.contains("2 valid and 1 failed verification(s) in 2 day(s)"), "{human}");
+    kw.json(&["keys", "usage", id, "--days", "91"]).fails(2, "USAGE");
+    kw.json(&["keys", "usage", "key_nope"]).fails(4, "NOT_FOUND");
+}

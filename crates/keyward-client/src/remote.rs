@@ -15,7 +15,9 @@ use keyward_core::management::{CreatedManagementToken, ManagementTokenView, Sess
 use keyward_core::tokens::{CreatedToken, TokenView};
 use keyward_core::users::{ClearReport, Impact, NewUser, UserEdit, UserView};
 use keyward_core::webhooks::{CreatedWebhook, DeliveryView, NewWebhook, WebhookView};
-use keyward_core::{Error, LocationView, Manage, Millis, Result, Secret, Settings, Verdict};
+use keyward_core::{
+    Error, LocationView, Manage, Millis, Result, Secret, Settings, UsageDay, Verdict,
+};
 use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -448,6 +450,13 @@ impl Manage for Remote {
 
     fn edit_key(&self, id: &str, edit: KeyEdit) -> Result<KeyView> {
         self.with_body(Method::PATCH, &["v1", "keys", id.trim()], json!(edit))
+    }
+
+    fn key_usage(&self, id: &str, days: u32) -> Result<Vec<UsageDay>> {
+        self.get(
+            &["v1", "keys", id.trim(), "usage"],
+            &[("days", days.to_string())],
+        )
     }
 
     fn rename_key(&self, id: &str, name: &str) -> Result<KeyView> {

@@ -82,6 +82,7 @@ pub use store::{Follower, Store, StoreOptions};
 pub use tokens::{CreatedToken, TokenView};
 pub use users::{ClearReport, Impact, NewUser, UserEdit, UserView};
 pub use verify::{CredentialKind, Identity, Verdict, VerifyCode};
+pub use view::usage::UsageDay;
 pub use webhooks::{
     Attempt, AttemptResult, CreatedWebhook, DeliveryView, DueMessage, NewWebhook, WebhookView,
 };

@@ -105,6 +105,10 @@ pub const ROUTES: &[(&str, &str)] = &[
         "POST /v1/keys/{id}/keep",
         "restart a key's inactivity clock",
     ),
+    (
+        "GET /v1/keys/{id}/usage",
+        "a key's verifications, day by day",
+    ),
     ("DELETE /v1/keys/{id}", "delete a key and its tokens"),
     ("GET /v1/keys/{id}/tokens", "a key's tokens"),
     ("POST /v1/keys/{id}/tokens", "mint a token from a key"),

@@ -186,7 +186,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Keyward local API\",\"version\":\"0.1.0\"},\"paths\":{\"/openapi.json\":\"…\",\"/v1/audit\":\"…\",\"/v1/health\":\"…\",\"/v1/keys\":\"…\",\"/v1/keys/{id}\":\"…\",\"/v1/keys/{id}/disabled\":\"…\",\"/v1/keys/{id}/keep\":\"…\",\"/v1/keys/{id}/regenerate\":\"…\",\"/v1/keys/{id}/reveal\":\"…\",\"/v1/keys/{id}/tokens\":\"…\",\"/v1/lifecycle\":\"…\",\"/v1/lifecycle/expiring\":\"…\",\"/v1/locations\":\"…\",\"/v1/locations/{id}\":\"…\",\"/v1/management-tokens\":\"…\",\"/v1/management-tokens/{id}/revoke\":\"…\",\"/v1/me\":\"…\",\"/v1/session\":\"…\",\"/v1/settings\":\"…\",\"/v1/tokens\":\"…\",\"/v1/tokens/{id}/revoke\":\"…\",\"/v1/users\":\"…\",\"/v1/users/{user}\":\"…\",\"/v1/users/{user}/active\":\"…\",\"/v1/users/{user}/api-access\":\"…\",\"/v1/users/{user}/clear-keys\":\"…\",\"/v1/users/{user}/impact\":\"…\",\"/v1/verify\":\"…\",\"/v1/webhooks\":\"…\",\"/v1/webhooks/{id}\":\"…\",\"/v1/webhooks/{id}/active\":\"…\",\"/v1/webhooks/{id}/deliveries\":\"…\",\"/v1/webhooks/{id}/reveal-secret\":\"…\",\"/v1/webhooks/{id}/test\":\"…\"}}",
+        "body": "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Keyward local API\",\"version\":\"0.1.0\"},\"paths\":{\"/openapi.json\":\"…\",\"/v1/audit\":\"…\",\"/v1/health\":\"…\",\"/v1/keys\":\"…\",\"/v1/keys/{id}\":\"…\",\"/v1/keys/{id}/disabled\":\"…\",\"/v1/keys/{id}/keep\":\"…\",\"/v1/keys/{id}/regenerate\":\"…\",\"/v1/keys/{id}/reveal\":\"…\",\"/v1/keys/{id}/tokens\":\"…\",\"/v1/keys/{id}/usage\":\"…\",\"/v1/lifecycle\":\"…\",\"/v1/lifecycle/expiring\":\"…\",\"/v1/locations\":\"…\",\"/v1/locations/{id}\":\"…\",\"/v1/management-tokens\":\"…\",\"/v1/management-tokens/{id}/revoke\":\"…\",\"/v1/me\":\"…\",\"/v1/session\":\"…\",\"/v1/settings\":\"…\",\"/v1/tokens\":\"…\",\"/v1/tokens/{id}/revoke\":\"…\",\"/v1/users\":\"…\",\"/v1/users/{user}\":\"…\",\"/v1/users/{user}/active\":\"…\",\"/v1/users/{user}/api-access\":\"…\",\"/v1/users/{user}/clear-keys\":\"…\",\"/v1/users/{user}/impact\":\"…\",\"/v1/verify\":\"…\",\"/v1/webhooks\":\"…\",\"/v1/webhooks/{id}\":\"…\",\"/v1/webhooks/{id}/active\":\"…\",\"/v1/webhooks/{id}/deliveries\":\"…\",\"/v1/webhooks/{id}/reveal-secret\":\"…\",\"/v1/webhooks/{id}/test\":\"…\"}}",
         "note": "",
         "reason": "OK",
         "request": "GET /openapi.json",
@@ -1244,6 +1244,64 @@ export const API_ROUTES: ApiRoute[] = [
       }
     ],
     "summary": "Keep an unused key",
+    "tag": "keys"
+  },
+  {
+    "bearer": true,
+    "description": "Valid verifications and failed ones by code (`DISABLED`, `EXPIRED`,\n`INSUFFICIENT_PERMISSIONS`, `RATE_LIMITED`, …), per day (UTC), oldest first, the last\n`days` days (30 by default, at most 90, kept 90 days). Counted on every verification\nand written in batches.",
+    "examples": [
+      {
+        "body": "[{\"date\":\"2026-08-10\",\"valid\":0,\"failed\":{}},{\"date\":\"2026-08-11\",\"valid\":0,\"failed\":{}},{\"date\":\"2026-08-12\",\"valid\":0,\"failed\":{}}]",
+        "note": "",
+        "reason": "OK",
+        "request": "GET /v1/keys/key_…/usage?days=3",
+        "request_body": null,
+        "status": 200
+      }
+    ],
+    "method": "GET",
+    "parameters": [
+      {
+        "description": "A key id (`key_…`)",
+        "in": "path",
+        "name": "id",
+        "required": true
+      },
+      {
+        "description": "1 to 90 days back, today included (default 30).",
+        "in": "query",
+        "name": "days",
+        "required": false
+      }
+    ],
+    "path": "/v1/keys/{id}/usage",
+    "responses": [
+      {
+        "description": "A day each",
+        "status": "200"
+      },
+      {
+        "description": "`days` is not 1 to 90",
+        "status": "400"
+      },
+      {
+        "description": "UNAUTHORIZED: no valid management token (missing, unknown, revoked, expired, its site manager deactivated, or an API key or token instead)",
+        "status": "401"
+      },
+      {
+        "description": "Another site manager's key",
+        "status": "403"
+      },
+      {
+        "description": "No such key",
+        "status": "404"
+      },
+      {
+        "description": "Too many failed attempts; see Retry-After",
+        "status": "429"
+      }
+    ],
+    "summary": "How often a key was verified, day by day",
     "tag": "keys"
   },
   {

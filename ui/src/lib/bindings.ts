@@ -272,6 +272,16 @@ export type KeyEdit = { name: string | null, notes: string | null, tags: Array<s
  */
 rate: string | null, keep_always: boolean | null, };
 
+export type UsageDay = { 
+/**
+ * The day, UTC: `2026-08-12`.
+ */
+date: string, valid: bigint, 
+/**
+ * Failed verifications by code.
+ */
+failed: Record<string, number>, };
+
 export type AuditQuery = { limit: number | null, object_id: string | null, user_id: string | null, entity: string | null, search: string | null, };
 
 export type CopyReceipt = { clears_in_seconds: number, };
@@ -479,6 +489,7 @@ export const COMMANDS = [
   "create_key",
   "rename_key",
   "edit_key",
+  "key_usage",
   "regenerate_key",
   "set_key_disabled",
   "keep_key",

@@ -102,6 +102,7 @@ const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][]
     },
   ],
   ["renameKey", () => ipc.renameKey("key_1", "New"), "rename_key", { id: "key_1", name: "New" }],
+  ["keyUsage", () => ipc.keyUsage("key_1", 7), "key_usage", { id: "key_1", days: 7 }],
   [
     "editKey",
     () =>

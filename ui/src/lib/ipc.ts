@@ -38,6 +38,7 @@ import type {
   ReminderNotice,
   Settings,
   TokenView,
+  UsageDay,
   UserView,
   WebhookView,
 } from "./bindings";
@@ -105,6 +106,7 @@ export const ipc = {
   renameKey: (id: string, name: string) => call<KeyView>("rename_key", { id, name }),
   /** Changes what `edit` holds; each null field stays as it is. */
   editKey: (id: string, edit: KeyEdit) => call<KeyView>("edit_key", { id, edit }),
+  keyUsage: (id: string, days = 30) => call<UsageDay[]>("key_usage", { id, days }),
   regenerateKey: (id: string, grace: Grace) => call<CreatedKey>("regenerate_key", { id, grace }),
   setKeyDisabled: (id: string, disabled: boolean) =>
     call<KeyView>("set_key_disabled", { id, disabled }),

@@ -220,3 +220,36 @@ impl Human for PostmanExport<'_> {
         );
     }
 }
+
+impl Row for keyward_core::UsageDay {
+    const NONE: &'static str = "No usage.";
+
+    fn cells(&self, _: &Cx) -> Vec<(&'static str, String)> {
+        let failed: Vec<String> = self
+            .failed
+            .iter()
+            .map(|(code, n)| format!("{code} ×{n}"))
+            .collect();
+        vec![
+            ("DAY", self.date.clone()),
+            ("VALID", self.valid.to_string()),
+            (
+                "FAILED",
+                if failed.is_empty() {
+                    "-".to_owned()
+                } else {
+                    failed.join(", ")
+                },
+            ),
+        ]
+    }
+
+    fn footer(days: &[Self]) -> Option<String> {
+        let valid: u64 = days.iter().map(|d| d.valid).sum();
+        let failed: u64 = days.iter().flat_map(|d| d.failed.values()).sum();
+        Some(format!(
+            "{valid} valid and {failed} failed verification(s) in {} day(s)",
+            days.len()
+        ))
+    }
+}

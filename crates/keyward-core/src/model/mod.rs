@@ -18,6 +18,7 @@ pub mod settings;
 #[macro_use]
 pub(crate) mod text_enum;
 pub mod token;
+pub mod usage;
 pub mod user;
 pub mod validate;
 pub mod webhook;

@@ -96,6 +96,8 @@ impl Store {
             self.rehearse(act)?;
         } else {
             self.write(act)?;
+            // Usage counts are kept 90 days.
+            self.drop_old_usage()?;
         }
         Ok(pass.report)
     }

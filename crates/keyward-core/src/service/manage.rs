@@ -20,6 +20,7 @@ use crate::view::lifecycle::{ExpiringSoon, LifecycleReport};
 use crate::view::locations::LocationView;
 use crate::view::management::{CreatedManagementToken, ManagementTokenView, Session};
 use crate::view::tokens::{CreatedToken, TokenView};
+use crate::view::usage::UsageDay;
 use crate::view::users::{ClearReport, Impact, UserView};
 use crate::view::verify::Verdict;
 use crate::view::webhooks::{CreatedWebhook, DeliveryView, WebhookView};
@@ -64,6 +65,8 @@ pub trait Manage: Send + Sync {
     fn regenerate_key(&self, id: &str, grace: Millis) -> Result<CreatedKey>;
     fn set_key_disabled(&self, id: &str, disabled: bool) -> Result<KeyView>;
     fn keep_key(&self, id: &str) -> Result<KeyView>;
+    /// How often the key was verified over the last `days` days, a day each.
+    fn key_usage(&self, id: &str, days: u32) -> Result<Vec<UsageDay>>;
     fn rename_key(&self, id: &str, name: &str) -> Result<KeyView>;
     /// Changes a key's name and policy (notes, tags, permissions, rate limit, "never
     /// delete for inactivity").
@@ -323,6 +326,11 @@ impl Manage for Acting<'_> {
     fn keep_key(&self, id: &str) -> Result<KeyView> {
         self.owns_key(id)?;
         self.run(|s| s.keep_key(id))
+    }
+
+    fn key_usage(&self, id: &str, days: u32) -> Result<Vec<UsageDay>> {
+        self.owns_key(id)?;
+        self.store.key_usage(id, days)
     }
 
     fn rename_key(&self, id: &str, name: &str) -> Result<KeyView> {

@@ -16,6 +16,7 @@ pub use manage::{Acting, Manage, THIS_COMPUTER};
 mod outbox;
 mod settings;
 mod tokens;
+pub(crate) mod usage;
 mod users;
 mod verify;
 mod webhooks;

@@ -29,20 +29,21 @@ impl Store {
         let verdict = match self.check(presented)? {
             Ok((identity, _, rate)) => {
                 let now = self.now();
+                let refused = |code: VerifyCode| {
+                    self.record_failed_verification(code.as_str());
+                    self.count_verification(&identity.key_id, Some(code.as_str()));
+                    Verdict::invalid(code)
+                };
                 if let Some(wanted) = permission.map(str::trim).filter(|p| !p.is_empty()) {
                     if !policy::allows(&identity.permissions, wanted) {
-                        self.record_failed_verification(
-                            VerifyCode::InsufficientPermissions.as_str(),
-                        );
-                        return Ok(Verdict::invalid(VerifyCode::InsufficientPermissions));
+                        return Ok(refused(VerifyCode::InsufficientPermissions));
                     }
                 }
                 if let Some(limit) = rate {
                     if let Err(wait) = self.verify_limits.take(&identity.key_id, limit, now) {
-                        self.record_failed_verification(VerifyCode::RateLimited.as_str());
                         return Ok(Verdict {
                             retry_after_ms: Some(wait),
-                            ..Verdict::invalid(VerifyCode::RateLimited)
+                            ..refused(VerifyCode::RateLimited)
                         });
                     }
                 }
@@ -50,6 +51,7 @@ impl Store {
                     Some(t) => self.record_use(&[&identity.key_id, t]),
                     None => self.record_use(&[&identity.key_id]),
                 }
+                self.count_verification(&identity.key_id, None);
                 Verdict {
                     valid: true,
                     code: None,
@@ -59,10 +61,32 @@ impl Store {
             }
             Err(code) => {
                 self.record_failed_verification(code.as_str());
+                // A secret that is a key's (revoked, disabled, expired, its owner blocked)
+                // counts in that key's usage; unknown and malformed ones belong to none.
+                if !matches!(code, VerifyCode::Malformed | VerifyCode::NotFound) {
+                    if let Some(key_id) = self.key_of(presented) {
+                        self.count_verification(&key_id, Some(code.as_str()));
+                    }
+                }
                 Verdict::invalid(code)
             }
         };
         Ok(verdict)
+    }
+
+    /// The key a well-formed secret belongs to (a token's key), if it is known.
+    fn key_of(&self, presented: &str) -> Option<String> {
+        let hash = hash_secret(presented);
+        self.with_index(|ix| {
+            let entry = ix.hashes.get(&hash)?;
+            if entry.token {
+                ix.tokens.get(&entry.id).map(|t| t.key_id.clone())
+            } else {
+                Some(entry.id.clone())
+            }
+        })
+        .ok()
+        .flatten()
     }
 
     /// Exchanges a valid API key (not a token) for a new token; counts as a use. This is

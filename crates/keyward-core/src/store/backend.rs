@@ -27,10 +27,12 @@ pub enum Table {
     Deliveries,
     /// Management tokens (`kwm_…`), by id.
     ManagementTokens,
+    /// `{day}/{key id}` → that key's verifications on that day.
+    Usage,
 }
 
 impl Table {
-    pub const ALL: [Table; 13] = [
+    pub const ALL: [Table; 14] = [
         Table::Meta,
         Table::Users,
         Table::Emails,
@@ -44,6 +46,7 @@ impl Table {
         Table::Outbox,
         Table::Deliveries,
         Table::ManagementTokens,
+        Table::Usage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -61,6 +64,7 @@ impl Table {
             Table::Outbox => "webhook_outbox",
             Table::Deliveries => "webhook_deliveries",
             Table::ManagementTokens => "management_tokens",
+            Table::Usage => "key_usage",
         }
     }
 }

@@ -89,6 +89,9 @@ pub struct Store {
     /// Per-key budgets of the HTTP token exchange.
     pub(crate) exchanges: ExchangeBudget,
     pub(crate) verify_limits: crate::model::limits::VerifyLimits,
+    /// Verifications counted per key and day, not yet written.
+    pub(crate) usage_pending: Mutex<crate::service::usage::Pending>,
+    pub(crate) usage_saved_at: AtomicI64,
     /// Whether a [`Follower`] keeps the index in step with a shared database.
     following: AtomicBool,
     /// When the follower last heard from the database (clock millis).
@@ -215,6 +218,8 @@ impl Store {
             outbox_listener: std::sync::RwLock::new(None),
             exchanges: Default::default(),
             verify_limits: Default::default(),
+            usage_pending: Default::default(),
+            usage_saved_at: AtomicI64::new(0),
             following: AtomicBool::new(false),
             synced_at: AtomicI64::new(i64::MIN),
             reachable: AtomicBool::new(true),
@@ -461,6 +466,9 @@ impl Store {
     /// minute; returns whether it wrote one. Durable (it fsyncs): call it off any thread
     /// that answers requests.
     pub fn write_due_failure_summary(&self) -> Result<bool> {
+        if self.backend.refuses_writes().is_none() {
+            self.save_usage_if_due()?;
+        }
         if self.usage.failures_due(self.now()) && self.backend.refuses_writes().is_none() {
             self.write_failure_summary()?;
             return Ok(true);
@@ -652,6 +660,7 @@ impl Store {
             return Ok(());
         }
         self.write_failure_summary()?;
+        self.save_usage()?;
         self.backend.flush()
     }
 

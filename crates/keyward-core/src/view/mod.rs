@@ -11,6 +11,7 @@ pub mod management;
 pub mod rules;
 pub mod time;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 pub mod verify;
 pub mod webhooks;

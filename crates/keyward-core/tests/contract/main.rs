@@ -22,6 +22,7 @@ mod policy;
 mod rotation;
 mod settings;
 mod tokens;
+mod usage;
 mod users;
 mod verify;
 mod webhooks;
@@ -134,6 +135,9 @@ keyward_testkit::contract_tests! {
             notes_and_tags_say_what_uses_a_key_and_search_finds_them,
             verification_checks_permissions,
             a_rate_limit_stops_a_runaway_key_only,
+        }
+        usage {
+            verifications_are_counted_per_key_and_day,
         }
         settings {
             settings_default_and_updates_persist_and_invalid_are_refused,

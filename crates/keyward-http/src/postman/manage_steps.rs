@@ -228,6 +228,11 @@ pub(super) const STEPS: &[Step] = &[
         ..MANAGE
     },
     Step {
+        operation: "key_usage",
+        name: "The key's usage, day by day",
+        ..MANAGE
+    },
+    Step {
         operation: "create_key_token",
         name: "Mint a token from the key",
         test: keeps_id!("tokenId"),

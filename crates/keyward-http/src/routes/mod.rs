@@ -107,6 +107,7 @@ api_routes!(
     regenerate_key: __path_regenerate_key,
     set_key_disabled: __path_set_key_disabled,
     keep_key: __path_keep_key,
+    key_usage: __path_key_usage,
     delete_key: __path_delete_key,
     list_key_tokens: __path_list_key_tokens,
     create_key_token: __path_create_key_token,

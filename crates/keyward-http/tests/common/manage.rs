@@ -415,6 +415,13 @@ pub fn every_route(t: &Things, user: &str, location: &str) -> Vec<Call> {
             Owner,
         ),
         call(
+            "GET /v1/keys/{id}/usage",
+            format!("/v1/keys/{key}/usage?days=7"),
+            None,
+            200,
+            Owner,
+        ),
+        call(
             "GET /v1/keys/{id}/tokens",
             format!("/v1/keys/{key}/tokens"),
             None,

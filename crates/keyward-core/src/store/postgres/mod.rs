@@ -21,13 +21,14 @@ use crate::error::{Error, Result};
 use crate::store::backend::{Backend, Changed, Lease, Op, Rows, Table, Watch};
 
 /// The newest schema this build creates and understands.
-pub const PG_SCHEMA_VERSION: u32 = 3;
+pub const PG_SCHEMA_VERSION: u32 = 4;
 
 /// Each migration brings the schema to its version, in one transaction.
 const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("migrations/0001_tables.sql")),
     (2, include_str!("migrations/0002_management_tokens.sql")),
     (3, include_str!("migrations/0003_key_policy.sql")),
+    (4, include_str!("migrations/0004_key_usage.sql")),
 ];
 
 /// Rows fetched per round trip while scanning.

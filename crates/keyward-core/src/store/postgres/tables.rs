@@ -14,6 +14,7 @@ use crate::model::location::Location;
 use crate::model::management::ManagementToken;
 use crate::model::settings::Settings;
 use crate::model::token::Token;
+use crate::model::usage::DayCounts;
 use crate::model::user::User;
 use crate::model::webhook::{DeliveryRecord, OutboxMessage, Webhook};
 use crate::store::Table;
@@ -319,6 +320,15 @@ const MANAGEMENT_TOKENS: Spec = Spec {
     codec: bin::<ManagementToken>(),
 };
 
+const USAGE: Spec = Spec {
+    sql: "key_usage",
+    key: "id",
+    key_is_bytes: false,
+    key_field: None,
+    cols: &[("valid", Int), ("failed", Json)],
+    codec: bin::<DayCounts>(),
+};
+
 const OUTBOX: Spec = Spec {
     sql: "webhook_outbox",
     key: "id",
@@ -414,6 +424,7 @@ pub(super) fn spec(table: Table, key: &[u8]) -> &'static Spec {
         Table::Outbox => &OUTBOX,
         Table::Deliveries => &DELIVERIES,
         Table::ManagementTokens => &MANAGEMENT_TOKENS,
+        Table::Usage => &USAGE,
     }
 }
 

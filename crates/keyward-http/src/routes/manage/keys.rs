@@ -4,7 +4,7 @@
 use keyward_core::keys::parse_grace;
 use keyward_core::{
     CreatedKey, CreatedToken, DeletedKey, Disclosure, KeyDetail, KeyEdit, KeyFilter, KeySort,
-    KeyView, NewKey, ShownSecret, SortDir, TokenView,
+    KeyView, NewKey, ShownSecret, SortDir, TokenView, UsageDay,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -337,6 +337,55 @@ pub(crate) async fn set_key_disabled(
 ) -> Answer<KeyView> {
     caller
         .run(move |m| m.set_key_disabled(&id, b.disabled))
+        .await
+        .map(axum::Json)
+}
+
+/// How many days of a key's usage to show.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct UsageQuery {
+    /// 1 to 90 days back, today included (default 30).
+    #[param(value_type = Option<u32>)]
+    days: Option<String>,
+}
+
+/// How often a key was verified, day by day.
+///
+/// Valid verifications and failed ones by code (`DISABLED`, `EXPIRED`,
+/// `INSUFFICIENT_PERMISSIONS`, `RATE_LIMITED`, …), per day (UTC), oldest first, the last
+/// `days` days (30 by default, at most 90, kept 90 days). Counted on every verification
+/// and written in batches.
+#[utoipa::path(
+    get,
+    path = "/v1/keys/{id}/usage",
+    tag = "keys",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "A key id (`key_…`)"), UsageQuery),
+    responses(
+        (status = 200, description = "A day each", body = [UsageDay]),
+        (status = 400, description = "`days` is not 1 to 90", body = ErrorBody),
+        (status = 403, description = "Another site manager's key", body = ErrorBody),
+        (status = 404, description = "No such key", body = ErrorBody),
+    )
+)]
+pub(crate) async fn key_usage(
+    caller: Caller,
+    Id(id): Id,
+    Query(q): Query<UsageQuery>,
+) -> Answer<Vec<UsageDay>> {
+    let days = match q.days.as_deref().map(str::trim) {
+        None => 30,
+        Some(d) => d
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=90).contains(d))
+            .ok_or_else(|| {
+                ApiError::invalid_field("days", format!("days '{d}' is not a number from 1 to 90"))
+            })?,
+    };
+    caller
+        .run(move |m| m.key_usage(&id, days))
         .await
         .map(axum::Json)
 }
