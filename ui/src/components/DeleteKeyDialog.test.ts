@@ -1,7 +1,7 @@
 import { describe, expect, test, vi } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import DeleteKeyDialog from "./DeleteKeyDialog.svelte";
-import { hoursAgo, makeKey, NOW } from "../lib/fixtures";
+import { hoursAgo, makeKey, makeUsage, NOW } from "../lib/fixtures";
 import { one, pageForTests, settle, typeInto } from "../lib/test-setup";
 import type { KeyView } from "../lib/ipc";
 
@@ -11,6 +11,7 @@ function mockStore(key: KeyView, calls: { cmd: string; args: unknown }[]) {
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
     if (cmd === "get_key") return { key, tokens: [], events: [] };
+    if (cmd === "key_usage") return makeUsage();
     if (cmd === "delete_key") return { id: key.id, name: key.name, owner: key.owner, tokens_deleted: key.live_tokens, was_in_use: key.in_use };
     throw { code: "UNEXPECTED", message: cmd };
   });

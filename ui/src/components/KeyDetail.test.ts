@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import KeysPage from "../screens/KeysPage.svelte";
-import { makeKey, makeUser, pageOf } from "../lib/fixtures";
+import { makeKey, makeUsage, makeUser, pageOf } from "../lib/fixtures";
 import { all, click, one, pageForTests, typeInto } from "../lib/test-setup";
 import type { KeyView } from "../lib/ipc";
 import { toasts } from "../lib/state.svelte";
@@ -10,7 +10,7 @@ const mountPage = pageForTests(() => (toasts.list = []));
 
 const KEY = makeKey({ id: "key_1", name: "Zapier – website form leads", live_tokens: 2, in_use: true });
 
-function backend(key: KeyView, calls: { cmd: string; args: unknown }[]) {
+function backend(key: KeyView, calls: { cmd: string; args: unknown }[], usage: () => unknown = () => makeUsage()) {
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
     switch (cmd) {
@@ -24,6 +24,8 @@ function backend(key: KeyView, calls: { cmd: string; args: unknown }[]) {
         return [];
       case "get_key":
         return { key, tokens: [], events: [] };
+      case "key_usage":
+        return usage();
       case "copy_key_as_curl":
       case "copy_key":
         return { clears_in_seconds: 30 };
@@ -123,6 +125,8 @@ describe("key detail: about this key", () => {
           return [];
         case "get_key":
           return { key, tokens: [], events: [] };
+        case "key_usage":
+          return makeUsage();
         case "edit_key": {
           if (refusal) throw refusal;
           const { edit } = args as { edit: Record<string, unknown> };
@@ -271,5 +275,72 @@ describe("key detail: about this key", () => {
     await click(one("detail-keep-always"));
     expect(one<HTMLInputElement>("detail-keep-always").checked).toBe(false);
     expect(toasts.list.at(-1)).toMatchObject({ kind: "error", text: "only an admin or the key's owner may change it" });
+  });
+});
+
+describe("key detail: usage", () => {
+  async function openWithUsage(usage: () => unknown) {
+    const calls: { cmd: string; args: unknown }[] = [];
+    backend(KEY, calls, usage);
+    await mountPage(KeysPage);
+    await click(one("key-name"));
+    return calls;
+  }
+
+  test("asks for 30 days and draws one bar a day, failures stacked on the valid ones", async () => {
+    const calls = await openWithUsage(() =>
+      makeUsage([{ valid: 10, failed: { DISABLED: 2 } }, {}, { valid: 5, failed: { RATE_LIMITED: 3, INSUFFICIENT_PERMISSIONS: 1 } }]),
+    );
+    expect(calls.filter((c) => c.cmd === "key_usage").map((c) => c.args)).toEqual([{ id: "key_1", days: 30 }]);
+    const bars = [...all("usage-bar")];
+    expect(bars).toHaveLength(30);
+    expect(bars.at(-1)!.dataset).toMatchObject({ date: "2025-08-20", valid: "5", failed: "4" });
+    expect(bars.at(-3)!.dataset).toMatchObject({ date: "2025-08-18", valid: "10", failed: "2" });
+    expect(bars[0].dataset).toMatchObject({ date: "2025-07-22", valid: "0", failed: "0" });
+    expect(bars.at(-3)!.querySelector("title")!.textContent).toBe("18 Aug: 10 valid, 2 failed (DISABLED ×2)");
+    // The busiest day fills the height; its failed part sits on top of its valid part.
+    const valid = bars.at(-3)!.querySelector<SVGRectElement>(".usage-valid")!;
+    const failed = bars.at(-3)!.querySelector<SVGRectElement>(".usage-failed")!;
+    expect(Number(failed.getAttribute("y"))).toBe(0);
+    expect(Number(failed.getAttribute("y")) + Number(failed.getAttribute("height"))).toBeCloseTo(Number(valid.getAttribute("y")));
+    expect(bars[0].querySelectorAll(".usage-valid, .usage-failed")).toHaveLength(0);
+
+    const chart = one("usage-chart");
+    expect(chart.getAttribute("role")).toBe("img");
+    expect(chart.getAttribute("aria-label")).toBe("15 valid and 6 failed verifications in 30 days");
+    expect(one("usage-total").textContent).toBe("15 valid, 6 failed");
+    expect(all("usage-empty")).toHaveLength(0);
+  });
+
+  test("the legend names each failure seen, in words, most frequent first", async () => {
+    await openWithUsage(() =>
+      makeUsage([
+        { valid: 1, failed: { DISABLED: 2, USER_DEACTIVATED: 1 } },
+        { failed: { RATE_LIMITED: 3, INSUFFICIENT_PERMISSIONS: 1, API_ACCESS_OFF: 0 } },
+      ]),
+    );
+    expect(texts(one("usage-legend").querySelectorAll("[data-code]"))).toEqual([
+      "Rate limited ×3",
+      "Disabled ×2",
+      "Missing permission ×1",
+      "Owner deactivated ×1",
+    ]);
+  });
+
+  test("no verification in 30 days says so, without a chart", async () => {
+    await openWithUsage(() => makeUsage());
+    expect(one("usage-empty").textContent).toBe("Not verified in the last 30 days");
+    expect(all("usage-chart")).toHaveLength(0);
+    expect(all("usage-legend")).toHaveLength(0);
+  });
+
+  test("a refused usage shows Rust's message there; the rest of the detail stays", async () => {
+    await openWithUsage(() => {
+      throw { code: "STORAGE_ERROR", message: "could not read usage: disk unavailable" };
+    });
+    expect(one("usage-error").textContent).toBe("could not read usage: disk unavailable");
+    expect(one("usage-error").getAttribute("role")).toBe("alert");
+    expect(all("usage-chart")).toHaveLength(0);
+    expect(one("detail-copy")).toBeTruthy();
   });
 });

@@ -7,6 +7,7 @@ import type {
   KeyView,
   ManagementTokenView,
   Settings,
+  UsageDay,
   UserView,
   WebhookView,
 } from "./ipc";
@@ -166,4 +167,21 @@ export function makeManagementToken(over: Partial<ManagementTokenView> = {}): Ma
     expires_at: "2025-10-30T12:00:00Z",
     ...over,
   };
+}
+
+/**
+ * key_usage's answer: `days` days, oldest first, the last one NOW's; `recent` gives the
+ * counts of the newest days (its last entry is today), every other day is empty.
+ */
+export function makeUsage(recent: { valid?: number; failed?: Record<string, number> }[] = [], days = 30): UsageDay[] {
+  const today = Date.parse(new Date(NOW).toISOString().slice(0, 10));
+  return Array.from({ length: days }, (_, i) => {
+    const counts = recent[recent.length - days + i] ?? {};
+    return {
+      date: new Date(today - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10),
+      // Rust sends a JSON number; the bindings call u64 a bigint.
+      valid: (counts.valid ?? 0) as unknown as bigint,
+      failed: counts.failed ?? {},
+    };
+  });
 }

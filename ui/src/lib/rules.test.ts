@@ -1,7 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { hoursAgo, makeKey, makeSettings, makeUser, NOW } from "./fixtures";
+import { hoursAgo, makeKey, makeSettings, makeUsage, makeUser, NOW } from "./fixtures";
 import relativeTimes from "./relative-times.json";
 import {
+  failureLabel,
+  usageDayTitle,
+  usageSummary,
+  usageTotals,
   actingAs,
   connectProblemField,
   DEFAULT_TOKEN_LIFETIME,
@@ -434,5 +438,19 @@ describe("key policy", () => {
     });
     expect(policyEdit(key, { ...form, permissionsMode: "all" })?.permissions).toEqual(["*"]);
     expect(policyEditForm(makeKey())).toMatchObject({ permissionsMode: "all", permissions: "", rate: "" });
+  });
+});
+
+describe("key usage", () => {
+  test("totals count each failure code once, most frequent first; unknown codes still read", () => {
+    const days = makeUsage([{ valid: 3, failed: { EXPIRED: 1 } }, { valid: 2, failed: { REVOKED: 2, EXPIRED: 0 } }]);
+    const t = usageTotals(days);
+    expect(t).toEqual({ valid: 5, failed: 3, codes: [{ code: "REVOKED", count: 2 }, { code: "EXPIRED", count: 1 }] });
+    expect(usageSummary(t, days.length)).toBe("5 valid and 3 failed verifications in 30 days");
+    expect(t.codes.map((c) => failureLabel(c.code))).toEqual(["Revoked", "Expired"]);
+    expect(failureLabel("API_ACCESS_OFF")).toBe("API access off");
+    expect(failureLabel("SOME_NEW_CODE")).toBe("Some new code");
+    expect(usageDayTitle(days.at(-1)!)).toBe("20 Aug: 2 valid, 2 failed (REVOKED ×2)");
+    expect(usageDayTitle(days[0])).toBe("22 Jul: 0 valid, 0 failed");
   });
 });

@@ -15,6 +15,7 @@ import type {
   TokenLifetime,
   UserView,
   CopyReceipt,
+  UsageDay,
 } from "./ipc";
 
 /** The longest name, from Rust's rules. */
@@ -729,4 +730,62 @@ export function tokenStatusBadge(status: string): { text: string; tone: Tone } {
     default:
       return { text: status, tone: "muted" };
   }
+}
+
+// ---------------------------------------------------------------- usage
+
+/** A failed verification's code as a legend says it. */
+export const FAILURE_LABELS: Record<string, string> = {
+  DISABLED: "Disabled",
+  EXPIRED: "Expired",
+  REVOKED: "Revoked",
+  USER_DEACTIVATED: "Owner deactivated",
+  API_ACCESS_OFF: "API access off",
+  INSUFFICIENT_PERMISSIONS: "Missing permission",
+  RATE_LIMITED: "Rate limited",
+};
+
+/** A code Rust adds later still reads: "SOME_CODE" → "Some code". */
+export function failureLabel(code: string): string {
+  const words = code.toLowerCase().replace(/_/g, " ");
+  return FAILURE_LABELS[code] ?? words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** One day's counts as numbers (the bindings say bigint for Rust's u64; the JSON is a number). */
+export function dayCounts(d: UsageDay): { valid: number; failed: number } {
+  return { valid: Number(d.valid), failed: Object.values(d.failed).reduce((a, n) => a + n, 0) };
+}
+
+export type UsageTotals = {
+  valid: number;
+  failed: number;
+  /** Each failure code seen, most frequent first. */
+  codes: { code: string; count: number }[];
+};
+
+export function usageTotals(days: UsageDay[]): UsageTotals {
+  let valid = 0;
+  const byCode = new Map<string, number>();
+  for (const d of days) {
+    valid += Number(d.valid);
+    for (const [code, n] of Object.entries(d.failed)) if (n > 0) byCode.set(code, (byCode.get(code) ?? 0) + n);
+  }
+  const codes = [...byCode].map(([code, count]) => ({ code, count }));
+  codes.sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+  return { valid, failed: codes.reduce((a, c) => a + c.count, 0), codes };
+}
+
+/** "312 valid and 4 failed verifications in 30 days". */
+export function usageSummary(t: UsageTotals, days: number): string {
+  return `${t.valid} valid and ${t.failed} failed verifications in ${plural(days, "day")}`;
+}
+
+/** A bar's hover title: "12 Aug: 10 valid, 2 failed (DISABLED ×2)". */
+export function usageDayTitle(d: UsageDay): string {
+  const { valid, failed } = dayCounts(d);
+  const codes = Object.entries(d.failed)
+    .filter(([, n]) => n > 0)
+    .map(([code, n]) => `${code} ×${n}`);
+  const day = shortDay(`${d.date}T00:00:00Z`, "UTC");
+  return `${day}: ${valid} valid, ${failed} failed${codes.length ? ` (${codes.join(", ")})` : ""}`;
 }
