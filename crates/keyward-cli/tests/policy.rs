@@ -243,7 +243,12 @@ fn keys_usage_shows_each_days_verifications() {
     );
     let human = kw.human(&["keys", "usage", id, "--days", "2"]).stdout;
     assert!(human.contains("INSUFFICIENT_PERMISSIONS ×1"), "{human}");
-    assert!(human.contains("2 valid and 1 failed verification(s) in 2 day(s)"), "{human}");
-    kw.json(&["keys", "usage", id, "--days", "91"]).fails(2, "USAGE");
-    kw.json(&["keys", "usage", "key_nope"]).fails(4, "NOT_FOUND");
+    assert!(
+        human.contains("2 valid and 1 failed verification(s) in 2 day(s)"),
+        "{human}"
+    );
+    kw.json(&["keys", "usage", id, "--days", "91"])
+        .fails(2, "USAGE");
+    kw.json(&["keys", "usage", "key_nope"])
+        .fails(4, "NOT_FOUND");
 }

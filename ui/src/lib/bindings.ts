@@ -276,7 +276,7 @@ export type UsageDay = {
 /**
  * The day, UTC: `2026-08-12`.
  */
-date: string, valid: bigint, 
+date: string, valid: number, 
 /**
  * Failed verifications by code.
  */

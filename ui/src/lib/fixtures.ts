@@ -179,8 +179,7 @@ export function makeUsage(recent: { valid?: number; failed?: Record<string, numb
     const counts = recent[recent.length - days + i] ?? {};
     return {
       date: new Date(today - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10),
-      // Rust sends a JSON number; the bindings call u64 a bigint.
-      valid: (counts.valid ?? 0) as unknown as bigint,
+      valid: counts.valid ?? 0,
       failed: counts.failed ?? {},
     };
   });

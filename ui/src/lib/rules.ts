@@ -751,9 +751,9 @@ export function failureLabel(code: string): string {
   return FAILURE_LABELS[code] ?? words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** One day's counts as numbers (the bindings say bigint for Rust's u64; the JSON is a number). */
+/** One day's counts: valid, and failed of every code. */
 export function dayCounts(d: UsageDay): { valid: number; failed: number } {
-  return { valid: Number(d.valid), failed: Object.values(d.failed).reduce((a, n) => a + n, 0) };
+  return { valid: d.valid, failed: Object.values(d.failed).reduce((a, n) => a + n, 0) };
 }
 
 export type UsageTotals = {

@@ -83,7 +83,11 @@ struct UsageState {
 impl UsageState {
     /// `id` used at `now`: its (last used, last persisted), the first raised to `now`.
     fn seen_at(&mut self, id: &str, now: Millis) -> &mut (Millis, Millis) {
-        let entry = self.seen.entry(id.to_owned()).or_insert((now, i64::MIN));
+        // Looked up by reference first: a key seen before costs no allocation.
+        if !self.seen.contains_key(id) {
+            self.seen.insert(id.to_owned(), (now, i64::MIN));
+        }
+        let entry = self.seen.get_mut(id).expect("just inserted");
         entry.0 = entry.0.max(now);
         entry
     }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct UsageDay {
     /// The day, UTC: `2026-08-12`.
     pub date: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub valid: u64,
     /// Failed verifications by code.
     #[cfg_attr(feature = "ts", ts(type = "Record<string, number>"))]

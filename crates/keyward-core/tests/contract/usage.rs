@@ -71,6 +71,10 @@ pub fn verifications_are_counted_per_key_and_day(backend: &'static dyn Backend) 
     assert_eq!(env.store.drop_old_usage().unwrap(), 0);
     env.at(92 * DAY);
     env.store.run_lifecycle(false).unwrap();
-    assert_eq!(env.store.drop_old_usage().unwrap(), 0, "the lifecycle dropped it");
+    assert_eq!(
+        env.store.drop_old_usage().unwrap(),
+        0,
+        "the lifecycle dropped it"
+    );
     assert_eq!(env.store.key_usage(&k.view.id, 500).unwrap().len(), 90);
 }
