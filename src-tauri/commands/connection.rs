@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use keyward_core::{
-    CreatedManagementToken, Manage, ManagementTokenView, NewUser, Session, UserView,
+    CreatedManagementToken, Manage, ManagementTokenView, NewUser, OwnerQuestion, Session, UserView,
 };
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
@@ -35,10 +35,9 @@ pub struct ConnectionView {
 async fn view(state: &AppState) -> ConnectionView {
     let server = state.server();
     let label = connection::label(server.as_deref());
-    // Not asked yet: a new store must answer, an existing one is asked once.
-    let unasked_users = match (&server, state.store()) {
-        (None, Ok(s)) if !s.owner_asked() => Some(s.list_users().map_or(0, |u| u.len())),
-        _ => None,
+    let question = match (&server, state.store()) {
+        (None, Ok(s)) => s.owner_question().unwrap_or(OwnerQuestion::Answered),
+        _ => OwnerQuestion::Answered,
     };
     let (session, problem) = match state.run(|m| m.session()).await {
         Ok(s) => (Some(s), None),
@@ -49,8 +48,8 @@ async fn view(state: &AppState) -> ConnectionView {
         label,
         session,
         problem,
-        owner_needed: unasked_users == Some(0),
-        owner_unknown: unasked_users.is_some_and(|n| n > 0),
+        owner_needed: question == OwnerQuestion::Required,
+        owner_unknown: question == OwnerQuestion::Once,
     }
 }
 

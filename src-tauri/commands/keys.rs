@@ -122,7 +122,11 @@ pub async fn key_usage(
 
 #[tauri::command]
 pub async fn rename_key(state: State<'_, AppState>, id: String, name: String) -> Result<KeyView> {
-    state.run(move |s| s.rename_key(&id, &name)).await
+    let edit = KeyEdit {
+        name: Some(name),
+        ..KeyEdit::default()
+    };
+    state.run(move |s| s.edit_key(&id, edit)).await
 }
 
 /// Changes a key's notes, tags, permissions, rate limit or "never delete for inactivity"

@@ -367,7 +367,11 @@ fn keys(m: &dyn Manage, target: &Target, cmd: KeysCmd, out: &Out) -> Result<u8, 
             }
         }
         KeysCmd::Rename { key, name } => {
-            out.show(&Labelled("Renamed", &m.rename_key(&key, &name)?))
+            let edit = KeyEdit {
+                name: Some(name),
+                ..KeyEdit::default()
+            };
+            out.show(&Labelled("Renamed", &m.edit_key(&key, edit)?))
         }
         KeysCmd::Delete { key, force } => out.show(&m.delete_key(&key, force, None)?),
         KeysCmd::ExportPostman { key, out: dest } => {

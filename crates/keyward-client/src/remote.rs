@@ -459,14 +459,6 @@ impl Manage for Remote {
         )
     }
 
-    fn rename_key(&self, id: &str, name: &str) -> Result<KeyView> {
-        self.with_body(
-            Method::PATCH,
-            &["v1", "keys", id.trim()],
-            json!({ "name": name }),
-        )
-    }
-
     fn delete_key(&self, id: &str, force: bool, typed_name: Option<&str>) -> Result<DeletedKey> {
         let mut q = Vec::new();
         if force {

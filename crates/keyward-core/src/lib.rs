@@ -59,7 +59,7 @@ pub mod webhooks {
 }
 pub use model::access::Actor;
 pub use service::archive;
-pub use service::{Acting, Manage, THIS_COMPUTER};
+pub use service::{Acting, Manage, OwnerQuestion, THIS_COMPUTER};
 pub use store::recovery;
 
 pub use audit::{AuditFilter, AuditView};

@@ -67,7 +67,6 @@ pub trait Manage: Send + Sync {
     fn keep_key(&self, id: &str) -> Result<KeyView>;
     /// How often the key was verified over the last `days` days, a day each.
     fn key_usage(&self, id: &str, days: u32) -> Result<Vec<UsageDay>>;
-    fn rename_key(&self, id: &str, name: &str) -> Result<KeyView>;
     /// Changes a key's name and policy (notes, tags, permissions, rate limit, "never
     /// delete for inactivity").
     fn edit_key(&self, id: &str, edit: KeyEdit) -> Result<KeyView>;
@@ -156,15 +155,7 @@ impl<'a> Acting<'a> {
     fn owns_user(&self, user: &str) -> Result<()> {
         match self.actor.limited_to() {
             None => Ok(()),
-            Some(me) => self.owns_id(&self.store.user(user)?.id, me),
-        }
-    }
-
-    fn owns_id(&self, owner_id: &str, me: &str) -> Result<()> {
-        if owner_id == me {
-            Ok(())
-        } else {
-            Err(Error::forbidden(NOT_YOURS))
+            Some(_) => self.owns(&self.store.user(user)?.id),
         }
     }
 
@@ -331,11 +322,6 @@ impl Manage for Acting<'_> {
     fn key_usage(&self, id: &str, days: u32) -> Result<Vec<UsageDay>> {
         self.owns_key(id)?;
         self.store.key_usage(id, days)
-    }
-
-    fn rename_key(&self, id: &str, name: &str) -> Result<KeyView> {
-        self.owns_key(id)?;
-        self.run(|s| s.rename_key(id, name))
     }
 
     fn edit_key(&self, id: &str, edit: KeyEdit) -> Result<KeyView> {

@@ -15,6 +15,17 @@ use crate::store::{Read, Store, Table, OWNER_KEY};
 use crate::view::management::{CreatedManagementToken, ManagementTokenView};
 use crate::view::users::UserView;
 
+/// What the app asks the person at this computer (see [`Store::owner_question`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerQuestion {
+    /// They said who they are, or that they would rather not.
+    Answered,
+    /// A new store: asked before anything else.
+    Required,
+    /// A store with site managers: asked once.
+    Once,
+}
+
 const UNAUTHORIZED: &str =
     "a valid management token is required — send it as Authorization: Bearer kwm_… (create one with keyward manage-tokens create)";
 
@@ -159,6 +170,19 @@ impl Store {
                 email: String::new(),
             },
             Err(e) => return Err(e),
+        })
+    }
+
+    /// Whether this computer's owner is to be asked who they are: before anything else in
+    /// a new store, once (and "not now" is an answer) in a store that has site managers.
+    pub fn owner_question(&self) -> Result<OwnerQuestion> {
+        if self.owner_asked() {
+            return Ok(OwnerQuestion::Answered);
+        }
+        Ok(if self.is_empty(Table::Users)? {
+            OwnerQuestion::Required
+        } else {
+            OwnerQuestion::Once
         })
     }
 

@@ -13,6 +13,7 @@ mod manage;
 mod management;
 
 pub use manage::{Acting, Manage, THIS_COMPUTER};
+pub use management::OwnerQuestion;
 mod outbox;
 mod settings;
 mod tokens;

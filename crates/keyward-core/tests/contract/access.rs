@@ -5,8 +5,8 @@
 use keyward_core::clock::{DAY, HOUR};
 use keyward_core::management::parse_lifetime;
 use keyward_core::{
-    Acting, Actor, AuditFilter, Disclosure, ErrorClass, KeyFilter, KeySort, Manage, NewKey,
-    NewUser, NewWebhook, SecretKind, UserEdit,
+    Acting, Actor, AuditFilter, Disclosure, ErrorClass, KeyEdit, KeyFilter, KeySort, Manage,
+    NewKey, NewUser, NewWebhook, SecretKind, UserEdit,
 };
 use keyward_testkit::{code, Backend, Env};
 
@@ -168,7 +168,14 @@ pub fn a_manager_manages_only_their_own(backend: &'static dyn Backend) {
     ben.set_key_disabled(&bens, true).unwrap();
     ben.set_key_disabled(&bens, false).unwrap();
     ben.keep_key(&bens).unwrap();
-    ben.rename_key(&bens, "Ben's sync").unwrap();
+    ben.edit_key(
+        &bens,
+        KeyEdit {
+            name: Some("Ben's sync".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let t = ben.create_token(&bens).unwrap();
     ben.revoke_token(&t.id).unwrap();
     ben.reveal_key(&bens, Disclosure::Reveal).unwrap();
