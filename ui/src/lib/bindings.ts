@@ -25,7 +25,15 @@ max_reminders: number, inactivity_days: Range, token_lifetime_days: Range, clipb
 /**
  * The shortest passphrase a backup (export) accepts, in characters.
  */
-passphrase_min: number, };
+passphrase_min: number, 
+/**
+ * The longest notes of a key, in characters.
+ */
+notes_max: number, 
+/**
+ * The most tags a key may have.
+ */
+tags_max: number, };
 
 export type OwnerView = { id: string, name: string, email: string, };
 
@@ -467,7 +475,9 @@ export const RULES: Rules = {
     "min": 1,
     "max": 10000
   },
-  "passphrase_min": 12
+  "passphrase_min": 12,
+  "notes_max": 1000,
+  "tags_max": 10
 };
 
 /** Every IPC command, as src-tauri/commands/list.rs declares them. */

@@ -271,10 +271,10 @@ export function hasErrors(errors: object): boolean {
 
 // ---------------------------------------------------------------------------- policy
 
-/** The longest notes, in characters (keyward-core's NOTES_MAX; Rust decides on save). */
-export const NOTES_MAX = 1_000;
-/** The most tags a key may have (keyward-core's TAGS_MAX). */
-export const TAGS_MAX = 10;
+/** The longest notes, in characters (Rust decides on save). */
+export const NOTES_MAX = RULES.notes_max;
+/** The most tags a key may have. */
+export const TAGS_MAX = RULES.tags_max;
 
 /** "contacts:read, events:*" or "contacts:read events:*" → each once, in order. */
 export function splitWords(text: string): string[] {

@@ -23,6 +23,10 @@ pub struct Rules {
     pub max_live_tokens: Range,
     /// The shortest passphrase a backup (export) accepts, in characters.
     pub passphrase_min: usize,
+    /// The longest notes of a key, in characters.
+    pub notes_max: usize,
+    /// The most tags a key may have.
+    pub tags_max: usize,
 }
 
 impl Rules {
@@ -36,6 +40,8 @@ impl Rules {
             local_api_port: LOCAL_API_PORT,
             max_live_tokens: MAX_LIVE_TOKENS,
             passphrase_min: crate::service::archive::PASSPHRASE_MIN,
+            notes_max: crate::model::policy::NOTES_MAX,
+            tags_max: crate::model::policy::TAGS_MAX,
         }
     }
 }
