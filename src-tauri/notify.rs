@@ -44,16 +44,9 @@ pub fn reminder_text(r: &ReminderNotice) -> (String, String) {
     (r.summary.clone(), r.advice.clone())
 }
 
-/// What a notification says of a key a team server will delete soon.
+/// What a notification says of a key a team server will delete soon: the core's words.
 pub fn due_key_text(k: &keyward_core::lifecycle::DueKey) -> (String, String) {
-    let used = match &k.last_used_at {
-        Some(at) => format!("Last used {}.", at.format("%-d %b")),
-        None => "Never used.".to_owned(),
-    };
-    (
-        format!("API key '{}' will be deleted {}", k.name, k.due_in),
-        format!("{used} Open Keyward and choose Keep if it is still needed."),
-    )
+    (k.summary.clone(), k.advice.clone())
 }
 
 pub fn deletion_text(d: &DeletionNotice) -> (String, String) {

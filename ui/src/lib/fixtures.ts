@@ -69,6 +69,7 @@ export function makeKey(over: Partial<KeyView> = {}): KeyView {
     live_tokens: 0,
     grace_until: null,
     expires_at: null,
+    expiry_near: false,
     keep_always: false,
     notes: "",
     tags: [],

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod audit;
 pub mod clock;
+pub mod deleted;
 pub mod ids;
 pub mod key;
 pub mod lifecycle;

@@ -105,6 +105,13 @@ pub const MAX_REMINDERS: usize = 5;
 
 impl Settings {
     /// How many days ahead a coming deletion counts as "soon": the earliest reminder.
+    /// How long before a key's (or a token's) end the first reminder comes, and the list
+    /// starts showing it.
+    pub fn key_expiry_window(&self) -> crate::model::clock::Millis {
+        self.token_reminder_days.iter().copied().max().unwrap_or(30) as i64
+            * crate::model::clock::DAY
+    }
+
     pub fn soon_days(&self) -> i64 {
         self.reminder_days.iter().copied().max().unwrap_or(15) as i64
     }

@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::model::clock::Millis;
+use crate::model::deleted::{BinContents, BinnedKey};
 use crate::model::key::ApiKey;
 use crate::model::webhook::Webhook;
 use crate::seal::{self, MasterKey};
@@ -83,6 +84,16 @@ fn moves(table: Table, key: &[u8]) -> bool {
         Table::ManagementTokens => false,
         _ => true,
     }
+}
+
+/// A deleted key's row with its key's sealed secret replaced by `seal(key)`: emptied on
+/// export (the secret travels apart, like every key's), sealed anew on import.
+fn reseal_binned(value: &[u8], seal: impl FnOnce(&ApiKey) -> Result<Vec<u8>>) -> Result<Vec<u8>> {
+    let mut binned: BinnedKey = bincode::deserialize(value)?;
+    let mut contents: BinContents = bincode::deserialize(&binned.contents)?;
+    contents.key.sealed = seal(&contents.key)?;
+    binned.contents = bincode::serialize(&contents)?;
+    Ok(bincode::serialize(&binned)?)
 }
 
 fn derive(passphrase: &str, salt: &[u8], m: u32, t: u32, p: u32) -> Result<MasterKey> {
@@ -155,6 +166,12 @@ impl Store {
                         secrets.push((k.id.clone(), self.open_key_secret(&k)?.to_string()));
                         k.sealed = Vec::new();
                         value = bincode::serialize(&k)?;
+                    }
+                    Table::DeletedKeys => {
+                        value = reseal_binned(&value, |k| {
+                            secrets.push((k.id.clone(), self.open_key_secret(k)?.to_string()));
+                            Ok(Vec::new())
+                        })?;
                     }
                     Table::Webhooks => {
                         let mut w: Webhook = bincode::deserialize(&value)?;
@@ -295,6 +312,11 @@ impl Store {
                         let mut k: ApiKey = bincode::deserialize(&value)?;
                         k.sealed = seal::seal(master, &k.id, secret(&k.id)?.as_bytes());
                         value = bincode::serialize(&k)?;
+                    }
+                    Table::DeletedKeys => {
+                        value = reseal_binned(&value, |k| {
+                            Ok(seal::seal(master, &k.id, secret(&k.id)?.as_bytes()))
+                        })?;
                     }
                     Table::Webhooks => {
                         let mut w: Webhook = bincode::deserialize(&value)?;

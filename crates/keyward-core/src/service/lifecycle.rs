@@ -4,10 +4,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::keys::{key_event, remove_key};
+use super::deleted::bin_key;
+use super::keys::key_event;
 use super::tokens::token_event;
 use crate::error::Result;
 use crate::model::clock::{days_until, due_phrase, short_date, to_datetime, to_rfc3339, Millis};
+use crate::model::deleted::{INACTIVE, KEEP_DELETED_DAYS};
 use crate::model::key::ApiKey;
 use crate::model::lifecycle::{plan_key, plan_token, token_expiry_due, KeyAction, Reminder};
 use crate::model::settings::Settings;
@@ -73,6 +75,7 @@ impl Store {
                 tokens_checked: due.tokens_checked,
                 reminders: Vec::new(),
                 deleted: Vec::new(),
+                purged: 0,
             },
             pending: 0,
         };
@@ -96,8 +99,9 @@ impl Store {
             self.rehearse(act)?;
         } else {
             self.write(act)?;
-            // Usage counts are kept 90 days.
+            // Usage counts are kept 90 days, deleted keys 30.
             self.drop_old_usage()?;
+            pass.report.purged = self.purge_old_deleted_keys()?;
         }
         Ok(pass.report)
     }
@@ -236,9 +240,9 @@ impl Pass<'_> {
             }
             KeyAction::Delete => {
                 let tokens = self.due.tokens.get(&key.id).map_or(&[][..], Vec::as_slice);
-                let tokens_deleted = remove_key(tx, &key, tokens);
+                let tokens_deleted = bin_key(tx, &key, tokens, INACTIVE)?;
                 let message = format!(
-                    "API key '{}' was deleted after {} days of inactivity — {since}",
+                    "API key '{}' was deleted after {} days of inactivity — {since}. It can be restored from Recently deleted for {KEEP_DELETED_DAYS} days",
                     key.name, settings.inactivity_days,
                 );
                 let said = format!("{message}; {tokens_deleted} token(s) deleted with it");

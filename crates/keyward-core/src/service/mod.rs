@@ -4,6 +4,7 @@
 
 pub mod archive;
 mod audit;
+mod deleted;
 mod expiring;
 mod key_page;
 mod keys;

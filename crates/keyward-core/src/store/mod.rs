@@ -454,6 +454,32 @@ impl Store {
         }
     }
 
+    /// Notes a valid verification of `key_id` (through `token_id`): its use, as
+    /// [`Store::record_use`] does, and one more valid verification in today's usage.
+    pub(crate) fn record_valid_use(&self, key_id: &str, token_id: Option<&str>) {
+        let now = self.now();
+        let day = crate::model::usage::day_of(now);
+        let following = self.following.load(Ordering::Relaxed);
+        let due = self
+            .usage
+            .record_valid(key_id, token_id, now, day, !following);
+        if !due.is_empty() {
+            // Best effort: a lost write costs at most a minute of "last used" precision.
+            let _ = self.backend.save_uses(&due);
+        }
+    }
+
+    /// Valid verifications counted in memory and not yet written, as (key id, day,
+    /// count), forgotten there.
+    pub(crate) fn take_valid_counts(&self) -> Vec<(String, i64, u64)> {
+        self.usage.take_valid_counts()
+    }
+
+    /// A key's valid verifications not yet written, as (day, count).
+    pub(crate) fn unsaved_valid(&self, key_id: &str) -> Vec<(i64, u64)> {
+        self.usage.unsaved_valid(key_id)
+    }
+
     /// Counts a failed verification, in memory only: a verification never waits for the
     /// disk, so a server can answer it on the thread that received it. The counts become
     /// one audit event through [`Store::write_due_failure_summary`] (servers call it every

@@ -19,6 +19,7 @@ mod lifecycle;
 mod locations;
 mod outbox;
 mod policy;
+mod recently_deleted;
 mod rotation;
 mod settings;
 mod tokens;
@@ -72,6 +73,13 @@ keyward_testkit::contract_tests! {
             unknown_ids_are_not_found,
             invalid_key_names_are_refused_and_write_nothing,
             errors_serialize_as_code_and_message_and_a_refused_field,
+        }
+        recently_deleted {
+            a_deleted_key_stops_at_once_and_comes_back_with_its_tokens,
+            the_inactivity_rule_deletes_into_recently_deleted_and_30_days_later_it_is_purged,
+            purge_now_clear_keys_and_regenerate_are_final,
+            a_manager_sees_and_restores_only_their_own_deleted_keys,
+            an_archive_carries_recently_deleted_keys_and_they_restore_in_the_new_store,
         }
         deletion {
             delete_refuses_key_used_within_30_days_unless_forced,

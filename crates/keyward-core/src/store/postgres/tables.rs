@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::model::audit::AuditEvent;
+use crate::model::deleted::BinnedKey;
 use crate::model::key::{ApiKey, HashEntry};
 use crate::model::location::Location;
 use crate::model::management::ManagementToken;
@@ -329,6 +330,22 @@ const USAGE: Spec = Spec {
     codec: bin::<DayCounts>(),
 };
 
+const DELETED_KEYS: Spec = Spec {
+    sql: "deleted_keys",
+    key: "id",
+    key_is_bytes: false,
+    key_field: Some("id"),
+    cols: &[
+        ("name", Text),
+        ("owner", Text),
+        ("deleted_at", Int),
+        ("deleted_by", OptText),
+        ("reason", Text),
+        ("contents", Bytes),
+    ],
+    codec: bin::<BinnedKey>(),
+};
+
 const OUTBOX: Spec = Spec {
     sql: "webhook_outbox",
     key: "id",
@@ -425,6 +442,7 @@ pub(super) fn spec(table: Table, key: &[u8]) -> &'static Spec {
         Table::Deliveries => &DELIVERIES,
         Table::ManagementTokens => &MANAGEMENT_TOKENS,
         Table::Usage => &USAGE,
+        Table::DeletedKeys => &DELETED_KEYS,
     }
 }
 
