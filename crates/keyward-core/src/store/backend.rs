@@ -29,10 +29,12 @@ pub enum Table {
     ManagementTokens,
     /// `{day}/{key id}` → that key's verifications on that day.
     Usage,
+    /// Emails waiting to be sent, by id.
+    Mail,
 }
 
 impl Table {
-    pub const ALL: [Table; 14] = [
+    pub const ALL: [Table; 15] = [
         Table::Meta,
         Table::Users,
         Table::Emails,
@@ -47,6 +49,7 @@ impl Table {
         Table::Deliveries,
         Table::ManagementTokens,
         Table::Usage,
+        Table::Mail,
     ];
 
     pub fn name(self) -> &'static str {
@@ -65,6 +68,7 @@ impl Table {
             Table::Deliveries => "webhook_deliveries",
             Table::ManagementTokens => "management_tokens",
             Table::Usage => "key_usage",
+            Table::Mail => "mail_outbox",
         }
     }
 }
