@@ -43,6 +43,10 @@ pub mod tokens {
     pub use crate::model::token::*;
     pub use crate::view::tokens::*;
 }
+pub mod mail {
+    pub use crate::model::mail::*;
+    pub use crate::view::mail::*;
+}
 pub mod management {
     pub use crate::model::management::*;
     pub use crate::view::management::*;

@@ -2242,7 +2242,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"inactivity_days\":90,\"reminder_days\":[15,7,1],\"token_lifetime_days\":365,\"token_reminder_days\":[30,7,1],\"clipboard_clear_seconds\":30,\"local_api_enabled\":true,\"local_api_port\":7420,\"launch_at_login\":false,\"close_to_tray\":true,\"notifications\":true,\"max_live_tokens\":100}",
+        "body": "{\"inactivity_days\":90,\"reminder_days\":[15,7,1],\"token_lifetime_days\":365,\"token_reminder_days\":[30,7,1],\"clipboard_clear_seconds\":30,\"local_api_enabled\":true,\"local_api_port\":7420,\"launch_at_login\":false,\"close_to_tray\":true,\"notifications\":true,\"max_live_tokens\":100,\"smtp_url\":\"\",\"smtp_from\":\"\"}",
         "note": "",
         "reason": "OK",
         "request": "GET /v1/settings",
@@ -2275,11 +2275,11 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Admins only. A setting left out takes its default.",
     "examples": [
       {
-        "body": "{\"inactivity_days\":90,\"reminder_days\":[15,7,1],\"token_lifetime_days\":365,\"token_reminder_days\":[30,7,1],\"clipboard_clear_seconds\":30,\"local_api_enabled\":true,\"local_api_port\":7420,\"launch_at_login\":false,\"close_to_tray\":true,\"notifications\":true,\"max_live_tokens\":50}",
+        "body": "{\"inactivity_days\":90,\"reminder_days\":[15,7,1],\"token_lifetime_days\":365,\"token_reminder_days\":[30,7,1],\"clipboard_clear_seconds\":30,\"local_api_enabled\":true,\"local_api_port\":7420,\"launch_at_login\":false,\"close_to_tray\":true,\"notifications\":true,\"max_live_tokens\":50,\"smtp_url\":\"\",\"smtp_from\":\"\"}",
         "note": "",
         "reason": "OK",
         "request": "PUT /v1/settings",
-        "request_body": "{\"inactivity_days\":90,\"reminder_days\":[15,7,1],\"token_lifetime_days\":365,\"token_reminder_days\":[30,7,1],\"clipboard_clear_seconds\":30,\"local_api_enabled\":true,\"local_api_port\":7420,\"launch_at_login\":false,\"close_to_tray\":true,\"notifications\":true,\"max_live_tokens\":50}",
+        "request_body": "{\"inactivity_days\":90,\"reminder_days\":[15,7,1],\"token_lifetime_days\":365,\"token_reminder_days\":[30,7,1],\"clipboard_clear_seconds\":30,\"local_api_enabled\":true,\"local_api_port\":7420,\"launch_at_login\":false,\"close_to_tray\":true,\"notifications\":true,\"max_live_tokens\":50,\"smtp_url\":\"\",\"smtp_from\":\"\"}",
         "status": 200
       }
     ],

@@ -250,7 +250,19 @@ clipboard_clear_seconds: number, local_api_enabled: boolean, local_api_port: num
  * The most live tokens one API key may have; minting more is refused until some are
  * revoked or expire.
  */
-max_live_tokens: number, };
+max_live_tokens: number, 
+/**
+ * The SMTP server reminders are emailed through: `smtp://[user[:password]@]host[:port]`
+ * (STARTTLS, port 587 by default), `smtps://…` (TLS, 465) or `smtp://host:port?tls=none`
+ * (plain text, for a local relay). Empty: no email. Shown with the password masked
+ * (`smtp://user:•••@host`); sending the mask back keeps the stored password.
+ */
+smtp_url: string, 
+/**
+ * Who the emails come from: `keyward@example.com` or `Keyward <keyward@example.com>`.
+ * Empty: no email.
+ */
+smtp_from: string, };
 
 export type ReminderKind = "key_deletion" | "token_expiry" | "key_expiry";
 

@@ -46,6 +46,8 @@ export function makeSettings(over: Partial<Settings> = {}): Settings {
     close_to_tray: true,
     notifications: true,
     max_live_tokens: 100,
+    smtp_url: "",
+    smtp_from: "",
     ...over,
   };
 }

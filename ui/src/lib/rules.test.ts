@@ -274,6 +274,14 @@ describe("preferences form", () => {
     expect(Object.keys(r.errors ?? {}).sort()).toEqual(["local_api_port", "reminder_days"]);
   });
 
+  test("the SMTP fields are trimmed, hinted at, and empty turns email off", () => {
+    const form = { ...settingsToForm(settings), smtp_url: " smtp://u:•••@mail.example.com ", smtp_from: "keyward@example.com" };
+    expect(formToSettings(form).settings?.smtp_url).toBe("smtp://u:•••@mail.example.com");
+    const bad = formToSettings({ ...form, smtp_url: "mail.example.com", smtp_from: "keyward" });
+    expect(Object.keys(bad.errors ?? {}).sort()).toEqual(["smtp_from", "smtp_url"]);
+    expect(formToSettings({ ...form, smtp_url: "", smtp_from: "" }).errors).toBeNull();
+  });
+
 });
 
 describe("activity for people", () => {

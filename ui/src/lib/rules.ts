@@ -548,6 +548,8 @@ export type SettingsForm = {
   close_to_tray: boolean;
   notifications: boolean;
   max_live_tokens: number | null;
+  smtp_url: string;
+  smtp_from: string;
 };
 
 export function settingsToForm(s: Settings): SettingsForm {
@@ -590,6 +592,13 @@ export function formToSettings(
   };
   const reminder = days(f.reminder_days, "reminder_days", inactivity);
   const tokenReminder = days(f.token_reminder_days, "token_reminder_days", lifetime);
+  // Rust checks these in full (and never repeats a password); these are only hints.
+  const smtpUrl = f.smtp_url.trim();
+  const smtpFrom = f.smtp_from.trim();
+  if (smtpUrl && !/^smtps?:\/\//i.test(smtpUrl))
+    errors.smtp_url = "Start with smtp:// or smtps://, or leave empty to send no email.";
+  if (smtpFrom && !smtpFrom.includes("@"))
+    errors.smtp_from = "Enter an address, or a name and an address: Keyward <keyward@example.com>.";
   if (hasErrors(errors)) return { settings: null, errors };
   return {
     settings: {
@@ -604,6 +613,8 @@ export function formToSettings(
       close_to_tray: f.close_to_tray,
       notifications: f.notifications,
       max_live_tokens: maxTokens,
+      smtp_url: smtpUrl,
+      smtp_from: smtpFrom,
     },
     errors: null,
   };

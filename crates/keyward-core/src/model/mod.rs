@@ -11,6 +11,7 @@ pub mod key;
 pub mod lifecycle;
 pub mod limits;
 pub mod location;
+pub mod mail;
 pub mod management;
 pub mod policy;
 pub mod seal;

@@ -22,6 +22,7 @@ use crate::model::deleted::{BinContents, BinnedKey};
 use crate::model::key::ApiKey;
 use crate::model::webhook::Webhook;
 use crate::seal::{self, MasterKey};
+use crate::service::settings::{SMTP_PASSWORD, SMTP_PASSWORD_AAD};
 use crate::store::{Op, Read, Store, Table, SCHEMA_VERSION};
 
 const MAGIC: &[u8; 16] = b"KEYWARD-ARCHIVE\n";
@@ -35,6 +36,9 @@ const KDF_LANES: u32 = 1;
 const BATCH: usize = 1_000;
 /// The shortest passphrase accepted for an export.
 pub const PASSPHRASE_MIN: usize = 12;
+
+/// The SMTP password's name among an archive's opened secrets.
+const SMTP_PASSWORD_ID: &str = "smtp_password";
 
 /// What an archive holds, by kind.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -80,7 +84,7 @@ struct TableRows {
 /// master key is) and the management tokens, which admit to this store only.
 fn moves(table: Table, key: &[u8]) -> bool {
     match table {
-        Table::Meta => key == b"settings",
+        Table::Meta => key == b"settings" || key == SMTP_PASSWORD,
         Table::ManagementTokens => false,
         _ => true,
     }
@@ -178,6 +182,11 @@ impl Store {
                         secrets.push((w.id.clone(), self.open_webhook_secret(&w)?.to_string()));
                         w.sealed_secret = Vec::new();
                         value = bincode::serialize(&w)?;
+                    }
+                    Table::Meta if key == SMTP_PASSWORD => {
+                        let password = self.open_smtp_password(&value)?;
+                        secrets.push((SMTP_PASSWORD_ID.to_owned(), password.to_string()));
+                        value = Vec::new();
                     }
                     _ => {}
                 }
@@ -322,6 +331,10 @@ impl Store {
                         let mut w: Webhook = bincode::deserialize(&value)?;
                         w.sealed_secret = seal::seal(master, &w.id, secret(&w.id)?.as_bytes());
                         value = bincode::serialize(&w)?;
+                    }
+                    Table::Meta if key == SMTP_PASSWORD => {
+                        let password = secret(SMTP_PASSWORD_ID)?;
+                        value = seal::seal(master, SMTP_PASSWORD_AAD, password.as_bytes());
                     }
                     _ => {}
                 }

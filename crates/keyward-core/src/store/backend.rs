@@ -31,10 +31,12 @@ pub enum Table {
     Usage,
     /// Key id → a deleted key kept for 30 days, restorable.
     DeletedKeys,
+    /// Emails waiting to be sent, by id.
+    Mail,
 }
 
 impl Table {
-    pub const ALL: [Table; 15] = [
+    pub const ALL: [Table; 16] = [
         Table::Meta,
         Table::Users,
         Table::Emails,
@@ -50,6 +52,7 @@ impl Table {
         Table::ManagementTokens,
         Table::Usage,
         Table::DeletedKeys,
+        Table::Mail,
     ];
 
     pub fn name(self) -> &'static str {
@@ -69,6 +72,7 @@ impl Table {
             Table::ManagementTokens => "management_tokens",
             Table::Usage => "key_usage",
             Table::DeletedKeys => "deleted_keys",
+            Table::Mail => "mail_outbox",
         }
     }
 }

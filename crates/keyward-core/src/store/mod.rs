@@ -84,7 +84,8 @@ pub struct Store {
     usage: Arc<Usage>,
     hooks: Vec<Arc<dyn CommitHook>>,
     opts: StoreOptions,
-    /// Told when a commit has queued webhook messages, so a delivery worker wakes at once.
+    /// Told when a commit has queued webhook messages or emails, so a delivery worker
+    /// wakes at once.
     outbox_listener: std::sync::RwLock<Option<Box<dyn Fn() + Send + Sync>>>,
     /// Per-key budgets of the HTTP token exchange.
     pub(crate) exchanges: ExchangeBudget,
@@ -407,7 +408,7 @@ impl Store {
         }
         if ops
             .iter()
-            .any(|op| op.table == Table::Outbox && op.value.is_some())
+            .any(|op| matches!(op.table, Table::Outbox | Table::Mail) && op.value.is_some())
         {
             self.notify_outbox();
         }
@@ -419,7 +420,7 @@ impl Store {
         self.backend.flush()
     }
 
-    /// Calls `f` whenever a commit has queued webhook messages.
+    /// Calls `f` whenever a commit has queued webhook messages or emails.
     pub fn on_outbox(&self, f: impl Fn() + Send + Sync + 'static) {
         *self
             .outbox_listener

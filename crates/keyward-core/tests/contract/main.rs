@@ -17,6 +17,7 @@ mod key_page;
 mod keys;
 mod lifecycle;
 mod locations;
+mod mail;
 mod outbox;
 mod policy;
 mod recently_deleted;
@@ -149,6 +150,14 @@ keyward_testkit::contract_tests! {
         }
         settings {
             settings_default_and_updates_persist_and_invalid_are_refused,
+        }
+        mail {
+            the_smtp_password_is_sealed_and_shown_masked,
+            bad_smtp_settings_are_refused_and_change_nothing,
+            without_smtp_settings_reminders_queue_no_email,
+            a_reminder_queues_one_email_to_its_owner_that_survives_reopening,
+            owners_without_an_address_or_deactivated_get_no_email,
+            an_archive_carries_the_smtp_password_and_the_waiting_emails,
         }
         webhooks {
             add_webhook_shows_a_whsec_secret_of_32_random_bytes_once,

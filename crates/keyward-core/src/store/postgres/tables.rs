@@ -12,6 +12,7 @@ use crate::model::audit::AuditEvent;
 use crate::model::deleted::BinnedKey;
 use crate::model::key::{ApiKey, HashEntry};
 use crate::model::location::Location;
+use crate::model::mail::MailMessage;
 use crate::model::management::ManagementToken;
 use crate::model::settings::Settings;
 use crate::model::token::Token;
@@ -362,6 +363,27 @@ const OUTBOX: Spec = Spec {
     codec: bin::<OutboxMessage>(),
 };
 
+const MAIL: Spec = Spec {
+    sql: "mail_outbox",
+    key: "id",
+    key_is_bytes: false,
+    key_field: Some("id"),
+    cols: &[
+        ("message_id", Text),
+        ("user_id", Text),
+        ("to_name", Text),
+        ("to_address", Text),
+        ("key_id", OptText),
+        ("subject", Text),
+        ("body", Text),
+        ("created_at", Int),
+        ("attempts", Int),
+        ("next_attempt_at", Int),
+        ("last_error", OptText),
+    ],
+    codec: bin::<MailMessage>(),
+};
+
 const DELIVERIES: Spec = Spec {
     sql: "webhook_deliveries",
     key: "k",
@@ -414,6 +436,8 @@ const SETTINGS: Spec = Spec {
         ("close_to_tray", Bool),
         ("notifications", Bool),
         ("max_live_tokens", Int),
+        ("smtp_url", Text),
+        ("smtp_from", Text),
     ],
     codec: Codec {
         decode: json_decode::<Settings>,
@@ -443,6 +467,7 @@ pub(super) fn spec(table: Table, key: &[u8]) -> &'static Spec {
         Table::ManagementTokens => &MANAGEMENT_TOKENS,
         Table::Usage => &USAGE,
         Table::DeletedKeys => &DELETED_KEYS,
+        Table::Mail => &MAIL,
     }
 }
 
