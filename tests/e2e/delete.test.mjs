@@ -64,3 +64,36 @@ test("deleting a key in use needs its name typed after a warning", { timeout: 90
   assert.notEqual(secret.code, 0, "its secret no longer verifies");
   assert.equal((await cli(dir, ["keys", "show", keep.id])).name, "Website Contact Form");
 });
+
+test("a deleted key comes back from Recently deleted with its token", { timeout: 90_000 }, async () => {
+  const dir = await dataDir("restore");
+  await cli(dir, ["users", "add", "--name", "Ada Lovelace", "--email", "ada@example.com", "--admin"]);
+  const key = await cli(dir, ["keys", "create", "--owner", "ada@example.com", "--name", "Zapier lead sync"]);
+  const token = await cli(dir, ["tokens", "create", key.id]);
+  await cli(dir, ["keys", "delete", key.id, "--force"]);
+  const stopped = await run(CLI, ["--data-dir", dir, "--json", "verify", key.key]);
+  assert.equal(stopped.code, 3, "a deleted key stops at once");
+
+  await withApp(
+    dir,
+    async (s) => {
+      await openKeysPage(s);
+      await (await s.find(tid("open-recently-deleted"))).click();
+      const row = await s.waitFor(`${tid("deleted-row")}[data-id="${key.id}"]`, { timeoutMs: 10_000 });
+      const said = await row.textContent();
+      assert.match(said, /Zapier lead sync/, said);
+      assert.match(said, /in 30 days|in 29 days/, `when it goes for good: ${said}`);
+      await (await row.find(tid("deleted-restore"))).click();
+      await s.waitGone(`${tid("deleted-row")}[data-id="${key.id}"]`, { timeoutMs: 10_000 });
+      await (await s.find(tid("dialog-close"))).click();
+      await keyRow(s, key.id);
+    },
+    { label: "restore" },
+  );
+
+  const back = await run(CLI, ["--data-dir", dir, "--json", "verify", key.key]);
+  assert.equal(back.code, 0, `the key verifies again: ${back.stdout}${back.stderr}`);
+  const tokenBack = await run(CLI, ["--data-dir", dir, "--json", "verify", token.token]);
+  assert.equal(tokenBack.code, 0, `its token too: ${tokenBack.stdout}${tokenBack.stderr}`);
+  assert.deepEqual(await cli(dir, ["keys", "deleted"]), []);
+});

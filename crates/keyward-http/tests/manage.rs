@@ -231,7 +231,14 @@ async fn answers_have_the_shapes_the_document_gives() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         fields(&deleted),
-        ["id", "name", "owner", "tokens_deleted", "was_in_use"]
+        [
+            "id",
+            "name",
+            "owner",
+            "restorable_until",
+            "tokens_deleted",
+            "was_in_use"
+        ]
     );
     let (status, mgmt) = t
         .send(

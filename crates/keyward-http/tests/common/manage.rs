@@ -27,6 +27,9 @@ pub struct Things {
     pub token_secret: String,
     /// A key the route list deletes.
     pub spare_key: String,
+    /// Deleted keys: one the route list restores, one it purges.
+    pub binned: String,
+    pub purgeable: String,
     pub webhook: String,
     /// The management token the owner's requests are sent with.
     pub mgmt: String,
@@ -70,6 +73,10 @@ fn things(env: &Env, user: &str, email: &str) -> Things {
     let key = env.key(user, "Main");
     let token = env.store.create_token(&key.view.id).unwrap();
     let spare = env.key(user, "Spare");
+    let binned = env.key(user, "Deleted, to restore");
+    env.store.delete_key(&binned.view.id, true).unwrap();
+    let purgeable = env.key(user, "Deleted, to purge");
+    env.store.delete_key(&purgeable.view.id, true).unwrap();
     let hook = env.hook(user, "api_key", "*");
     let (_, secret) = mgmt(&env.store, user, "Tests");
     let (spare_mgmt, _) = mgmt(&env.store, user, "Spare");
@@ -81,6 +88,8 @@ fn things(env: &Env, user: &str, email: &str) -> Things {
         token: token.id.clone(),
         token_secret: token.token.expose().to_owned(),
         spare_key: spare.view.id.clone(),
+        binned: binned.view.id.clone(),
+        purgeable: purgeable.view.id.clone(),
         webhook: hook.view.id.clone(),
         mgmt: secret,
         spare_mgmt,
@@ -451,21 +460,14 @@ pub fn every_route(t: &Things, user: &str, location: &str) -> Vec<Call> {
         ),
         call(
             "POST /v1/deleted-keys/{id}/restore",
-            format!("/v1/deleted-keys/{spare}/restore"),
-            None,
-            200,
-            Owner,
-        ),
-        call(
-            "DELETE /v1/keys/{id}",
-            format!("/v1/keys/{spare}?force=true"),
+            format!("/v1/deleted-keys/{}/restore", t.binned),
             None,
             200,
             Owner,
         ),
         call(
             "DELETE /v1/deleted-keys/{id}",
-            format!("/v1/deleted-keys/{spare}"),
+            format!("/v1/deleted-keys/{}", t.purgeable),
             None,
             200,
             Owner,
