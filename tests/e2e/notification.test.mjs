@@ -6,7 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { cli, dataDir, daysAgo, dunstLastId, dunstNotifications, openKeysPage, withApp } from "./helpers.mjs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+import { cli, dataDir, daysAgo, dunstLastId, dunstNotifications, openKeysPage, run, withApp } from "./helpers.mjs";
 import { tid, waitUntil } from "./webdriver.mjs";
 
 test("a due reminder is raised as a native notification and shown in Expiring soon", { timeout: 90_000 }, async () => {
@@ -59,4 +62,51 @@ test("a due reminder is raised as a native notification and shown in Expiring so
     !after.reminders.some((r) => r.key_id === key.id && r.days_before === 7),
     "the reminder was recorded as raised",
   );
+});
+
+// "Keep" on the reminder itself: dunst's context menu (its dmenu answers "Keep") invokes
+// the notification's action, the app keeps the key, and says so in a new notification.
+test("Keep on a reminder notification restarts the key's clock", { timeout: 90_000 }, async () => {
+  const tmp = process.env.E2E_TMP;
+  assert.ok(tmp, "run by tests/e2e/run.sh, which gives dunst a menu that picks an action");
+  await writeFile(join(tmp, "dunst", "pick-label"), "Keep");
+  const dir = await dataDir("keep-action");
+  const then = daysAgo(83.25);
+  await cli(dir, ["users", "add", "--name", "Ada Lovelace", "--email", "ada@example.com", "--admin"], { now: then });
+  const key = await cli(dir, ["keys", "create", "--owner", "ada@example.com", "--name", "Quarterly billing sync"], {
+    now: then,
+  });
+
+  await dunstNotifications(); // earlier tests' notifications off the screen
+  const before = await dunstLastId();
+  await withApp(
+    dir,
+    async () => {
+      // The reminder is on screen (not read from history: closing it would end its actions).
+      await waitUntil(async () => Number((await run("dunstctl", ["count", "displayed"])).stdout.trim()) >= 1, {
+        timeoutMs: 20_000,
+        intervalMs: 250,
+        message: "the reminder to be displayed",
+      });
+      const menu = await run("dunstctl", ["context"], { timeoutMs: 5_000 });
+      assert.equal(menu.code, 0, menu.stderr);
+      const kept = await waitUntil(
+        async () => {
+          const found = (await dunstNotifications()).filter(
+            (n) => Number(n.id) > before && n.summary.includes("Kept API key 'Quarterly billing sync'"),
+          );
+          return found.length ? found : null;
+        },
+        {
+          timeoutMs: 15_000,
+          intervalMs: 250,
+          message: `the app to say the key was kept (menu offered: ${await readFile(join(tmp, "dunst", "offered.log"), "utf8").catch(() => "nothing")})`,
+        },
+      );
+      assert.match(kept[0].body, /in 90 days/);
+    },
+    { label: "keep-action" },
+  );
+  const shown = await cli(dir, ["keys", "show", key.id]);
+  assert.equal(shown.deletes_in_days, 90, `the clock started again: ${JSON.stringify(shown)}`);
 });

@@ -86,6 +86,17 @@ if [ "${1:-}" = "--in-session" ]; then
 [urgency_critical]
     timeout = 0
 EOF
+  # The context menu ("dunstctl context") is a dmenu: this one answers as a person picking
+  # the action whose label is in $E2E_TMP/dunst/pick-label, and logs what it was offered.
+  cat >"$E2E_TMP/dunst/pick" <<EOF
+#!/bin/sh
+offered=\$(cat)
+printf '%s\n' "\$offered" >>"$E2E_TMP/dunst/offered.log"
+label=\$(cat "$E2E_TMP/dunst/pick-label" 2>/dev/null)
+printf '%s\n' "\$offered" | grep -m1 -F "#\$label" || true
+EOF
+  chmod +x "$E2E_TMP/dunst/pick"
+  sed -i "s|^\[global\]\$|[global]\n    dmenu = $E2E_TMP/dunst/pick|" "$E2E_TMP/dunst/dunstrc"
   setsid dunst -config "$E2E_TMP/dunst/dunstrc" >"$E2E_TMP/dunst.log" 2>&1 &
   DUNST_PID=$!
   # Ask the bus who owns the name (asking dunst itself would let the bus start another
