@@ -1,23 +1,37 @@
 //! The valid verifications of every key over the last [`RECENT_DAYS`] days, read in one
 //! pass over those days' usage rows and kept in memory, so a page of the keys list draws
 //! its sparklines without a read per row and per day. Commits of this process keep it
-//! exact (it is a commit hook); what other processes write to a shared database shows when
-//! it is read again, a minute later at most, or when a new day begins.
+//! exact (it is a commit hook). What other processes write to a shared database goes to
+//! today's rows (and yesterday's, just after midnight): those two days are read again
+//! when a minute has passed, the whole window once an hour or when a new day begins.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::backend::{Op, Table};
 use super::hooks::CommitHook;
-use crate::clock::{Millis, MINUTE};
+use crate::clock::{Millis, HOUR, MINUTE};
 use crate::error::Result;
-use crate::model::usage::{row_day, DayCounts};
+use crate::model::usage::row_day;
 
 /// How many days a sparkline shows, today included.
 pub const RECENT_DAYS: usize = 30;
 
-/// How long what was read serves before it is read again.
-const FRESH_FOR: Millis = MINUTE;
+/// How long today's and yesterday's counts serve before they are read again.
+const RECENT_FRESH_FOR: Millis = MINUTE;
+/// How long the older days serve.
+const ALL_FRESH_FOR: Millis = HOUR;
+
+/// The one field of a day's counts a sparkline needs, decoded without the failure codes
+/// that follow it.
+#[derive(serde::Deserialize)]
+struct Valid {
+    valid: u64,
+}
+
+fn valid_of(bytes: &[u8]) -> Result<u64> {
+    Ok(bincode::deserialize::<Valid>(bytes)?.valid)
+}
 
 /// Valid verifications per day, oldest first, today last.
 pub(crate) type Line = [u64; RECENT_DAYS];
@@ -25,7 +39,9 @@ pub(crate) type Line = [u64; RECENT_DAYS];
 pub(crate) struct Recent {
     /// The day (days since 1970-01-01, UTC) of each line's first count.
     pub first_day: i64,
-    read_at: Millis,
+    /// When every day was read; when today and yesterday were.
+    all_read_at: Millis,
+    recent_read_at: Millis,
     pub lines: HashMap<String, Line>,
 }
 
@@ -62,9 +78,8 @@ pub(crate) struct RecentUsage {
 }
 
 impl RecentUsage {
-    /// Runs `f` on the lines of the [`RECENT_DAYS`] days up to `today`; reads them with
-    /// `rows` (the usage rows of one day) first when none are held, when they were read a
-    /// minute ago or more, or when they end on another day.
+    /// Runs `f` on the lines of the [`RECENT_DAYS`] days up to `today`, reading first (with
+    /// `rows`, a day's usage rows) what is not held or no longer fresh.
     pub fn with<R>(
         &self,
         today: i64,
@@ -73,30 +88,69 @@ impl RecentUsage {
         f: impl FnOnce(&Recent) -> R,
     ) -> Result<R> {
         let first_day = today - RECENT_DAYS as i64 + 1;
+        // Held while reading: a commit meanwhile waits, then lands on what was read.
         let mut held = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let fresh = held.as_ref().is_some_and(|r| {
-            r.first_day == first_day && now - r.read_at < FRESH_FOR && now >= r.read_at
-        });
-        if !fresh {
-            // Held while reading: a commit meanwhile waits, then lands on what was read.
-            *held = None;
-            let mut recent = Recent {
-                first_day,
-                read_at: now,
-                lines: HashMap::new(),
-            };
-            for day in first_day..=today {
-                for (k, v) in rows(day)? {
-                    if let Some(id) = row_key_id(&k) {
-                        let counts: DayCounts = bincode::deserialize(&v)?;
-                        recent.set(day, id, counts.valid);
-                    }
+        let age = |at: Millis| if now >= at { now - at } else { Millis::MAX };
+        let recent = match held.take() {
+            Some(r) if r.first_day == first_day && age(r.all_read_at) < ALL_FRESH_FOR => {
+                if age(r.recent_read_at) < RECENT_FRESH_FOR {
+                    r
+                } else {
+                    reread(r, [today - 1, today], now, &rows)?
                 }
             }
-            *held = Some(recent);
-        }
-        Ok(f(held.as_ref().expect("just read")))
+            _ => read_all(first_day, today, now, &rows)?,
+        };
+        Ok(f(held.insert(recent)))
     }
+}
+
+fn read_all(
+    first_day: i64,
+    today: i64,
+    now: Millis,
+    rows: &impl Fn(i64) -> Result<Vec<(Vec<u8>, Vec<u8>)>>,
+) -> Result<Recent> {
+    let mut recent = Recent {
+        first_day,
+        all_read_at: now,
+        recent_read_at: now,
+        lines: HashMap::new(),
+    };
+    for day in first_day..=today {
+        read_day(&mut recent, day, rows)?;
+    }
+    Ok(recent)
+}
+
+/// `recent` with `days` read again (what they held dropped first).
+fn reread(
+    mut recent: Recent,
+    days: [i64; 2],
+    now: Millis,
+    rows: &impl Fn(i64) -> Result<Vec<(Vec<u8>, Vec<u8>)>>,
+) -> Result<Recent> {
+    for day in days {
+        if let Some(i) = recent.slot(day) {
+            recent.lines.values_mut().for_each(|line| line[i] = 0);
+            read_day(&mut recent, day, rows)?;
+        }
+    }
+    recent.recent_read_at = now;
+    Ok(recent)
+}
+
+fn read_day(
+    recent: &mut Recent,
+    day: i64,
+    rows: &impl Fn(i64) -> Result<Vec<(Vec<u8>, Vec<u8>)>>,
+) -> Result<()> {
+    for (k, v) in rows(day)? {
+        if let Some(id) = row_key_id(&k) {
+            recent.set(day, id, valid_of(&v)?);
+        }
+    }
+    Ok(())
 }
 
 impl CommitHook for RecentUsage {
@@ -110,8 +164,8 @@ impl CommitHook for RecentUsage {
                 continue;
             };
             let valid = match &op.value {
-                Some(v) => match bincode::deserialize::<DayCounts>(v) {
-                    Ok(c) => c.valid,
+                Some(v) => match valid_of(v) {
+                    Ok(n) => n,
                     Err(_) => {
                         // Unreadable here means unreadable for the next read too; let it say so.
                         *held = None;
@@ -129,12 +183,12 @@ impl CommitHook for RecentUsage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::usage::row_key;
+    use crate::model::usage::{row_key, DayCounts};
 
     fn row(day: i64, id: &str, valid: u64) -> (Vec<u8>, Vec<u8>) {
         let counts = DayCounts {
             valid,
-            ..DayCounts::default()
+            failed: [("DISABLED".to_owned(), 7)].into(),
         };
         (
             row_key(day, id).into_bytes(),
@@ -152,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_each_day_once_then_follows_commits_until_a_minute_has_passed() {
+    fn reads_each_day_once_follows_commits_and_rereads_today_each_minute_all_each_hour() {
         let recent = RecentUsage::default();
         let reads = std::cell::Cell::new(0);
         let rows = |day: i64| {
@@ -200,14 +254,22 @@ mod tests {
         assert_eq!((a.unwrap()[29], b.unwrap()[29], c.unwrap()[28]), (5, 0, 4));
         assert_eq!(d, None, "a day before the window is not kept");
 
-        // A minute later, or on another day, it reads again.
+        // A minute later, today and yesterday are read again (what another process
+        // saved there shows); an hour later, or on another day, every day.
         recent.with(100, MINUTE, rows, |_| ()).unwrap();
-        assert_eq!(reads.get(), 60);
+        assert_eq!(reads.get(), 32);
         let a = recent
-            .with(101, MINUTE, rows, |r| line(r, "key_a"))
+            .with(100, MINUTE, rows, |r| line(r, "key_a"))
             .unwrap()
             .unwrap();
-        assert_eq!(reads.get(), 90);
+        assert_eq!(a[29], 3, "today as stored");
+        recent.with(100, HOUR, rows, |_| ()).unwrap();
+        assert_eq!(reads.get(), 62);
+        let a = recent
+            .with(101, HOUR, rows, |r| line(r, "key_a"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(reads.get(), 92);
         assert_eq!((a[28], a[29]), (3, 0), "yesterday is one slot back");
     }
 }
