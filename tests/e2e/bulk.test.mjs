@@ -27,9 +27,12 @@ test("three picked keys are disabled at once, with a summary", { timeout: 120_00
       assert.equal(await spark.attribute("aria-label"), "1 verification in 30 days");
 
       for (const k of picked) {
-        const row = await keyRow(s, k.id);
-        await (await row.find(tid("key-select"))).click();
+        const box = await (await keyRow(s, k.id)).find(tid("key-select"));
+        await box.click();
+        await waitUntil(async () => (await box.property("checked")) === true, { message: `${k.name}'s box ticked` });
       }
+      const other = await (await keyRow(s, left.id)).find(tid("key-select"));
+      assert.equal(await other.property("checked"), false);
       const count = await s.waitFor(tid("bulk-count"), { displayed: true });
       await waitUntil(async () => (await count.textContent()) === "3 selected", { message: "3 selected" });
 
