@@ -2,7 +2,8 @@
 # Installs what `make run` and `make test` need on Debian/Ubuntu, or says what to do.
 # Safe to run again: it only installs what is missing.
 #   scripts/setup.sh          build dependencies (Rust, the desktop's -dev packages, npm)
-#   scripts/setup.sh test     plus PostgreSQL, which the tests start their own cluster of
+#   scripts/setup.sh test     plus PostgreSQL, which the tests start their own cluster of,
+#                             and Python's aiosmtpd (the email tests' SMTP server)
 #   scripts/setup.sh e2e      plus what the end-to-end tests drive: Xvfb, dunst, xclip,
 #                             WebKitWebDriver and tauri-driver, and busctl (systemd) to
 #                             read the tray over D-Bus
@@ -27,7 +28,7 @@ fi
 pkgs=(gcc pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
       libxdo-dev libdbus-1-dev libssl-dev strace)
 if [ "$mode" = test ] || [ "$mode" = e2e ]; then
-  pkgs+=(postgresql)
+  pkgs+=(postgresql python3-venv)
 fi
 if [ "$mode" = e2e ]; then
   pkgs+=(webkit2gtk-driver xvfb dbus-x11 dunst xclip systemd)
@@ -65,6 +66,26 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 cargo fetch --locked >/dev/null
+
+# The email tests run a real SMTP server: Python's aiosmtpd, in a virtual environment of
+# its own under target/ (the testkit looks there first).
+if [ "$mode" = test ] || [ "$mode" = e2e ]; then
+  venv=target/test-venv
+  if ! "$venv/bin/python3" -c 'import aiosmtpd' >/dev/null 2>&1; then
+    if ! need_cmd python3; then
+      echo "The email tests need Python 3 with aiosmtpd; install python3 (Debian: apt-get install python3 python3-venv) and run make again." >&2
+      exit 1
+    fi
+    echo "Installing aiosmtpd into $venv…"
+    if ! { python3 -m venv "$venv" && "$venv/bin/python3" -m pip install -q aiosmtpd; }; then
+      echo "aiosmtpd could not be installed into $venv." >&2
+      echo "Install python3-venv (Debian: apt-get install python3-venv) and run make again," >&2
+      echo "or install it yourself (python3 -m pip install --user aiosmtpd) and set" >&2
+      echo "KEYWARD_TEST_PYTHON to that python3." >&2
+      exit 1
+    fi
+  fi
+fi
 
 if [ "$mode" = e2e ] && ! need_cmd tauri-driver && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "Installing tauri-driver from crates.io…"

@@ -22,9 +22,9 @@ use keyward_core::view::rules::Rules;
 use keyward_core::webhooks::{DeliveryOutcome, WebhookState};
 use keyward_core::{
     AuditView, ClearReport, CreatedKey, CreatedManagementToken, CreatedToken, CreatedWebhook,
-    DeletedKey, DeliveryView, ExpiringSoon, Impact, KeyDetail, KeyEdit, KeyPage, KeySort, KeyView,
-    LocationView, ManagementTokenView, ScopeView, Session, Settings, SortColumn, SortDir,
-    TokenView, UserView, WebhookView,
+    DeletedKey, DeletedKeyView, DeliveryView, ExpiringSoon, Impact, KeyDetail, KeyEdit, KeyPage,
+    KeySort, KeyView, LocationView, ManagementTokenView, ScopeView, Session, Settings, SortColumn,
+    SortDir, TokenView, UserView, WebhookView,
 };
 
 pub fn typescript() -> String {
@@ -50,6 +50,7 @@ pub fn typescript() -> String {
         KeyPage::decl(&cfg),
         CreatedKey::decl(&cfg),
         DeletedKey::decl(&cfg),
+        DeletedKeyView::decl(&cfg),
         KeyDetail::decl(&cfg),
         TokenView::decl(&cfg),
         CreatedToken::decl(&cfg),

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use keyward_core::lifecycle::ReminderKind;
 use keyward_core::LifecycleReport;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::Notify;
@@ -92,10 +93,7 @@ pub async fn run_once<R: Runtime>(app: &AppHandle<R>) -> Option<LifecycleReport>
         .unwrap_or(true);
     let app2 = app.clone();
     let r2 = report.clone();
-    let _ = tauri::async_runtime::spawn_blocking(move || {
-        deliver(&app2.state::<AppState>(), &r2, notifications)
-    })
-    .await;
+    let _ = tauri::async_runtime::spawn_blocking(move || deliver(&app2, &r2, notifications)).await;
     crate::tray::refresh(app).await;
     let _ = app.emit("lifecycle", &report);
     Some(report)
@@ -127,7 +125,11 @@ async fn server_reminders<R: Runtime>(app: &AppHandle<R>) {
     if notifications {
         for k in &fresh {
             let (summary, body) = notify::due_key_text(k);
-            if let Err(e) = state.notifier.notify(&summary, &body) {
+            let shown =
+                state
+                    .notifier
+                    .notify_about_key(&summary, &body, &k.id, true, on_choice(app));
+            if let Err(e) = shown {
                 log::warn!("notification not shown ({e}); the reminder stays in the tray");
                 *lock(&state.notification_problem) = Some(e);
             }
@@ -142,23 +144,69 @@ async fn server_reminders<R: Runtime>(app: &AppHandle<R>) {
 /// Keeps each reminder for the app and the tray, and shows it (and each deletion) as a
 /// native notification when notifications are on. A missing notification server is
 /// logged and shown in Preferences, never fatal.
-pub fn deliver(state: &AppState, report: &LifecycleReport, notifications: bool) {
+/// A reminder of a coming deletion carries "Keep" and "Open" actions, other reminders
+/// "Open", where the platform has actions.
+pub fn deliver<R: Runtime>(app: &AppHandle<R>, report: &LifecycleReport, notifications: bool) {
+    let state = app.state::<AppState>();
     lock(&state.reminders).extend(report.reminders.iter().cloned());
     if !notifications {
         return;
     }
-    let texts = report
-        .reminders
-        .iter()
-        .map(notify::reminder_text)
-        .chain(report.deleted.iter().map(notify::deletion_text));
-    for (summary, body) in texts {
-        match state.notifier.notify(&summary, &body) {
-            Ok(()) => *lock(&state.notification_problem) = None,
-            Err(e) => {
-                log::warn!("notification not shown ({e}); the reminder stays in the app and tray");
-                *lock(&state.notification_problem) = Some(e);
-            }
+    for r in &report.reminders {
+        let (summary, body) = notify::reminder_text(r);
+        let keepable = r.kind == ReminderKind::KeyDeletion;
+        let shown =
+            state
+                .notifier
+                .notify_about_key(&summary, &body, &r.key_id, keepable, on_choice(app));
+        note_shown(&state, shown);
+    }
+    for d in &report.deleted {
+        let (summary, body) = notify::deletion_text(d);
+        note_shown(&state, state.notifier.notify(&summary, &body));
+    }
+}
+
+fn note_shown(state: &AppState, shown: Result<(), String>) {
+    match shown {
+        Ok(()) => *lock(&state.notification_problem) = None,
+        Err(e) => {
+            log::warn!("notification not shown ({e}); the reminder stays in the app and tray");
+            *lock(&state.notification_problem) = Some(e);
         }
     }
+}
+
+/// What a choice on a notification does: "Open" shows the key in the app; "Keep"
+/// restarts its inactivity clock (on this computer's store or the team server) and says
+/// so in a notification.
+pub fn on_choice<R: Runtime>(app: &AppHandle<R>) -> notify::OnChoice {
+    let app = app.clone();
+    Box::new(move |chosen| match chosen {
+        notify::Chosen::Open(key_id) => {
+            crate::show_main_window(&app);
+            let _ = app.emit("open-key", key_id);
+        }
+        notify::Chosen::Keep(key_id) => {
+            let state = app.state::<AppState>();
+            let kept = tauri::async_runtime::block_on(state.run(move |m| m.keep_key(&key_id)));
+            let (summary, body) = match &kept {
+                Ok(k) => (
+                    format!("Kept API key '{}'", k.name),
+                    match &k.deletes_in {
+                        Some(when) => {
+                            format!("Its inactivity clock starts again: deleted {when} if unused.")
+                        }
+                        None => "It will not be deleted for inactivity.".to_owned(),
+                    },
+                ),
+                Err(e) => ("The key could not be kept".to_owned(), e.to_string()),
+            };
+            let _ = state.notifier.notify(&summary, &body);
+            if kept.is_ok() {
+                let _ = app.emit("lifecycle", ());
+                tauri::async_runtime::block_on(crate::tray::refresh(&app));
+            }
+        }
+    })
 }

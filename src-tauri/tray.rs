@@ -214,6 +214,8 @@ mod tests {
             due_in: keyward_core::clock::due_phrase(NOW, NOW + left),
             last_used_at: None,
             reminded: true,
+            summary: String::new(),
+            advice: String::new(),
         }
     }
 

@@ -522,6 +522,19 @@ async fn management(
         .await
         .note("A key in use, without `force=true` or `confirm_name`");
     add("DELETE /v1/keys/{id}", vec![deleted, kept]);
+    add(
+        "GET /v1/deleted-keys",
+        vec![send(api.get("/v1/deleted-keys")).await],
+    );
+    add(
+        "POST /v1/deleted-keys/{id}/restore",
+        vec![send(api.post(&format!("/v1/deleted-keys/{unused}/restore"))).await],
+    );
+    send(api.delete(&format!("/v1/keys/{unused}"))).await;
+    add(
+        "DELETE /v1/deleted-keys/{id}",
+        vec![send(api.delete(&format!("/v1/deleted-keys/{unused}"))).await],
+    );
 
     // webhooks
     let webhook = send(with_json(

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tauri::Manager;
 
 use common::*;
 use keyward_app::clipboard::{ClipboardPort, MemoryClipboard};
@@ -513,16 +512,14 @@ fn expiring_soon_and_status() {
 
 #[test]
 fn reminders_are_notified_and_kept_even_without_a_notification_server() {
-    let (h, notifier) = harness_with(MemoryNotifier {
-        fail_with: Some("org.freedesktop.DBus.Error.ServiceUnknown".into()),
-        ..Default::default()
-    });
+    let (h, notifier) = harness_with(MemoryNotifier::failing(
+        "org.freedesktop.DBus.Error.ServiceUnknown",
+    ));
     let ada = h.admin();
     h.key(&ada, "Marketing Automation");
     h.clock.advance(83 * DAY);
-    let state = h.app.state::<AppState>();
     let report = h.store().run_lifecycle(false).unwrap();
-    keyward_app::scheduler::deliver(&state, &report, true);
+    keyward_app::scheduler::deliver(h.app.handle(), &report, true);
     assert!(notifier.shown.lock().unwrap().is_empty());
     let reminders = h.ok("recent_reminders", json!({}));
     assert_eq!(reminders.as_array().unwrap().len(), 1);
@@ -543,12 +540,67 @@ fn reminders_become_notifications() {
     let ada = h.admin();
     h.key(&ada, "Marketing Automation");
     h.clock.advance(83 * DAY);
-    let state = h.app.state::<AppState>();
     let report = h.store().run_lifecycle(false).unwrap();
-    keyward_app::scheduler::deliver(&state, &report, true);
+    keyward_app::scheduler::deliver(h.app.handle(), &report, true);
     let shown = notifier.shown.lock().unwrap().clone();
     assert_eq!(shown.len(), 1);
     assert!(shown[0].0.contains("will be deleted in 7 days"));
+}
+
+#[test]
+fn a_reminder_notification_keeps_the_key_or_opens_it() {
+    let (h, notifier) = harness_with(MemoryNotifier::default());
+    let ada = h.admin();
+    let k = h.key(&ada, "Marketing Automation");
+    let id = k["id"].as_str().unwrap().to_owned();
+    h.clock.advance(83 * DAY);
+    let report = h.store().run_lifecycle(false).unwrap();
+    keyward_app::scheduler::deliver(h.app.handle(), &report, true);
+    assert_eq!(
+        h.store().key_view(&id).unwrap().deletes_in_days,
+        Some(7),
+        "before Keep"
+    );
+
+    // "Keep" on the notification: the clock starts again, and a notification says so.
+    let lifecycle = h.listen("lifecycle");
+    assert!(notifier.press(&id, keyward_app::notify::KEEP));
+    assert_eq!(h.store().key_view(&id).unwrap().deletes_in_days, Some(90));
+    let shown = notifier.shown.lock().unwrap().clone();
+    assert_eq!(
+        shown.last().unwrap().0,
+        "Kept API key 'Marketing Automation'"
+    );
+    assert!(shown.last().unwrap().1.contains("in 90 days"), "{shown:?}");
+    assert!(!lifecycle.lock().unwrap().is_empty(), "the app is told");
+
+    // "Open" on the next one: the app shows the key.
+    h.clock.advance(90 * DAY - 7 * DAY);
+    let report = h.store().run_lifecycle(false).unwrap();
+    keyward_app::scheduler::deliver(h.app.handle(), &report, true);
+    let opened = h.listen("open-key");
+    assert!(notifier.press(&id, keyward_app::notify::OPEN));
+    assert_eq!(opened.lock().unwrap().as_slice(), [format!("\"{id}\"")]);
+}
+
+#[test]
+fn a_reminder_of_a_key_s_end_offers_open_but_not_keep() {
+    let (h, notifier) = harness_with(MemoryNotifier::default());
+    let ada = h.admin();
+    let k = h.ok(
+        "create_key",
+        json!({"owner": ada, "name": "Campaign", "location": null, "policy": {"expires": "30d"}}),
+    );
+    let id = k["id"].as_str().unwrap().to_owned();
+    h.clock.advance(DAY);
+    let report = h.store().run_lifecycle(false).unwrap();
+    keyward_app::scheduler::deliver(h.app.handle(), &report, true);
+    assert_eq!(notifier.shown.lock().unwrap().len(), 1);
+    assert!(
+        !notifier.press(&id, keyward_app::notify::KEEP),
+        "Keep would not move an end"
+    );
+    assert!(notifier.press(&id, keyward_app::notify::OPEN));
 }
 
 #[test]
@@ -557,9 +609,8 @@ fn a_reminder_25_hours_before_deletion_says_25_hours_not_2_days() {
     let ada = h.admin();
     h.key(&ada, "Zapier sync");
     h.clock.advance(90 * DAY - 25 * HOUR);
-    let state = h.app.state::<AppState>();
     let report = h.store().run_lifecycle(false).unwrap();
-    keyward_app::scheduler::deliver(&state, &report, true);
+    keyward_app::scheduler::deliver(h.app.handle(), &report, true);
     let shown = notifier.shown.lock().unwrap().clone();
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert_eq!(

@@ -6,8 +6,8 @@ use tauri::{AppHandle, Runtime, State};
 
 use keyward_core::keys::parse_grace;
 use keyward_core::{
-    CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyEdit, KeyFilter, KeyPage, KeySort, KeyView,
-    NewKey,
+    CreatedKey, DeletedKey, DeletedKeyView, Disclosure, KeyDetail, KeyEdit, KeyFilter, KeyPage,
+    KeySort, KeyView, NewKey,
 };
 use keyward_http::postman;
 
@@ -190,6 +190,30 @@ pub async fn delete_key<R: Runtime>(
         .await?;
     refresh_later(&app);
     Ok(deleted)
+}
+
+/// Keys deleted in the last 30 days, newest first.
+#[tauri::command]
+pub async fn deleted_keys(state: State<'_, AppState>) -> Result<Vec<DeletedKeyView>> {
+    state.run(|s| s.deleted_keys()).await
+}
+
+/// Brings a deleted key back with its tokens as they were.
+#[tauri::command]
+pub async fn restore_key<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<KeyView> {
+    let view = state.run(move |s| s.restore_key(&id)).await?;
+    refresh_later(&app);
+    Ok(view)
+}
+
+/// Purges a deleted key for good.
+#[tauri::command]
+pub async fn purge_deleted_key(state: State<'_, AppState>, id: String) -> Result<DeletedKeyView> {
+    state.run(move |s| s.purge_deleted_key(&id)).await
 }
 
 #[tauri::command]

@@ -134,6 +134,17 @@ impl Harness {
         )
     }
 
+    /// The payloads (JSON) of every `event` emitted from now on.
+    pub fn listen(&self, event: &str) -> Arc<std::sync::Mutex<Vec<String>>> {
+        use tauri::Listener;
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let into = seen.clone();
+        self.app.listen_any(event.to_owned(), move |e| {
+            into.lock().unwrap().push(e.payload().to_owned());
+        });
+        seen
+    }
+
     pub fn store(&self) -> Arc<Store> {
         self.app.state::<AppState>().store().unwrap()
     }

@@ -345,11 +345,27 @@ pub enum KeysCmd {
         out: Option<PathBuf>,
     },
     /// Delete a key and its tokens. A key in use needs --force.
+    /// Delete a key and its tokens: they stop working at once; `keys restore` brings them
+    /// back within 30 days.
     Delete {
         key: String,
         /// Delete even if the key was used in the last 30 days or has live tokens.
         #[arg(long)]
         force: bool,
+    },
+    /// Keys deleted in the last 30 days, which `keys restore` can bring back.
+    Deleted,
+    /// Bring a deleted key back with its tokens as they were (within 30 days of its
+    /// deletion); its inactivity clock starts again.
+    Restore {
+        key: String,
+    },
+    /// Purge a deleted key for good before its 30 days are up (asks for --yes).
+    Purge {
+        key: String,
+        /// Yes, it can never be restored.
+        #[arg(long)]
+        yes: bool,
     },
 }
 

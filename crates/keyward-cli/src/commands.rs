@@ -15,7 +15,7 @@ use crate::cli::{
     Command, KeysCmd, LocationsCmd, ManageTokensCmd, OnOff, SettingsCmd, TokensCmd, UsersCmd,
     WebhooksCmd,
 };
-use crate::output::{KeptKey, KeyAndTokens, Labelled, Out, Revealed, TestedWebhook};
+use crate::output::{KeptKey, KeyAndTokens, Labelled, Out, PurgedKey, Revealed, TestedWebhook};
 
 /// Where the commands go.
 pub enum Target {
@@ -374,6 +374,17 @@ fn keys(m: &dyn Manage, target: &Target, cmd: KeysCmd, out: &Out) -> Result<u8, 
             out.show(&Labelled("Renamed", &m.edit_key(&key, edit)?))
         }
         KeysCmd::Delete { key, force } => out.show(&m.delete_key(&key, force, None)?),
+        KeysCmd::Deleted => out.show(&m.deleted_keys()?),
+        KeysCmd::Restore { key } => out.show(&Labelled("Restored", &m.restore_key(&key)?)),
+        KeysCmd::Purge { key, yes } => {
+            if !yes {
+                return Err(Error::ConfirmationRequired(format!(
+                    "purging {} cannot be undone: it can never be restored; run it again with --yes to go ahead",
+                    key.trim()
+                )));
+            }
+            out.show(&PurgedKey(&m.purge_deleted_key(&key)?))
+        }
         KeysCmd::ExportPostman { key, out: dest } => {
             return crate::local_api::export_postman(m, target, &key, dest, out)
         }

@@ -88,6 +88,8 @@ fn audit_records_changes_reveals_reminders_and_deletions_and_never_a_secret() {
             "token.created",
             "api_key.deleted",
             "api_key.reminder",
+            // The key deleted by hand above, over 30 days before this lifecycle run.
+            "api_key.purged",
             "api_key.deleted",
             "user.updated",
             "user.updated",
@@ -231,7 +233,9 @@ fn settings_show_gives_the_defaults() {
             "launch_at_login": false,
             "close_to_tray": true,
             "notifications": true,
-            "max_live_tokens": 100
+            "max_live_tokens": 100,
+            "smtp_url": "",
+            "smtp_from": ""
         })
     );
     let h = kw.human(&["settings", "show"]);
@@ -324,4 +328,68 @@ fn settings_set_refuses_invalid_values_with_exit_2_and_changes_nothing() {
         .fails(2, "USAGE");
     kw.json(&["settings", "set", "inactivity_days", "-5"])
         .fails(2, "USAGE");
+}
+
+#[test]
+fn smtp_settings_show_the_password_masked_and_bad_values_exit_2_changing_nothing() {
+    let kw = Kw::new();
+    let url = "smtp://mailer:hunter2@mail.example.com:2525";
+    let v = kw.json(&["settings", "set", "smtp_url", url]).ok();
+    assert_eq!(v["smtp_url"], "smtp://mailer:•••@mail.example.com:2525");
+    let h = kw.human(&[
+        "settings",
+        "set",
+        "smtp_from",
+        "Keyward <keyward@example.com>",
+    ]);
+    assert_eq!(h.code, 0);
+    assert!(
+        h.stdout
+            .contains("smtp_url                 smtp://mailer:•••@mail.example.com:2525"),
+        "{}",
+        h.stdout
+    );
+    assert!(!h.stdout.contains("hunter2"), "{}", h.stdout);
+    let before = kw.json(&["settings", "show"]).ok();
+    let audited = kw.audit_all().len();
+    for (name, value) in [
+        ("smtp_url", "http://mail.example.com"),
+        ("smtp_url", "smtp://mailer:hunter2@mail.example.com/inbox"),
+        ("smtp_url", "smtps://mail.example.com?tls=none"),
+        ("smtp_from", "keyward"),
+        ("smtp_from", "Keyward <keyward@example>"),
+    ] {
+        let r = kw.json(&["settings", "set", name, value]);
+        let msg = r.fails(2, "INVALID_INPUT");
+        assert!(msg.contains(name), "{name}={value}: {msg}");
+        assert!(!msg.contains("hunter2"), "{msg}");
+    }
+    assert_eq!(kw.json(&["settings", "show"]).ok(), before);
+    assert_eq!(kw.audit_all().len(), audited, "nothing changed");
+    assert!(kw
+        .audit_all()
+        .iter()
+        .all(|e| !s(&e["summary"]).contains("hunter2")));
+}
+
+#[test]
+fn a_one_shot_lifecycle_run_emails_the_reminder_before_it_exits() {
+    let rx = keyward_testkit::smtp::SmtpReceiver::start();
+    let kw = Kw::new();
+    kw.ada();
+    kw.json(&["settings", "set", "smtp_url", &rx.url()]).ok();
+    kw.json(&["settings", "set", "smtp_from", "keyward@example.com"])
+        .ok();
+    kw.create_key("ada@example.com", "Zapier");
+    kw.advance(75 * keyward_core::clock::DAY);
+    let r = kw.json(&["lifecycle"]).ok();
+    assert_eq!(r["reminders"].as_array().unwrap().len(), 1);
+    let got = rx.wait_for(1, std::time::Duration::from_secs(5));
+    assert_eq!(got.len(), 1, "sent by the command itself");
+    assert_eq!(got[0].rcpt_tos, ["ada@example.com"]);
+    assert_eq!(
+        got[0].header("Subject"),
+        Some("Your API key \"Zapier\" will be deleted in 15 days")
+    );
+    assert!(kw.audit_all().iter().any(|e| e["action"] == "email.sent"));
 }

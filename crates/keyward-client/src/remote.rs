@@ -8,7 +8,8 @@ use keyward_core::audit::{AuditFilter, AuditView};
 use keyward_core::error::ErrorCode;
 use keyward_core::key_page::{KeyPage, KeySort};
 use keyward_core::keys::{
-    CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyEdit, KeyFilter, KeyView, NewKey,
+    CreatedKey, DeletedKey, DeletedKeyView, Disclosure, KeyDetail, KeyEdit, KeyFilter, KeyView,
+    NewKey,
 };
 use keyward_core::lifecycle::{ExpiringSoon, LifecycleReport};
 use keyward_core::management::{CreatedManagementToken, ManagementTokenView, Session};
@@ -475,6 +476,22 @@ impl Manage for Remote {
             self.request(Method::DELETE, &["v1", "keys", id.trim()])
                 .query(&q),
         )
+    }
+
+    fn deleted_keys(&self) -> Result<Vec<DeletedKeyView>> {
+        self.all(&["v1", "deleted-keys"], &[])
+    }
+
+    fn restore_key(&self, id: &str) -> Result<KeyView> {
+        self.with_body(
+            Method::POST,
+            &["v1", "deleted-keys", id.trim(), "restore"],
+            json!({}),
+        )
+    }
+
+    fn purge_deleted_key(&self, id: &str) -> Result<DeletedKeyView> {
+        self.send(self.request(Method::DELETE, &["v1", "deleted-keys", id.trim()]))
     }
 
     fn create_token(&self, key: &str) -> Result<CreatedToken> {

@@ -23,6 +23,7 @@ pub mod audit {
     pub use crate::view::audit::*;
 }
 pub mod keys {
+    pub use crate::model::deleted::KEEP_DELETED_DAYS;
     pub use crate::model::key::*;
     pub use crate::view::keys::*;
 }
@@ -41,6 +42,10 @@ pub mod tokens {
     pub use crate::model::limits::*;
     pub use crate::model::token::*;
     pub use crate::view::tokens::*;
+}
+pub mod mail {
+    pub use crate::model::mail::*;
+    pub use crate::view::mail::*;
 }
 pub mod management {
     pub use crate::model::management::*;
@@ -67,8 +72,8 @@ pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use error::{Error, ErrorClass, Result};
 pub use key_page::{KeyPage, KeySort, SortColumn, SortDir};
 pub use keys::{
-    CreatedKey, DeletedKey, Disclosure, KeyDetail, KeyEdit, KeyFilter, KeyView, NewKey, RateLimit,
-    ScopeView,
+    CreatedKey, DeletedKey, DeletedKeyView, Disclosure, KeyDetail, KeyEdit, KeyFilter, KeyView,
+    NewKey, RateLimit, ScopeView,
 };
 pub use lifecycle::{ExpiringSoon, LifecycleReport};
 pub use locations::LocationView;

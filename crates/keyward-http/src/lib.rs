@@ -109,7 +109,19 @@ pub const ROUTES: &[(&str, &str)] = &[
         "GET /v1/keys/{id}/usage",
         "a key's verifications, day by day",
     ),
-    ("DELETE /v1/keys/{id}", "delete a key and its tokens"),
+    (
+        "DELETE /v1/keys/{id}",
+        "delete a key and its tokens (restorable for 30 days)",
+    ),
+    ("GET /v1/deleted-keys", "keys deleted in the last 30 days"),
+    (
+        "POST /v1/deleted-keys/{id}/restore",
+        "bring a deleted key back",
+    ),
+    (
+        "DELETE /v1/deleted-keys/{id}",
+        "purge a deleted key for good",
+    ),
     ("GET /v1/keys/{id}/tokens", "a key's tokens"),
     ("POST /v1/keys/{id}/tokens", "mint a token from a key"),
     ("GET /v1/tokens", "tokens"),

@@ -9,7 +9,8 @@
 //! - [`fs`], [`sled_db`], [`json`], [`webhooks`]: the file, database, JSON and signature
 //!   checks several test files make;
 //! - [`cli`] (feature `cli`): the `keyward` binary on a data directory, at a pinned time;
-//! - [`pg`] (feature `postgres`): a real PostgreSQL cluster the tests start themselves.
+//! - [`pg`] (feature `postgres`): a real PostgreSQL cluster the tests start themselves;
+//! - [`smtp`]: a real SMTP server (Python's aiosmtpd) the tests start themselves.
 //!
 //! Used only as a dev-dependency; never published.
 //!
@@ -27,6 +28,7 @@ pub mod json;
 pub mod pg;
 mod seed;
 pub mod sled_db;
+pub mod smtp;
 pub mod webhooks;
 
 #[cfg(feature = "postgres")]

@@ -1,4 +1,4 @@
-//! Keyward's webhook delivery (SPEC §3.11, §8): takes due messages from the store's
+//! Keyward's webhook and email delivery (SPEC §3.11, §8, §11): takes due messages from the store's
 //! outbox, signs them (Standard Webhooks), POSTs them and records each attempt. The store
 //! keeps the subscriptions, the outbox, the signing rules and the retry schedule; this
 //! crate only sends.
@@ -8,16 +8,21 @@
 //! private address is caught then), IP literals are checked before sending, redirects are
 //! not followed and no proxy is used.
 //!
+//! Reminder emails go out the same way: the store queues them with the reminder, and the
+//! same passes send what is due over SMTP ([`mail`]) and record each attempt.
+//!
 //! The desktop app and `keyward serve` run a [`Worker`]; a one-shot command calls
 //! [`deliver_once`] before it exits.
 
+pub mod mail;
 mod send;
 mod worker;
 
 use std::sync::Once;
 
+pub use mail::send_email;
 pub use send::{Deliverer, ATTEMPT_TIMEOUT};
-pub use worker::{deliver_due, deliver_once, Worker};
+pub use worker::{deliver_due, deliver_once, send_due_emails, Worker};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

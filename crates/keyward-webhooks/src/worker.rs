@@ -1,5 +1,6 @@
 //! The delivery passes: every due message sent and recorded, a subscription's messages in
-//! order; the background worker that runs them; the bounded pass of a one-shot command.
+//! order, then every due email; the background worker that runs them; the bounded pass of
+//! a one-shot command.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,9 +32,33 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Sends every message due now and records how each went: one subscription's messages in
-/// the order they were queued, up to eight subscriptions at once. Returns how many
-/// attempts were made.
+/// the order they were queued, up to eight subscriptions at once; then the emails due.
+/// Returns how many attempts were made.
 pub async fn deliver_due(store: &Arc<Store>, deliverer: &Deliverer) -> Result<usize> {
+    let hooks = deliver_due_messages(store, deliverer).await?;
+    Ok(hooks + send_due_emails(store).await?)
+}
+
+/// Sends every email due now, one after another, and records how each went. Returns how
+/// many attempts were made.
+pub async fn send_due_emails(store: &Arc<Store>) -> Result<usize> {
+    let mut attempts = 0;
+    loop {
+        let due = blocking(store, |s| s.due_emails(BATCH)).await?;
+        let batch_len = due.len();
+        for m in due {
+            let result = crate::mail::send_email(&m).await;
+            let id = m.mail_id;
+            blocking(store, move |s| s.record_email(&id, result)).await?;
+            attempts += 1;
+        }
+        if batch_len < BATCH {
+            return Ok(attempts);
+        }
+    }
+}
+
+async fn deliver_due_messages(store: &Arc<Store>, deliverer: &Deliverer) -> Result<usize> {
     let mut attempts = 0;
     loop {
         let due = blocking(store, |s| s.due_messages(BATCH)).await?;
@@ -121,7 +146,7 @@ impl Worker {
                 match deliver_due(&store, &deliverer).await {
                     Ok(0) => {}
                     Ok(n) => after_pass(n),
-                    Err(e) => log::warn!("webhook delivery: {e}"),
+                    Err(e) => log::warn!("webhook and email delivery: {e}"),
                 }
                 let next = blocking(&store, |s| s.next_delivery_at())
                     .await

@@ -21,6 +21,8 @@ test("says when as the core phrases it, never a rounded day count", async () => 
         due_in: "in 25 hours",
         last_used_at: null,
         reminded: true,
+        summary: "",
+        advice: "",
       },
     ],
     tokens: [
@@ -59,6 +61,8 @@ test("each key due has a right-aligned Keep key that says what it does", async (
         due_in: "in 4 days",
         last_used_at: null,
         reminded: true,
+        summary: "",
+        advice: "",
       },
     ],
     tokens: [],

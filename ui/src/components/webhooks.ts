@@ -18,6 +18,7 @@ export const OPERATION_OPTIONS: { value: string; label: string; words?: string }
   { value: "created", label: "Created" },
   { value: "updated", label: "Updated" },
   { value: "deleted", label: "Deleted" },
+  { value: "restored", label: "Restored" },
   { value: "regenerated", label: "Regenerated" },
   { value: "revoked", label: "Revoked" },
   { value: "expired", label: "Expired" },

@@ -186,7 +186,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Keyward local API\",\"version\":\"0.1.0\"},\"paths\":{\"/openapi.json\":\"…\",\"/v1/audit\":\"…\",\"/v1/health\":\"…\",\"/v1/keys\":\"…\",\"/v1/keys/{id}\":\"…\",\"/v1/keys/{id}/disabled\":\"…\",\"/v1/keys/{id}/keep\":\"…\",\"/v1/keys/{id}/regenerate\":\"…\",\"/v1/keys/{id}/reveal\":\"…\",\"/v1/keys/{id}/tokens\":\"…\",\"/v1/keys/{id}/usage\":\"…\",\"/v1/lifecycle\":\"…\",\"/v1/lifecycle/expiring\":\"…\",\"/v1/locations\":\"…\",\"/v1/locations/{id}\":\"…\",\"/v1/management-tokens\":\"…\",\"/v1/management-tokens/{id}/revoke\":\"…\",\"/v1/me\":\"…\",\"/v1/session\":\"…\",\"/v1/settings\":\"…\",\"/v1/tokens\":\"…\",\"/v1/tokens/{id}/revoke\":\"…\",\"/v1/users\":\"…\",\"/v1/users/{user}\":\"…\",\"/v1/users/{user}/active\":\"…\",\"/v1/users/{user}/api-access\":\"…\",\"/v1/users/{user}/clear-keys\":\"…\",\"/v1/users/{user}/impact\":\"…\",\"/v1/verify\":\"…\",\"/v1/webhooks\":\"…\",\"/v1/webhooks/{id}\":\"…\",\"/v1/webhooks/{id}/active\":\"…\",\"/v1/webhooks/{id}/deliveries\":\"…\",\"/v1/webhooks/{id}/reveal-secret\":\"…\",\"/v1/webhooks/{id}/test\":\"…\"}}",
+        "body": "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Keyward local API\",\"version\":\"0.1.0\"},\"paths\":{\"/openapi.json\":\"…\",\"/v1/audit\":\"…\",\"/v1/deleted-keys\":\"…\",\"/v1/deleted-keys/{id}\":\"…\",\"/v1/deleted-keys/{id}/restore\":\"…\",\"/v1/health\":\"…\",\"/v1/keys\":\"…\",\"/v1/keys/{id}\":\"…\",\"/v1/keys/{id}/disabled\":\"…\",\"/v1/keys/{id}/keep\":\"…\",\"/v1/keys/{id}/regenerate\":\"…\",\"/v1/keys/{id}/reveal\":\"…\",\"/v1/keys/{id}/tokens\":\"…\",\"/v1/keys/{id}/usage\":\"…\",\"/v1/lifecycle\":\"…\",\"/v1/lifecycle/expiring\":\"…\",\"/v1/locations\":\"…\",\"/v1/locations/{id}\":\"…\",\"/v1/management-tokens\":\"…\",\"/v1/management-tokens/{id}/revoke\":\"…\",\"/v1/me\":\"…\",\"/v1/session\":\"…\",\"/v1/settings\":\"…\",\"/v1/tokens\":\"…\",\"/v1/tokens/{id}/revoke\":\"…\",\"/v1/users\":\"…\",\"/v1/users/{user}\":\"…\",\"/v1/users/{user}/active\":\"…\",\"/v1/users/{user}/api-access\":\"…\",\"/v1/users/{user}/clear-keys\":\"…\",\"/v1/users/{user}/impact\":\"…\",\"/v1/verify\":\"…\",\"/v1/webhooks\":\"…\",\"/v1/webhooks/{id}\":\"…\",\"/v1/webhooks/{id}/active\":\"…\",\"/v1/webhooks/{id}/deliveries\":\"…\",\"/v1/webhooks/{id}/reveal-secret\":\"…\",\"/v1/webhooks/{id}/test\":\"…\"}}",
         "note": "",
         "reason": "OK",
         "request": "GET /openapi.json",
@@ -559,7 +559,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Their keys that work now (newest first), those keys' live tokens, and how many of the\nkeys are in use (used in the last 30 days, or with live tokens): what a confirmation\nnames before the change. Admins only.",
     "examples": [
       {
-        "body": "{\"user\":{\"id\":\"usr_…\",\"name\":\"Alan M. Turing\",\"email\":\"alan@example.org\",\"role\":\"manager\",\"active\":true,\"api_access\":true,\"created_at\":\"2026-08-12T09:30:00Z\",\"keys\":1},\"keys\":[{\"id\":\"key_…\",\"name\":\"Intranet\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Alan M. Turing\",\"email\":\"alan@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}],\"tokens\":0,\"in_use\":0}",
+        "body": "{\"user\":{\"id\":\"usr_…\",\"name\":\"Alan M. Turing\",\"email\":\"alan@example.org\",\"role\":\"manager\",\"active\":true,\"api_access\":true,\"created_at\":\"2026-08-12T09:30:00Z\",\"keys\":1},\"keys\":[{\"id\":\"key_…\",\"name\":\"Intranet\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Alan M. Turing\",\"email\":\"alan@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"expiry_near\":false,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}],\"tokens\":0,\"in_use\":0}",
         "note": "",
         "reason": "OK",
         "request": "GET /v1/users/alan@example.org/impact",
@@ -794,7 +794,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Filtered and sorted on the server, a page at a time: through `cursor`, or from any\nrow with `offset`. A manager sees only their own keys.",
     "examples": [
       {
-        "body": "{\"items\":[{\"id\":\"key_…\",\"name\":\"Zapier sync\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":\"2026-08-12T09:30:00Z\",\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":true,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null},{\"id\":\"key_…\",\"name\":\"Old CRM\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"disabled\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}],\"next_cursor\":\"o2\",\"matching\":5,\"total\":5,\"usage\":{\"key_…\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1],\"key_…\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}}",
+        "body": "{\"items\":[{\"id\":\"key_…\",\"name\":\"Zapier sync\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":\"2026-08-12T09:30:00Z\",\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":true,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"expiry_near\":false,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null},{\"id\":\"key_…\",\"name\":\"Old CRM\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"disabled\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"expiry_near\":false,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}],\"next_cursor\":\"o2\",\"matching\":5,\"total\":5}",
         "note": "`matching` counts the keys the filters let through, `total` all the keys you may see",
         "reason": "OK",
         "request": "GET /v1/keys?sort=name&limit=2",
@@ -890,7 +890,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Agency-wide, or scoped to `location`. The key is in the answer this once.",
     "examples": [
       {
-        "body": "{\"id\":\"key_…\",\"name\":\"Billing export\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null,\"key\":\"kwa_…\"}",
+        "body": "{\"id\":\"key_…\",\"name\":\"Billing export\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"expiry_near\":false,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null,\"key\":\"kwa_…\"}",
         "note": "",
         "reason": "Created",
         "request": "POST /v1/keys",
@@ -939,7 +939,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"key\":{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null},\"tokens\":[{\"id\":\"tok_…\",\"key_id\":\"key_…\",\"key_name\":\"Billing export (nightly)\",\"masked_token\":\"kwt_…\",\"status\":\"revoked\",\"created_at\":\"2026-08-12T09:30:00Z\",\"expires_at\":\"2027-08-12T09:30:00Z\",\"last_used_at\":null}],\"events\":[{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"token.revoked\",\"entity\":\"token\",\"operation\":\"revoked\",\"object_id\":\"tok_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"revoked token tok_… (kwt_…) of API key 'Billing export (nightly)'\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"token.created\",\"entity\":\"token\",\"operation\":\"created\",\"object_id\":\"tok_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"generated token tok_… (kwt_…) from API key 'Billing export (nightly)', expires 2027-08-12T09:30:00Z\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"api_key.copied\",\"entity\":\"api_key\",\"operation\":\"copied\",\"object_id\":\"key_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"API key 'Billing export (nightly)' (kwa_…) copied to the clipboard\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"api_key.updated\",\"entity\":\"api_key\",\"operation\":\"updated\",\"object_id\":\"key_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"renamed API key 'Billing export' → 'Billing export (nightly)'\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"api_key.created\",\"entity\":\"api_key\",\"operation\":\"created\",\"object_id\":\"key_…\",\"object_name\":\"Billing export\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"created API key 'Billing export' (kwa_…) for ada@example.org\"}]}",
+        "body": "{\"key\":{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"expiry_near\":false,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null},\"tokens\":[{\"id\":\"tok_…\",\"key_id\":\"key_…\",\"key_name\":\"Billing export (nightly)\",\"masked_token\":\"kwt_…\",\"status\":\"revoked\",\"created_at\":\"2026-08-12T09:30:00Z\",\"expires_at\":\"2027-08-12T09:30:00Z\",\"last_used_at\":null}],\"events\":[{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"token.revoked\",\"entity\":\"token\",\"operation\":\"revoked\",\"object_id\":\"tok_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"revoked token tok_… (kwt_…) of API key 'Billing export (nightly)'\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"token.created\",\"entity\":\"token\",\"operation\":\"created\",\"object_id\":\"tok_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"generated token tok_… (kwt_…) from API key 'Billing export (nightly)', expires 2027-08-12T09:30:00Z\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"api_key.copied\",\"entity\":\"api_key\",\"operation\":\"copied\",\"object_id\":\"key_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"API key 'Billing export (nightly)' (kwa_…) copied to the clipboard\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"api_key.updated\",\"entity\":\"api_key\",\"operation\":\"updated\",\"object_id\":\"key_…\",\"object_name\":\"Billing export (nightly)\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"renamed API key 'Billing export' → 'Billing export (nightly)'\"},{\"id\":\"evt_…\",\"at\":\"2026-08-12T09:30:00Z\",\"actor\":\"http\",\"actor_user_id\":\"usr_…\",\"action\":\"api_key.created\",\"entity\":\"api_key\",\"operation\":\"created\",\"object_id\":\"key_…\",\"object_name\":\"Billing export\",\"user_id\":\"usr_…\",\"key_id\":\"key_…\",\"summary\":\"created API key 'Billing export' (kwa_…) for ada@example.org\"}]}",
         "note": "",
         "reason": "OK",
         "request": "GET /v1/keys/key_…",
@@ -987,7 +987,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}",
+        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"expiry_near\":false,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}",
         "note": "",
         "reason": "OK",
         "request": "PATCH /v1/keys/key_…",
@@ -1091,7 +1091,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Same id, name, owner and scope; the old key and its tokens keep working for `grace`.\nThe new key is in the answer this once.",
     "examples": [
       {
-        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":\"2026-08-13T09:30:00Z\",\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null,\"key\":\"kwa_…\"}",
+        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":\"2026-08-13T09:30:00Z\",\"expires_at\":null,\"expiry_near\":false,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null,\"key\":\"kwa_…\"}",
         "note": "",
         "reason": "OK",
         "request": "POST /v1/keys/key_…/regenerate",
@@ -1147,7 +1147,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"disabled\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":\"2026-08-13T09:30:00Z\",\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}",
+        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"disabled\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":\"2026-08-13T09:30:00Z\",\"expires_at\":null,\"expiry_near\":false,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}",
         "note": "",
         "reason": "OK",
         "request": "PUT /v1/keys/key_…/disabled",
@@ -1199,7 +1199,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Restarts its inactivity clock, as a use would.",
     "examples": [
       {
-        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}",
+        "body": "{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"active\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"expiry_near\":false,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}",
         "note": "",
         "reason": "OK",
         "request": "POST /v1/keys/key_…/keep",
@@ -1306,10 +1306,10 @@ export const API_ROUTES: ApiRoute[] = [
   },
   {
     "bearer": true,
-    "description": "A key in use (live tokens, or used in the last 24 hours) is deleted only with\n`force=true`, or with `confirm_name` set to its name.",
+    "description": "The key stops working at once and can be restored for 30 days (`/v1/deleted-keys`).\nA key in use (live tokens, or used in the last 24 hours) is deleted only with\n`force=true`, or with `confirm_name` set to its name.",
     "examples": [
       {
-        "body": "{\"id\":\"key_…\",\"name\":\"Old CRM\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"tokens_deleted\":0,\"was_in_use\":false}",
+        "body": "{\"id\":\"key_…\",\"name\":\"Old CRM\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"tokens_deleted\":0,\"was_in_use\":false,\"restorable_until\":\"2026-09-11T09:30:00Z\"}",
         "note": "",
         "reason": "OK",
         "request": "DELETE /v1/keys/key_…",
@@ -1378,6 +1378,148 @@ export const API_ROUTES: ApiRoute[] = [
       }
     ],
     "summary": "Delete an API key and its tokens",
+    "tag": "keys"
+  },
+  {
+    "bearer": true,
+    "description": "A deleted key stops verifying at once but can be restored, with its tokens as they\nwere, for 30 days; then it is purged for good. Newest deletion first.",
+    "examples": [
+      {
+        "body": "{\"items\":[{\"key\":{\"id\":\"key_…\",\"name\":\"Old CRM\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"disabled\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"expiry_near\":false,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null},\"deleted_at\":\"2026-08-12T09:30:00Z\",\"deleted_by\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"reason\":\"deleted\",\"said\":\"Deleted by Ada Lovelace\",\"purges_at\":\"2026-09-11T09:30:00Z\",\"purges_in\":\"in 30 days\"}],\"next_cursor\":null}",
+        "note": "",
+        "reason": "OK",
+        "request": "GET /v1/deleted-keys",
+        "request_body": null,
+        "status": 200
+      }
+    ],
+    "method": "GET",
+    "parameters": [
+      {
+        "description": "How many items the page holds: 1 to 500 (100 unless given).",
+        "in": "query",
+        "name": "limit",
+        "required": false
+      },
+      {
+        "description": "Where the page starts: the `next_cursor` of the page before, unchanged.",
+        "in": "query",
+        "name": "cursor",
+        "required": false
+      }
+    ],
+    "path": "/v1/deleted-keys",
+    "responses": [
+      {
+        "description": "A page of deleted keys",
+        "status": "200"
+      },
+      {
+        "description": "UNAUTHORIZED: no valid management token (missing, unknown, revoked, expired, its site manager deactivated, or an API key or token instead)",
+        "status": "401"
+      },
+      {
+        "description": "Too many failed attempts; see Retry-After",
+        "status": "429"
+      }
+    ],
+    "summary": "List the keys deleted in the last 30 days",
+    "tag": "keys"
+  },
+  {
+    "bearer": true,
+    "description": "It comes back with its tokens as they were (one that expired meanwhile stays\nexpired), and its inactivity clock starts again, as \"Keep\" does.",
+    "examples": [
+      {
+        "body": "{\"id\":\"key_…\",\"name\":\"Old CRM\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"disabled\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"expiry_near\":false,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null}",
+        "note": "",
+        "reason": "OK",
+        "request": "POST /v1/deleted-keys/key_…/restore",
+        "request_body": null,
+        "status": 200
+      }
+    ],
+    "method": "POST",
+    "parameters": [
+      {
+        "description": "A deleted key's id (`key_…`)",
+        "in": "path",
+        "name": "id",
+        "required": true
+      }
+    ],
+    "path": "/v1/deleted-keys/{id}/restore",
+    "responses": [
+      {
+        "description": "The key, restored",
+        "status": "200"
+      },
+      {
+        "description": "UNAUTHORIZED: no valid management token (missing, unknown, revoked, expired, its site manager deactivated, or an API key or token instead)",
+        "status": "401"
+      },
+      {
+        "description": "Another site manager's key",
+        "status": "403"
+      },
+      {
+        "description": "No such deleted key (restored already, or purged)",
+        "status": "404"
+      },
+      {
+        "description": "Too many failed attempts; see Retry-After",
+        "status": "429"
+      }
+    ],
+    "summary": "Restore a deleted key",
+    "tag": "keys"
+  },
+  {
+    "bearer": true,
+    "description": "Before its 30 days are up; it can no longer be restored.",
+    "examples": [
+      {
+        "body": "{\"key\":{\"id\":\"key_…\",\"name\":\"Old CRM\",\"masked_key\":\"kwa_…\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"scope\":{\"type\":\"agency\"},\"status\":\"disabled\",\"created_at\":\"2026-08-12T09:30:00Z\",\"last_used_at\":null,\"deletes_at\":\"2026-11-10T09:30:00Z\",\"deletes_in_days\":90,\"deletes_in\":\"in 90 days\",\"deletion_scheduled\":false,\"deletion_near\":false,\"in_use\":false,\"live_tokens\":0,\"grace_until\":null,\"expires_at\":null,\"expiry_near\":false,\"keep_always\":false,\"notes\":\"\",\"tags\":[],\"permissions\":[\"*\"],\"rate\":null},\"deleted_at\":\"2026-08-12T09:30:00Z\",\"deleted_by\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"reason\":\"deleted\",\"said\":\"Deleted by Ada Lovelace\",\"purges_at\":\"2026-09-11T09:30:00Z\",\"purges_in\":\"in 30 days\"}",
+        "note": "",
+        "reason": "OK",
+        "request": "DELETE /v1/deleted-keys/key_…",
+        "request_body": null,
+        "status": 200
+      }
+    ],
+    "method": "DELETE",
+    "parameters": [
+      {
+        "description": "A deleted key's id (`key_…`)",
+        "in": "path",
+        "name": "id",
+        "required": true
+      }
+    ],
+    "path": "/v1/deleted-keys/{id}",
+    "responses": [
+      {
+        "description": "What was purged",
+        "status": "200"
+      },
+      {
+        "description": "UNAUTHORIZED: no valid management token (missing, unknown, revoked, expired, its site manager deactivated, or an API key or token instead)",
+        "status": "401"
+      },
+      {
+        "description": "Another site manager's key",
+        "status": "403"
+      },
+      {
+        "description": "No such deleted key",
+        "status": "404"
+      },
+      {
+        "description": "Too many failed attempts; see Retry-After",
+        "status": "429"
+      }
+    ],
+    "summary": "Purge a deleted key for good",
     "tag": "keys"
   },
   {
@@ -2100,7 +2242,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"inactivity_days\":90,\"reminder_days\":[15,7,1],\"token_lifetime_days\":365,\"token_reminder_days\":[30,7,1],\"clipboard_clear_seconds\":30,\"local_api_enabled\":true,\"local_api_port\":7420,\"launch_at_login\":false,\"close_to_tray\":true,\"notifications\":true,\"max_live_tokens\":100}",
+        "body": "{\"inactivity_days\":90,\"reminder_days\":[15,7,1],\"token_lifetime_days\":365,\"token_reminder_days\":[30,7,1],\"clipboard_clear_seconds\":30,\"local_api_enabled\":true,\"local_api_port\":7420,\"launch_at_login\":false,\"close_to_tray\":true,\"notifications\":true,\"max_live_tokens\":100,\"smtp_url\":\"\",\"smtp_from\":\"\"}",
         "note": "",
         "reason": "OK",
         "request": "GET /v1/settings",
@@ -2133,11 +2275,11 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Admins only. A setting left out takes its default.",
     "examples": [
       {
-        "body": "{\"inactivity_days\":90,\"reminder_days\":[15,7,1],\"token_lifetime_days\":365,\"token_reminder_days\":[30,7,1],\"clipboard_clear_seconds\":30,\"local_api_enabled\":true,\"local_api_port\":7420,\"launch_at_login\":false,\"close_to_tray\":true,\"notifications\":true,\"max_live_tokens\":50}",
+        "body": "{\"inactivity_days\":90,\"reminder_days\":[15,7,1],\"token_lifetime_days\":365,\"token_reminder_days\":[30,7,1],\"clipboard_clear_seconds\":30,\"local_api_enabled\":true,\"local_api_port\":7420,\"launch_at_login\":false,\"close_to_tray\":true,\"notifications\":true,\"max_live_tokens\":50,\"smtp_url\":\"\",\"smtp_from\":\"\"}",
         "note": "",
         "reason": "OK",
         "request": "PUT /v1/settings",
-        "request_body": "{\"inactivity_days\":90,\"reminder_days\":[15,7,1],\"token_lifetime_days\":365,\"token_reminder_days\":[30,7,1],\"clipboard_clear_seconds\":30,\"local_api_enabled\":true,\"local_api_port\":7420,\"launch_at_login\":false,\"close_to_tray\":true,\"notifications\":true,\"max_live_tokens\":50}",
+        "request_body": "{\"inactivity_days\":90,\"reminder_days\":[15,7,1],\"token_lifetime_days\":365,\"token_reminder_days\":[30,7,1],\"clipboard_clear_seconds\":30,\"local_api_enabled\":true,\"local_api_port\":7420,\"launch_at_login\":false,\"close_to_tray\":true,\"notifications\":true,\"max_live_tokens\":50,\"smtp_url\":\"\",\"smtp_from\":\"\"}",
         "status": 200
       }
     ],
@@ -2174,7 +2316,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Admins only. Raises the reminders that are due and deletes the keys whose inactivity\ndeadline has passed; with `dry_run`, only says what it would do.",
     "examples": [
       {
-        "body": "{\"ran_at\":\"2026-10-31T09:30:00Z\",\"dry_run\":true,\"keys_checked\":4,\"tokens_checked\":3,\"reminders\":[{\"kind\":\"key_deletion\",\"id\":\"key_…\",\"key_id\":\"key_…\",\"key_name\":\"Zapier sync\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"days_before\":15,\"days_left\":10,\"due_at\":\"2026-11-10T09:30:00Z\",\"last_used_at\":\"2026-08-12T09:30:00Z\",\"message\":\"API key 'Zapier sync' will be deleted in 10 days — unused since 12 Aug\",\"summary\":\"API key 'Zapier sync' will be deleted in 10 days\",\"advice\":\"Last used 12 Aug. Open Keyward to keep it, or let it go.\"},{\"kind\":\"key_deletion\",\"id\":\"key_…\",\"key_id\":\"key_…\",\"key_name\":\"Contact form\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"days_before\":15,\"days_left\":10,\"due_at\":\"2026-11-10T09:30:00Z\",\"last_used_at\":\"2026-08-12T09:30:00Z\",\"message\":\"API key 'Contact form' will be deleted in 10 days — unused since 12 Aug\",\"summary\":\"API key 'Contact form' will be deleted in 10 days\",\"advice\":\"Last used 12 Aug. Open Keyward to keep it, or let it go.\"},{\"kind\":\"key_deletion\",\"id\":\"key_…\",\"key_id\":\"key_…\",\"key_name\":\"Billing export (nightly)\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"days_before\":15,\"days_left\":10,\"due_at\":\"2026-11-10T09:30:00Z\",\"last_used_at\":null,\"message\":\"API key 'Billing export (nightly)' will be deleted in 10 days — never used since it was created on 12 Aug\",\"summary\":\"API key 'Billing export (nightly)' will be deleted in 10 days\",\"advice\":\"Never used. Open Keyward to keep it, or let it go.\"}],\"deleted\":[]}",
+        "body": "{\"ran_at\":\"2026-10-31T09:30:00Z\",\"dry_run\":true,\"keys_checked\":4,\"tokens_checked\":3,\"reminders\":[{\"kind\":\"key_deletion\",\"id\":\"key_…\",\"key_id\":\"key_…\",\"key_name\":\"Zapier sync\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"days_before\":15,\"days_left\":10,\"due_at\":\"2026-11-10T09:30:00Z\",\"last_used_at\":\"2026-08-12T09:30:00Z\",\"message\":\"API key 'Zapier sync' will be deleted in 10 days — unused since 12 Aug\",\"summary\":\"API key 'Zapier sync' will be deleted in 10 days\",\"advice\":\"Last used 12 Aug. Open Keyward to keep it, or let it go.\"},{\"kind\":\"key_deletion\",\"id\":\"key_…\",\"key_id\":\"key_…\",\"key_name\":\"Contact form\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"days_before\":15,\"days_left\":10,\"due_at\":\"2026-11-10T09:30:00Z\",\"last_used_at\":\"2026-08-12T09:30:00Z\",\"message\":\"API key 'Contact form' will be deleted in 10 days — unused since 12 Aug\",\"summary\":\"API key 'Contact form' will be deleted in 10 days\",\"advice\":\"Last used 12 Aug. Open Keyward to keep it, or let it go.\"},{\"kind\":\"key_deletion\",\"id\":\"key_…\",\"key_id\":\"key_…\",\"key_name\":\"Billing export (nightly)\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"days_before\":15,\"days_left\":10,\"due_at\":\"2026-11-10T09:30:00Z\",\"last_used_at\":null,\"message\":\"API key 'Billing export (nightly)' will be deleted in 10 days — never used since it was created on 12 Aug\",\"summary\":\"API key 'Billing export (nightly)' will be deleted in 10 days\",\"advice\":\"Never used. Open Keyward to keep it, or let it go.\"}],\"deleted\":[],\"purged\":0}",
         "note": "",
         "reason": "OK",
         "request": "POST /v1/lifecycle",
@@ -2211,7 +2353,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "Keys due for deletion and tokens expiring within their first reminder's days, soonest\nfirst. A manager sees only their own.",
     "examples": [
       {
-        "body": "{\"keys\":[{\"id\":\"key_…\",\"name\":\"Zapier sync\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"deletes_at\":\"2026-11-10T09:30:00Z\",\"days_left\":10,\"due_in\":\"in 10 days\",\"last_used_at\":\"2026-08-12T09:30:00Z\",\"reminded\":false},{\"id\":\"key_…\",\"name\":\"Contact form\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"deletes_at\":\"2026-11-10T09:30:00Z\",\"days_left\":10,\"due_in\":\"in 10 days\",\"last_used_at\":\"2026-08-12T09:30:00Z\",\"reminded\":false},{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"deletes_at\":\"2026-11-10T09:30:00Z\",\"days_left\":10,\"due_in\":\"in 10 days\",\"last_used_at\":null,\"reminded\":false}],\"tokens\":[],\"urgent\":0}",
+        "body": "{\"keys\":[{\"id\":\"key_…\",\"name\":\"Zapier sync\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"deletes_at\":\"2026-11-10T09:30:00Z\",\"days_left\":10,\"due_in\":\"in 10 days\",\"last_used_at\":\"2026-08-12T09:30:00Z\",\"reminded\":false,\"summary\":\"API key 'Zapier sync' will be deleted in 10 days\",\"advice\":\"Last used 12 Aug. Open Keyward and choose Keep if it is still needed.\"},{\"id\":\"key_…\",\"name\":\"Contact form\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"deletes_at\":\"2026-11-10T09:30:00Z\",\"days_left\":10,\"due_in\":\"in 10 days\",\"last_used_at\":\"2026-08-12T09:30:00Z\",\"reminded\":false,\"summary\":\"API key 'Contact form' will be deleted in 10 days\",\"advice\":\"Last used 12 Aug. Open Keyward and choose Keep if it is still needed.\"},{\"id\":\"key_…\",\"name\":\"Billing export (nightly)\",\"owner\":{\"id\":\"usr_…\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\"},\"deletes_at\":\"2026-11-10T09:30:00Z\",\"days_left\":10,\"due_in\":\"in 10 days\",\"last_used_at\":null,\"reminded\":false,\"summary\":\"API key 'Billing export (nightly)' will be deleted in 10 days\",\"advice\":\"Never used. Open Keyward and choose Keep if it is still needed.\"}],\"tokens\":[],\"urgent\":0}",
         "note": "",
         "reason": "OK",
         "request": "GET /v1/lifecycle/expiring",

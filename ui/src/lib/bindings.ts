@@ -33,7 +33,11 @@ notes_max: number,
 /**
  * The most tags a key may have.
  */
-tags_max: number, };
+tags_max: number, 
+/**
+ * How many days a deleted key can be restored.
+ */
+keep_deleted_days: number, };
 
 export type OwnerView = { id: string, name: string, email: string, };
 
@@ -86,6 +90,11 @@ grace_until: string | null,
  * When the key stops working, chosen at creation; `null`: never.
  */
 expires_at: string | null, 
+/**
+ * The key's end is near enough to show in the list (as near as its first reminder,
+ * 30 days by default), and it is neither revoked nor already expired.
+ */
+expiry_near: boolean, 
 /**
  * "Never delete for inactivity".
  */
@@ -152,6 +161,11 @@ grace_until: string | null,
  */
 expires_at: string | null, 
 /**
+ * The key's end is near enough to show in the list (as near as its first reminder,
+ * 30 days by default), and it is neither revoked nor already expired.
+ */
+expiry_near: boolean, 
+/**
  * "Never delete for inactivity".
  */
 keep_always: boolean, 
@@ -168,7 +182,37 @@ permissions: Array<string>,
  */
 rate: string | null, };
 
-export type DeletedKey = { id: string, name: string, owner: OwnerView, tokens_deleted: number, was_in_use: boolean, };
+export type DeletedKey = { id: string, name: string, owner: OwnerView, tokens_deleted: number, was_in_use: boolean, 
+/**
+ * Until when "Recently deleted" can bring it back.
+ */
+restorable_until: string, };
+
+export type DeletedKeyView = { 
+/**
+ * The key as it comes back when restored (its tokens as they were).
+ */
+key: KeyView, deleted_at: string, 
+/**
+ * Who deleted it; `null` for the inactivity rule or this computer's CLI.
+ */
+deleted_by: OwnerView | null, 
+/**
+ * `deleted` (by hand) or `inactive` (by the inactivity rule).
+ */
+reason: string, 
+/**
+ * In words: "Deleted by Ann Lee", "Deleted for inactivity".
+ */
+said: string, 
+/**
+ * When it is purged for good.
+ */
+purges_at: string, 
+/**
+ * "in 29 days".
+ */
+purges_in: string, };
 
 export type KeyDetail = { key: KeyView, tokens: Array<TokenView>, events: Array<AuditView>, };
 
@@ -211,7 +255,19 @@ clipboard_clear_seconds: number, local_api_enabled: boolean, local_api_port: num
  * The most live tokens one API key may have; minting more is refused until some are
  * revoked or expire.
  */
-max_live_tokens: number, };
+max_live_tokens: number, 
+/**
+ * The SMTP server reminders are emailed through: `smtp://[user[:password]@]host[:port]`
+ * (STARTTLS, port 587 by default), `smtps://…` (TLS, 465) or `smtp://host:port?tls=none`
+ * (plain text, for a local relay). Empty: no email. Shown with the password masked
+ * (`smtp://user:•••@host`); sending the mask back keeps the stored password.
+ */
+smtp_url: string, 
+/**
+ * Who the emails come from: `keyward@example.com` or `Keyward <keyward@example.com>`.
+ * Empty: no email.
+ */
+smtp_from: string, };
 
 export type ReminderKind = "key_deletion" | "token_expiry" | "key_expiry";
 
@@ -239,7 +295,11 @@ advice: string, };
 
 export type DeletionNotice = { id: string, name: string, owner: OwnerView, last_used_at: string | null, tokens_deleted: number, message: string, };
 
-export type LifecycleReport = { ran_at: string, dry_run: boolean, keys_checked: number, tokens_checked: number, reminders: Array<ReminderNotice>, deleted: Array<DeletionNotice>, };
+export type LifecycleReport = { ran_at: string, dry_run: boolean, keys_checked: number, tokens_checked: number, reminders: Array<ReminderNotice>, deleted: Array<DeletionNotice>, 
+/**
+ * Deleted keys purged for good, 30 days after their deletion.
+ */
+purged: number, };
 
 export type DueKey = { id: string, name: string, owner: OwnerView, deletes_at: string, days_left: number, 
 /**
@@ -249,7 +309,15 @@ due_in: string, last_used_at: string | null,
 /**
  * A reminder has been raised for this deadline.
  */
-reminded: boolean, };
+reminded: boolean, 
+/**
+ * What a reminder of it says: "API key 'Zapier' will be deleted in 7 days".
+ */
+summary: string, 
+/**
+ * What to do about it, with when it was last used.
+ */
+advice: string, };
 
 export type DueToken = { id: string, key_id: string, key_name: string, expires_at: string, days_left: number, 
 /**
@@ -482,7 +550,8 @@ export const RULES: Rules = {
   },
   "passphrase_min": 12,
   "notes_max": 1000,
-  "tags_max": 10
+  "tags_max": 10,
+  "keep_deleted_days": 30
 };
 
 /** Every IPC command, as src-tauri/commands/list.rs declares them. */
@@ -509,6 +578,9 @@ export const COMMANDS = [
   "set_key_disabled",
   "keep_key",
   "delete_key",
+  "deleted_keys",
+  "restore_key",
+  "purge_deleted_key",
   "copy_key",
   "copy_key_as_curl",
   "export_postman",

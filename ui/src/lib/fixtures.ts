@@ -46,6 +46,8 @@ export function makeSettings(over: Partial<Settings> = {}): Settings {
     close_to_tray: true,
     notifications: true,
     max_live_tokens: 100,
+    smtp_url: "",
+    smtp_from: "",
     ...over,
   };
 }
@@ -69,6 +71,7 @@ export function makeKey(over: Partial<KeyView> = {}): KeyView {
     live_tokens: 0,
     grace_until: null,
     expires_at: null,
+    expiry_near: false,
     keep_always: false,
     notes: "",
     tags: [],

@@ -14,6 +14,7 @@ import type {
   CreatedToken,
   CreatedWebhook,
   DeletedKey,
+  DeletedKeyView,
   DeliveryView,
   ExpiringSoon,
   ExportReceipt,
@@ -113,6 +114,9 @@ export const ipc = {
   keepKey: (id: string) => call<KeyView>("keep_key", { id }),
   deleteKey: (id: string, typedName: string | null) =>
     call<DeletedKey>("delete_key", { id, typedName }),
+  deletedKeys: () => call<DeletedKeyView[]>("deleted_keys"),
+  restoreKey: (id: string) => call<KeyView>("restore_key", { id }),
+  purgeDeletedKey: (id: string) => call<DeletedKeyView>("purge_deleted_key", { id }),
   copyKey: (id: string) => call<CopyReceipt>("copy_key", { id }),
   copyKeyAsCurl: (id: string) => call<CopyReceipt>("copy_key_as_curl", { id }),
   exportPostman: (id: string) => call<ExportReceipt>("export_postman", { id }),

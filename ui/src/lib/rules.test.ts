@@ -274,6 +274,14 @@ describe("preferences form", () => {
     expect(Object.keys(r.errors ?? {}).sort()).toEqual(["local_api_port", "reminder_days"]);
   });
 
+  test("the SMTP fields are trimmed, hinted at, and empty turns email off", () => {
+    const form = { ...settingsToForm(settings), smtp_url: " smtp://u:•••@mail.example.com ", smtp_from: "keyward@example.com" };
+    expect(formToSettings(form).settings?.smtp_url).toBe("smtp://u:•••@mail.example.com");
+    const bad = formToSettings({ ...form, smtp_url: "mail.example.com", smtp_from: "keyward" });
+    expect(Object.keys(bad.errors ?? {}).sort()).toEqual(["smtp_from", "smtp_url"]);
+    expect(formToSettings({ ...form, smtp_url: "", smtp_from: "" }).errors).toBeNull();
+  });
+
 });
 
 describe("activity for people", () => {
@@ -350,9 +358,9 @@ describe("key policy", () => {
     expect(statusBadge(makeKey({ status: "expired" }), NOW)).toEqual({ text: "Expired", tone: "muted", detail: null });
   });
 
-  test("a key expiring within 30 days says the day; later, or without a clock, it does not", () => {
+  test("a key whose end is near (the core's expiry_near) says the day; otherwise, or without a clock, it does not", () => {
     const now = Date.parse("2027-03-10T12:00:00Z");
-    const soon = makeKey({ expires_at: "2027-03-31T23:59:59Z" });
+    const soon = makeKey({ expires_at: "2027-03-31T23:59:59Z", expiry_near: true });
     expect(statusBadge(soon, now, "UTC")).toEqual({ text: "Expires 31 Mar", tone: "warn", detail: null });
     expect(statusBadge(makeKey({ expires_at: at(now + 31 * DAY) }), now).text).toBe("Active");
     expect(statusBadge(soon).text).toBe("Active");
@@ -362,8 +370,9 @@ describe("key policy", () => {
 
   test("a coming deletion outranks a later expiry, an earlier expiry outranks it", () => {
     const deleting = { deletion_near: true, deletes_in_days: 5, deletes_in: "in 5 days" };
-    expect(statusBadge(makeKey({ ...deleting, expires_at: at(NOW + 20 * DAY) }), NOW).text).toBe("Deletes in 5 days");
-    expect(statusBadge(makeKey({ ...deleting, expires_at: "2025-08-22T12:00:00Z" }), NOW, "UTC").text).toBe("Expires 22 Aug");
+    const near = { ...deleting, expiry_near: true };
+    expect(statusBadge(makeKey({ ...near, expires_at: at(NOW + 20 * DAY) }), NOW).text).toBe("Deletes in 5 days");
+    expect(statusBadge(makeKey({ ...near, expires_at: "2025-08-22T12:00:00Z" }), NOW, "UTC").text).toBe("Expires 22 Aug");
   });
 
   test("a key kept always shows no deletion badge", () => {

@@ -122,14 +122,14 @@ export function deletesInText(days: number): string {
 }
 
 /** A key's expiry shows in the list this many days ahead. */
-export const EXPIRY_NOTICE_DAYS = 30;
-
-/** When a key that expires within EXPIRY_NOTICE_DAYS of `now` stops working; null otherwise. */
-export function expiresSoon(key: Pick<KeyView, "status" | "expires_at">, now: number): number | null {
-  if (!key.expires_at || key.status === "revoked" || key.status === "expired") return null;
+/**
+ * When a key whose end is near stops working; null otherwise. Whether it is near (as near
+ * as its first reminder, neither revoked nor expired) is the core's rule: `expiry_near`.
+ */
+export function expiresSoon(key: Pick<KeyView, "expiry_near" | "expires_at">): number | null {
+  if (!key.expiry_near || !key.expires_at) return null;
   const at = Date.parse(key.expires_at);
-  if (Number.isNaN(at) || at <= now || at - now > EXPIRY_NOTICE_DAYS * DAY) return null;
-  return at;
+  return Number.isNaN(at) ? null : at;
 }
 
 /** "31 Mar 2027 · in 20 days", "31 Mar 2027 · expired", or "Never". */
@@ -142,13 +142,20 @@ export function expiryText(expiresAt: string | null, now: number): string {
 
 /**
  * The badge of a key: a near deletion outranks every status but Revoked, because it is
- * what the site manager must act on (Keep) before the key is gone; a key expiring within
- * EXPIRY_NOTICE_DAYS says when (given `now`), and an earlier expiry outranks the deletion.
+ * what the site manager must act on (Keep) before the key is gone; a key whose end is near
+ * (`expiry_near`) says when (given `now`), and an earlier expiry outranks the deletion.
  */
 export function statusBadge(
   key: Pick<
     KeyView,
-    "status" | "deletes_in_days" | "deletes_in" | "deletion_near" | "grace_until" | "keep_always" | "expires_at"
+    | "status"
+    | "deletes_in_days"
+    | "deletes_in"
+    | "deletion_near"
+    | "grace_until"
+    | "keep_always"
+    | "expires_at"
+    | "expiry_near"
   >,
   now?: number,
   timeZone?: string,
@@ -157,7 +164,7 @@ export function statusBadge(
   tone: Tone;
   detail: string | null;
 } {
-  const expiry = now === undefined ? null : expiresSoon(key, now);
+  const expiry = now === undefined ? null : expiresSoon(key);
   const expiring = () => ({
     text: `Expires ${shortDay(new Date(expiry!).toISOString(), timeZone)}`,
     tone: "warn" as Tone,
@@ -275,6 +282,8 @@ export function hasErrors(errors: object): boolean {
 export const NOTES_MAX = RULES.notes_max;
 /** The most tags a key may have. */
 export const TAGS_MAX = RULES.tags_max;
+/** How many days a deleted key can be restored from Recently deleted. */
+export const KEEP_DELETED_DAYS = RULES.keep_deleted_days;
 
 /** "contacts:read, events:*" or "contacts:read events:*" → each once, in order. */
 export function splitWords(text: string): string[] {
@@ -539,6 +548,8 @@ export type SettingsForm = {
   close_to_tray: boolean;
   notifications: boolean;
   max_live_tokens: number | null;
+  smtp_url: string;
+  smtp_from: string;
 };
 
 export function settingsToForm(s: Settings): SettingsForm {
@@ -581,6 +592,13 @@ export function formToSettings(
   };
   const reminder = days(f.reminder_days, "reminder_days", inactivity);
   const tokenReminder = days(f.token_reminder_days, "token_reminder_days", lifetime);
+  // Rust checks these in full (and never repeats a password); these are only hints.
+  const smtpUrl = f.smtp_url.trim();
+  const smtpFrom = f.smtp_from.trim();
+  if (smtpUrl && !/^smtps?:\/\//i.test(smtpUrl))
+    errors.smtp_url = "Start with smtp:// or smtps://, or leave empty to send no email.";
+  if (smtpFrom && !smtpFrom.includes("@"))
+    errors.smtp_from = "Enter an address, or a name and an address: Keyward <keyward@example.com>.";
   if (hasErrors(errors)) return { settings: null, errors };
   return {
     settings: {
@@ -595,6 +613,8 @@ export function formToSettings(
       close_to_tray: f.close_to_tray,
       notifications: f.notifications,
       max_live_tokens: maxTokens,
+      smtp_url: smtpUrl,
+      smtp_from: smtpFrom,
     },
     errors: null,
   };

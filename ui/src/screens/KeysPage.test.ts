@@ -270,7 +270,7 @@ describe("keys list: policy at a glance", () => {
   test("Expired, 'Expires 30 Aug' within 30 days, and no deletion badge on a key kept always", async () => {
     await showList([
       makeKey({ id: "key_a", name: "Gone", status: "expired", expires_at: "2025-08-01T23:59:59Z" }),
-      makeKey({ id: "key_b", name: "Soon", expires_at: "2025-08-30T12:00:00Z" }),
+      makeKey({ id: "key_b", name: "Soon", expires_at: "2025-08-30T12:00:00Z", expiry_near: true }),
       makeKey({ id: "key_c", name: "Later", expires_at: "2025-10-30T12:00:00Z" }),
       makeKey({ id: "key_d", name: "Kept", keep_always: true, deletion_near: true, deletes_in_days: 3, deletes_in: "in 3 days" }),
     ]);

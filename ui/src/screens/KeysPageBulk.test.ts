@@ -278,7 +278,7 @@ describe("acting on the picked keys", () => {
     expect(failures[1].textContent).toContain("is revoked");
   });
 
-  test("delete warns it is final, names the keys in use it will skip, and lists ten names and how many more", async () => {
+  test("delete warns they stop at once and for how long they can be restored, names the keys in use it will skip, and lists ten names and how many more", async () => {
     const keys = many(14).map((k, i) => (i < 2 ? { ...k, in_use: true } : k));
     const store = backend(keys, {
       refuse: {
@@ -290,7 +290,7 @@ describe("acting on the picked keys", () => {
     await click(one("select-held"));
     await click(one("bulk-delete"));
     expect(one("bulk-dialog").querySelector("h2")!.textContent).toBe("Delete 14 API keys?");
-    expect(one("bulk-delete-warning").textContent).toMatch(/for good.*cannot be undone/s);
+    expect(one("bulk-delete-warning").textContent).toMatch(/stops these keys and their tokens at once.*restore them from Recently deleted for \d+ days/s);
     expect(one("bulk-in-use").textContent).toContain("2 of them are in use");
     expect(one("bulk-names").querySelectorAll("li")).toHaveLength(10);
     expect(one("bulk-more").textContent).toBe("and 4 more");

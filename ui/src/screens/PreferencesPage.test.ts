@@ -50,6 +50,40 @@ describe("Preferences", () => {
     );
   });
 
+  test("the SMTP server shows its password masked and saves the mask back unchanged", async () => {
+    const masked = "smtp://mailer:•••@mail.example.com:2525";
+    let saved: unknown = null;
+    mockIPC((cmd, args) => {
+      if (cmd === "app_status") return status;
+      if (cmd === "get_settings") return makeSettings({ smtp_url: masked, smtp_from: "keyward@example.com" });
+      if (cmd === "connection_status") return makeConnection();
+      if (cmd === "list_management_tokens" || cmd === "list_users") return [];
+      if (cmd === "update_settings") {
+        saved = (args as { settings: unknown }).settings;
+        return saved;
+      }
+      return null;
+    });
+    show(PreferencesPage);
+    await settle();
+    const url = document.querySelector<HTMLInputElement>('[data-testid="pref-smtp-url"]')!;
+    expect(url.value).toBe(masked);
+    document.querySelector<HTMLFormElement>("form.prefs")!.requestSubmit();
+    await settle();
+    expect(saved).toMatchObject({ smtp_url: masked, smtp_from: "keyward@example.com" });
+  });
+
+  test("a refused SMTP server is shown beside its field", async () => {
+    await refusedWith({
+      code: "INVALID_INPUT",
+      message: "smtp_url names no host — use smtp://[user[:password]@]host[:port]",
+      field: "smtp_url",
+    });
+    const input = document.querySelector('[data-testid="pref-smtp-url"]')!;
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+    expect(input.parentElement!.querySelector(".field-error")!.textContent).toContain("names no host");
+  });
+
   test("a refusal about no field is shown for the whole form", async () => {
     await refusedWith({ code: "STORAGE_ERROR", message: "storage error: the disk went away" });
     expect(document.querySelectorAll(".field-error")).toHaveLength(0);

@@ -136,7 +136,7 @@ describe("webhooks page", () => {
     expect(one<HTMLInputElement>("webhook-url-input").placeholder).toBe("https://example.com/keyward-events");
     const operations = [...one<HTMLSelectElement>("webhook-operation-select").options].map((o) => [o.value, o.text]);
     expect(operations[0]).toEqual(["*", "All operations"]);
-    expect(operations.map((o) => o[0])).toEqual(["*", "created", "updated", "deleted", "regenerated", "revoked", "expired", "expiring"]);
+    expect(operations.map((o) => o[0])).toEqual(["*", "created", "updated", "deleted", "restored", "regenerated", "revoked", "expired", "expiring"]);
     expect(operations.at(-1)).toEqual(["expiring", "Expiring (reminders)"]);
     expect([...one<HTMLSelectElement>("webhook-entity-select").options].map((o) => o.value)).toEqual([
       "api_key",

@@ -60,6 +60,16 @@ impl Human for Settings {
         outln!("launch_at_login          {}", self.launch_at_login);
         outln!("close_to_tray            {}", self.close_to_tray);
         outln!("notifications            {}", self.notifications);
+        outln!("max_live_tokens          {}", self.max_live_tokens);
+        let or_off = |v: &str| {
+            if v.is_empty() {
+                "(off)".to_owned()
+            } else {
+                v.to_owned()
+            }
+        };
+        outln!("smtp_url                 {}", or_off(&self.smtp_url));
+        outln!("smtp_from                {}", or_off(&self.smtp_from));
     }
 }
 

@@ -1,7 +1,7 @@
 //! API keys: created, listed, shown, changed, revealed, deleted, exported.
 
 use keyward_core::keys::KeyStatus;
-use keyward_core::{CreatedKey, DeletedKey, KeyView, ScopeView, TokenView};
+use keyward_core::{CreatedKey, DeletedKey, DeletedKeyView, KeyView, ScopeView, TokenView};
 use keyward_http::postman::Exported;
 use serde::{Serialize, Serializer};
 
@@ -176,10 +176,55 @@ impl Human for KeptKey<'_> {
 impl Human for DeletedKey {
     fn human(&self, _: &Cx) {
         outln!(
-            "Deleted API key '{}' ({}) and {} token(s).",
+            "Deleted API key '{}' ({}) and {} token(s). Until {} it can come back: keyward keys restore {}",
             self.name,
             self.id,
-            self.tokens_deleted
+            self.tokens_deleted,
+            stamp(&self.restorable_until),
+            self.id,
+        );
+    }
+}
+
+impl Row for DeletedKeyView {
+    const NONE: &'static str = "No API keys were deleted in the last 30 days.";
+
+    fn cells(&self, cx: &Cx) -> Vec<(&'static str, String)> {
+        vec![
+            ("ID", self.key.id.clone()),
+            ("NAME", self.key.name.clone()),
+            ("KEY", self.key.masked_key.clone()),
+            ("OWNER", self.key.owner.email.clone()),
+            ("DELETED", cx.ago(Some(&self.deleted_at))),
+            ("HOW", self.said.clone()),
+            ("TOKENS", self.key.live_tokens.to_string()),
+            ("PURGED", self.purges_in.clone()),
+        ]
+    }
+
+    fn footer(keys: &[Self]) -> Option<String> {
+        Some(format!(
+            "{} deleted key(s); bring one back with: keyward keys restore ID",
+            keys.len()
+        ))
+    }
+}
+
+/// A deleted key purged for good.
+pub struct PurgedKey<'a>(pub &'a DeletedKeyView);
+
+impl Serialize for PurgedKey<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl Human for PurgedKey<'_> {
+    fn human(&self, _: &Cx) {
+        outln!(
+            "Purged API key '{}' ({}) for good: it can no longer be restored.",
+            self.0.key.name,
+            self.0.key.id
         );
     }
 }

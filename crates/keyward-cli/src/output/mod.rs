@@ -32,7 +32,7 @@ mod users;
 mod webhooks;
 
 pub use admin::Migration;
-pub use keys::{KeptKey, KeyAndTokens, PostmanExport};
+pub use keys::{KeptKey, KeyAndTokens, PostmanExport, PurgedKey};
 pub use webhooks::TestedWebhook;
 
 static WRITE_ERROR: OnceLock<String> = OnceLock::new();

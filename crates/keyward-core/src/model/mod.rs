@@ -5,11 +5,13 @@
 pub mod access;
 pub mod audit;
 pub mod clock;
+pub mod deleted;
 pub mod ids;
 pub mod key;
 pub mod lifecycle;
 pub mod limits;
 pub mod location;
+pub mod mail;
 pub mod management;
 pub mod policy;
 pub mod seal;

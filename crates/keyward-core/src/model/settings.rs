@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::mail;
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -28,6 +29,14 @@ pub struct Settings {
     /// The most live tokens one API key may have; minting more is refused until some are
     /// revoked or expire.
     pub max_live_tokens: u32,
+    /// The SMTP server reminders are emailed through: `smtp://[user[:password]@]host[:port]`
+    /// (STARTTLS, port 587 by default), `smtps://…` (TLS, 465) or `smtp://host:port?tls=none`
+    /// (plain text, for a local relay). Empty: no email. Shown with the password masked
+    /// (`smtp://user:•••@host`); sending the mask back keeps the stored password.
+    pub smtp_url: String,
+    /// Who the emails come from: `keyward@example.com` or `Keyward <keyward@example.com>`.
+    /// Empty: no email.
+    pub smtp_from: String,
 }
 
 impl Default for Settings {
@@ -44,6 +53,8 @@ impl Default for Settings {
             close_to_tray: true,
             notifications: true,
             max_live_tokens: 100,
+            smtp_url: String::new(),
+            smtp_from: String::new(),
         }
     }
 }
@@ -61,6 +72,8 @@ pub const SETTING_NAMES: &[&str] = &[
     "close_to_tray",
     "notifications",
     "max_live_tokens",
+    "smtp_url",
+    "smtp_from",
 ];
 
 /// The values a number setting may take, inclusive.
@@ -105,6 +118,13 @@ pub const MAX_REMINDERS: usize = 5;
 
 impl Settings {
     /// How many days ahead a coming deletion counts as "soon": the earliest reminder.
+    /// How long before a key's (or a token's) end the first reminder comes, and the list
+    /// starts showing it.
+    pub fn key_expiry_window(&self) -> crate::model::clock::Millis {
+        self.token_reminder_days.iter().copied().max().unwrap_or(30) as i64
+            * crate::model::clock::DAY
+    }
+
     pub fn soon_days(&self) -> i64 {
         self.reminder_days.iter().copied().max().unwrap_or(15) as i64
     }
@@ -123,6 +143,8 @@ impl Settings {
         CLIPBOARD_CLEAR_SECONDS.check("clipboard_clear_seconds", self.clipboard_clear_seconds)?;
         LOCAL_API_PORT.check("local_api_port", u32::from(self.local_api_port))?;
         MAX_LIVE_TOKENS.check("max_live_tokens", self.max_live_tokens)?;
+        mail::parse_smtp_url(&self.smtp_url)?;
+        mail::parse_from(&self.smtp_from)?;
         Ok(())
     }
 
@@ -156,6 +178,8 @@ impl Settings {
             "close_to_tray" => self.close_to_tray = parse_bool(name, v)?,
             "notifications" => self.notifications = parse_bool(name, v)?,
             "max_live_tokens" => self.max_live_tokens = parse(name, v)?,
+            "smtp_url" => v.clone_into(&mut self.smtp_url),
+            "smtp_from" => v.clone_into(&mut self.smtp_from),
             _ => {
                 return Err(Error::invalid(format!(
                     "the setting '{name}' cannot be set"
@@ -165,7 +189,15 @@ impl Settings {
         Ok(())
     }
 
+    /// Whether reminders are emailed: both the server and the sender are set.
+    pub fn email_on(&self) -> bool {
+        !self.smtp_url.trim().is_empty() && !self.smtp_from.trim().is_empty()
+    }
+
     pub(crate) fn normalize(&mut self) {
+        for text in [&mut self.smtp_url, &mut self.smtp_from] {
+            *text = text.trim().to_owned();
+        }
         for days in [&mut self.reminder_days, &mut self.token_reminder_days] {
             days.sort_unstable_by(|a, b| b.cmp(a));
             days.dedup();
@@ -282,5 +314,29 @@ mod tests {
         assert!(s.set("nope", "1").is_err());
         s.set("notifications", "off").unwrap();
         assert!(!s.notifications);
+    }
+
+    #[test]
+    fn smtp_settings_are_checked_and_a_refused_value_changes_nothing() {
+        let mut s = Settings::default();
+        assert!(!s.email_on());
+        s.set("smtp_url", " smtp://mail.example.com ").unwrap();
+        assert_eq!(s.smtp_url, "smtp://mail.example.com");
+        assert!(!s.email_on(), "no sender yet");
+        s.set("smtp_from", "Keyward <keyward@example.com>").unwrap();
+        assert!(s.email_on());
+        let before = s.clone();
+        let e = s
+            .set("smtp_url", "http://u:hunter2@mail.example.com")
+            .unwrap_err();
+        assert_eq!(e.field(), Some("smtp_url"));
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert_eq!(
+            s.set("smtp_from", "nobody").unwrap_err().field(),
+            Some("smtp_from")
+        );
+        assert_eq!(s, before);
+        s.set("smtp_url", "").unwrap();
+        assert!(!s.email_on());
     }
 }

@@ -16,10 +16,11 @@ use crate::model::ids::new_id;
 use crate::model::user::User;
 
 pub const ENTITIES: [&str; 3] = ["api_key", "token", "user"];
-pub const OPERATIONS: [&str; 8] = [
+pub const OPERATIONS: [&str; 9] = [
     "created",
     "updated",
     "deleted",
+    "restored",
     "regenerated",
     "revoked",
     "expired",
@@ -183,6 +184,8 @@ pub(crate) fn webhook_operation(entity: &str, operation: &str) -> Option<&'stati
         "created" => "created",
         "updated" | "kept" => "updated",
         "deleted" => "deleted",
+        // Brought back from Recently deleted.
+        "restored" => "restored",
         "regenerated" => "regenerated",
         "revoked" => "revoked",
         "expired" => "expired",

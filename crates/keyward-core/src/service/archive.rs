@@ -18,9 +18,11 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::model::clock::Millis;
+use crate::model::deleted::{BinContents, BinnedKey};
 use crate::model::key::ApiKey;
 use crate::model::webhook::Webhook;
 use crate::seal::{self, MasterKey};
+use crate::service::settings::{SMTP_PASSWORD, SMTP_PASSWORD_AAD};
 use crate::store::{Op, Read, Store, Table, SCHEMA_VERSION};
 
 const MAGIC: &[u8; 16] = b"KEYWARD-ARCHIVE\n";
@@ -34,6 +36,9 @@ const KDF_LANES: u32 = 1;
 const BATCH: usize = 1_000;
 /// The shortest passphrase accepted for an export.
 pub const PASSPHRASE_MIN: usize = 12;
+
+/// The SMTP password's name among an archive's opened secrets.
+const SMTP_PASSWORD_ID: &str = "smtp_password";
 
 /// What an archive holds, by kind.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -79,10 +84,20 @@ struct TableRows {
 /// master key is) and the management tokens, which admit to this store only.
 fn moves(table: Table, key: &[u8]) -> bool {
     match table {
-        Table::Meta => key == b"settings",
+        Table::Meta => key == b"settings" || key == SMTP_PASSWORD,
         Table::ManagementTokens => false,
         _ => true,
     }
+}
+
+/// A deleted key's row with its key's sealed secret replaced by `seal(key)`: emptied on
+/// export (the secret travels apart, like every key's), sealed anew on import.
+fn reseal_binned(value: &[u8], seal: impl FnOnce(&ApiKey) -> Result<Vec<u8>>) -> Result<Vec<u8>> {
+    let mut binned: BinnedKey = bincode::deserialize(value)?;
+    let mut contents: BinContents = bincode::deserialize(&binned.contents)?;
+    contents.key.sealed = seal(&contents.key)?;
+    binned.contents = bincode::serialize(&contents)?;
+    Ok(bincode::serialize(&binned)?)
 }
 
 fn derive(passphrase: &str, salt: &[u8], m: u32, t: u32, p: u32) -> Result<MasterKey> {
@@ -156,11 +171,22 @@ impl Store {
                         k.sealed = Vec::new();
                         value = bincode::serialize(&k)?;
                     }
+                    Table::DeletedKeys => {
+                        value = reseal_binned(&value, |k| {
+                            secrets.push((k.id.clone(), self.open_key_secret(k)?.to_string()));
+                            Ok(Vec::new())
+                        })?;
+                    }
                     Table::Webhooks => {
                         let mut w: Webhook = bincode::deserialize(&value)?;
                         secrets.push((w.id.clone(), self.open_webhook_secret(&w)?.to_string()));
                         w.sealed_secret = Vec::new();
                         value = bincode::serialize(&w)?;
+                    }
+                    Table::Meta if key == SMTP_PASSWORD => {
+                        let password = self.open_smtp_password(&value)?;
+                        secrets.push((SMTP_PASSWORD_ID.to_owned(), password.to_string()));
+                        value = Vec::new();
                     }
                     _ => {}
                 }
@@ -296,10 +322,19 @@ impl Store {
                         k.sealed = seal::seal(master, &k.id, secret(&k.id)?.as_bytes());
                         value = bincode::serialize(&k)?;
                     }
+                    Table::DeletedKeys => {
+                        value = reseal_binned(&value, |k| {
+                            Ok(seal::seal(master, &k.id, secret(&k.id)?.as_bytes()))
+                        })?;
+                    }
                     Table::Webhooks => {
                         let mut w: Webhook = bincode::deserialize(&value)?;
                         w.sealed_secret = seal::seal(master, &w.id, secret(&w.id)?.as_bytes());
                         value = bincode::serialize(&w)?;
+                    }
+                    Table::Meta if key == SMTP_PASSWORD => {
+                        let password = secret(SMTP_PASSWORD_ID)?;
+                        value = seal::seal(master, SMTP_PASSWORD_AAD, password.as_bytes());
                     }
                     _ => {}
                 }

@@ -4,7 +4,7 @@ use crate::error::Result;
 use crate::model::clock::{days_until, due_phrase, to_datetime};
 use crate::store::index::Index;
 use crate::store::Store;
-use crate::view::lifecycle::{DueKey, DueToken, ExpiringSoon};
+use crate::view::lifecycle::{last_use_sentence, DueKey, DueToken, ExpiringSoon};
 
 impl Store {
     pub fn expiring_soon(&self) -> Result<ExpiringSoon> {
@@ -26,13 +26,22 @@ impl Store {
             let v = ctx.view(key);
             if let (Some(at), Some(days)) = (&v.deletes_at, v.deletes_in_days) {
                 if days <= key_window {
+                    let due_in = due_phrase(ctx.now, at.timestamp_millis());
                     out.keys.push(DueKey {
+                        summary: format!("API key '{}' will be deleted {due_in}", v.name),
+                        advice: format!(
+                            "{} Open Keyward and choose Keep if it is still needed.",
+                            last_use_sentence(
+                                ctx.now,
+                                v.last_used_at.map(|u| u.timestamp_millis())
+                            )
+                        ),
                         id: v.id.clone(),
                         name: v.name.clone(),
                         owner: v.owner.clone(),
                         deletes_at: *at,
                         days_left: days,
-                        due_in: due_phrase(ctx.now, at.timestamp_millis()),
+                        due_in,
                         last_used_at: v.last_used_at,
                         reminded: v.deletion_scheduled,
                     });

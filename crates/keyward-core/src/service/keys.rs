@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 
+use super::deleted::bin_key;
 use super::locations::find_location;
 use super::settings::read_settings;
 use super::users::find_user;
 use crate::error::{Error, Result};
 use crate::model::audit::AuditEvent;
-use crate::model::clock::{ago, to_rfc3339, Millis, DAY, HOUR};
+use crate::model::clock::{ago, to_datetime, to_rfc3339, Millis, DAY, HOUR};
+use crate::model::deleted::{BY_HAND, KEEP_DELETED, KEEP_DELETED_DAYS};
 use crate::model::ids::new_id;
 use crate::model::key::{
     in_use, refuse_blocked_owner, revoked, ApiKey, Disclosure, Grace, HashEntry, KeyEdit,
@@ -548,9 +550,9 @@ impl Store {
                 });
             }
             let owner = tx.get::<User>(Table::Users, &key.owner)?;
-            let tokens_deleted = remove_key(tx, &key, &tokens);
+            let tokens_deleted = bin_key(tx, &key, &tokens, BY_HAND)?;
             let summary = format!(
-                "deleted API key '{}' ({}) and {tokens_deleted} token(s){}",
+                "deleted API key '{}' ({}) and {tokens_deleted} token(s){}; restorable for {KEEP_DELETED_DAYS} days",
                 key.name,
                 key.masked,
                 if was_in_use {
@@ -570,6 +572,7 @@ impl Store {
                 }),
                 tokens_deleted,
                 was_in_use,
+                restorable_until: to_datetime(now + KEEP_DELETED),
             })
         })
     }

@@ -4,14 +4,18 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::keys::{key_event, remove_key};
+use super::deleted::bin_key;
+use super::keys::key_event;
+use super::mail::{queue_reminder, Addressees};
 use super::tokens::token_event;
 use crate::error::Result;
 use crate::model::clock::{days_until, due_phrase, short_date, to_datetime, to_rfc3339, Millis};
+use crate::model::deleted::{INACTIVE, KEEP_DELETED_DAYS};
 use crate::model::key::ApiKey;
 use crate::model::lifecycle::{plan_key, plan_token, token_expiry_due, KeyAction, Reminder};
 use crate::model::settings::Settings;
 use crate::model::token::Token;
+use crate::model::user::Role;
 use crate::store::index::Index;
 use crate::store::{Read, Store, Table, Tx};
 use crate::view::lifecycle::{
@@ -29,6 +33,10 @@ struct Due {
     tokens: HashMap<String, Vec<Token>>,
     last_used: HashMap<String, Millis>,
     owners: HashMap<String, OwnerView>,
+    /// Owners reminders may be emailed to (active, with an address): id → name, address.
+    mail_to: HashMap<String, (String, String)>,
+    /// Active admins, who a reminder email names to ask: id, name, address.
+    admins: Vec<(String, String, String)>,
     keys_checked: usize,
     tokens_checked: usize,
 }
@@ -40,6 +48,23 @@ impl Due {
             name: String::new(),
             email: String::new(),
         })
+    }
+
+    /// Who the reminder email about a key of `owner` goes to, and whom it names to ask.
+    fn addressees(&self, owner: &str) -> Addressees {
+        Addressees {
+            to: self
+                .mail_to
+                .get(owner)
+                .map(|(name, address)| (owner.to_owned(), name.clone(), address.clone())),
+            admins: self
+                .admins
+                .iter()
+                .filter(|(id, _, _)| id != owner)
+                .take(3)
+                .map(|(_, name, address)| (name.clone(), address.clone()))
+                .collect(),
+        }
     }
 }
 
@@ -73,6 +98,7 @@ impl Store {
                 tokens_checked: due.tokens_checked,
                 reminders: Vec::new(),
                 deleted: Vec::new(),
+                purged: 0,
             },
             pending: 0,
         };
@@ -96,8 +122,9 @@ impl Store {
             self.rehearse(act)?;
         } else {
             self.write(act)?;
-            // Usage counts are kept 90 days.
+            // Usage counts are kept 90 days, deleted keys 30.
             self.drop_old_usage()?;
+            pass.report.purged = self.purge_old_deleted_keys()?;
         }
         Ok(pass.report)
     }
@@ -153,19 +180,35 @@ impl Store {
             }
         }
         let mut owners = HashMap::new();
+        let mut mail_to = HashMap::new();
         for id in &keys {
             if let Some(u) = self.last_used_in(ix, id) {
                 last_used.insert(id.clone(), u);
             }
             if let Some(o) = ix.keys.get(id).and_then(|k| ix.users.get(&k.owner)) {
                 owners.insert(o.id.clone(), o.owner_view());
+                if settings.email_on() && o.active && !o.email.trim().is_empty() {
+                    mail_to.insert(o.id.clone(), (o.name.clone(), o.email.clone()));
+                }
             }
+        }
+        let mut admins: Vec<(String, String, String)> = Vec::new();
+        if !mail_to.is_empty() {
+            admins = ix
+                .users
+                .values()
+                .filter(|u| u.active && u.role == Role::Admin && !u.email.is_empty())
+                .map(|u| (u.id.clone(), u.name.clone(), u.email.clone()))
+                .collect();
+            admins.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
         }
         Due {
             keys,
             tokens,
             last_used,
             owners,
+            mail_to,
+            admins,
             keys_checked: ix.keys.len(),
             tokens_checked: ix.tokens.len(),
         }
@@ -173,6 +216,20 @@ impl Store {
 }
 
 impl Pass<'_> {
+    /// Reports a reminder just raised in `tx`, and queues its email to the owner with it.
+    /// `created_at` is the key's (or the token's) creation.
+    fn remind(
+        &mut self,
+        notice: ReminderNotice,
+        tx: &mut Tx<'_>,
+        created_at: Millis,
+    ) -> Result<()> {
+        let to = self.due.addressees(&notice.owner.id);
+        queue_reminder(tx, self.settings, &notice, created_at, &to)?;
+        self.report.reminders.push(notice);
+        Ok(())
+    }
+
     /// Raises the key's due deletion reminder, or deletes it. Returns the key when it is
     /// still there (its tokens are looked at next).
     fn act_on_key(&mut self, tx: &mut Tx<'_>, mut key: ApiKey) -> Result<Option<ApiKey>> {
@@ -215,30 +272,34 @@ impl Pass<'_> {
                 let said = format!("{message} (deletion on {})", to_rfc3339(plan.deletes_at));
                 tx.audit(key_event(tx, &key, "reminder").says(said))?;
                 self.pending += 1;
-                self.report.reminders.push(ReminderNotice {
-                    kind: ReminderKind::KeyDeletion,
-                    id: key.id.clone(),
-                    key_id: key.id.clone(),
-                    key_name: key.name.clone(),
-                    owner: self.due.owner(&key.owner),
-                    days_before,
-                    days_left: days_until(now, plan.deletes_at),
-                    due_at: to_datetime(plan.deletes_at),
-                    last_used_at: used.map(to_datetime),
-                    message,
-                    summary,
-                    advice: format!(
-                        "{} Open Keyward to keep it, or let it go.",
-                        last_use_sentence(now, used)
-                    ),
-                });
+                self.remind(
+                    ReminderNotice {
+                        kind: ReminderKind::KeyDeletion,
+                        id: key.id.clone(),
+                        key_id: key.id.clone(),
+                        key_name: key.name.clone(),
+                        owner: self.due.owner(&key.owner),
+                        days_before,
+                        days_left: days_until(now, plan.deletes_at),
+                        due_at: to_datetime(plan.deletes_at),
+                        last_used_at: used.map(to_datetime),
+                        message,
+                        summary,
+                        advice: format!(
+                            "{} Open Keyward to keep it, or let it go.",
+                            last_use_sentence(now, used)
+                        ),
+                    },
+                    tx,
+                    key.created_at,
+                )?;
                 Ok(Some(key))
             }
             KeyAction::Delete => {
                 let tokens = self.due.tokens.get(&key.id).map_or(&[][..], Vec::as_slice);
-                let tokens_deleted = remove_key(tx, &key, tokens);
+                let tokens_deleted = bin_key(tx, &key, tokens, INACTIVE)?;
                 let message = format!(
-                    "API key '{}' was deleted after {} days of inactivity — {since}",
+                    "API key '{}' was deleted after {} days of inactivity — {since}. It can be restored from Recently deleted for {KEEP_DELETED_DAYS} days",
                     key.name, settings.inactivity_days,
                 );
                 let said = format!("{message}; {tokens_deleted} token(s) deleted with it");
@@ -279,23 +340,27 @@ impl Pass<'_> {
         tx.audit(key_event(tx, &key, "reminder").says(message.clone()))?;
         self.pending += 1;
         let used = self.due.last_used.get(&key.id).copied();
-        self.report.reminders.push(ReminderNotice {
-            kind: ReminderKind::KeyExpiry,
-            id: key.id.clone(),
-            key_id: key.id.clone(),
-            key_name: key.name.clone(),
-            owner: self.due.owner(&key.owner),
-            days_before,
-            days_left: days_until(now, end),
-            due_at: to_datetime(end),
-            last_used_at: used.map(to_datetime),
-            message,
-            summary,
-            advice: format!(
-                "{} Create its successor and move what uses it before {before}.",
-                last_use_sentence(now, used)
-            ),
-        });
+        self.remind(
+            ReminderNotice {
+                kind: ReminderKind::KeyExpiry,
+                id: key.id.clone(),
+                key_id: key.id.clone(),
+                key_name: key.name.clone(),
+                owner: self.due.owner(&key.owner),
+                days_before,
+                days_left: days_until(now, end),
+                due_at: to_datetime(end),
+                last_used_at: used.map(to_datetime),
+                message,
+                summary,
+                advice: format!(
+                    "{} Create its successor and move what uses it before {before}.",
+                    last_use_sentence(now, used)
+                ),
+            },
+            tx,
+            key.created_at,
+        )?;
         Ok(key)
     }
 
@@ -352,23 +417,27 @@ impl Pass<'_> {
             let said = format!("{message} ({})", t.id);
             tx.audit(token_event(tx, &t, key, "reminder").says(said))?;
             self.pending += 1;
-            self.report.reminders.push(ReminderNotice {
-                kind: ReminderKind::TokenExpiry,
-                id: t.id.clone(),
-                key_id: key.id.clone(),
-                key_name: key.name.clone(),
-                owner: self.due.owner(&key.owner),
-                days_before,
-                days_left: days_until(now, t.expires_at),
-                due_at: to_datetime(t.expires_at),
-                last_used_at: used.map(to_datetime),
-                message,
-                summary,
-                advice: format!(
-                    "{} Generate a new one before {before}.",
-                    last_use_sentence(now, used)
-                ),
-            });
+            self.remind(
+                ReminderNotice {
+                    kind: ReminderKind::TokenExpiry,
+                    id: t.id.clone(),
+                    key_id: key.id.clone(),
+                    key_name: key.name.clone(),
+                    owner: self.due.owner(&key.owner),
+                    days_before,
+                    days_left: days_until(now, t.expires_at),
+                    due_at: to_datetime(t.expires_at),
+                    last_used_at: used.map(to_datetime),
+                    message,
+                    summary,
+                    advice: format!(
+                        "{} Generate a new one before {before}.",
+                        last_use_sentence(now, used)
+                    ),
+                },
+                tx,
+                t.created_at,
+            )?;
         }
         Ok(())
     }

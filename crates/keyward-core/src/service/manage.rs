@@ -15,7 +15,7 @@ use crate::model::webhook::NewWebhook;
 use crate::store::Store;
 use crate::view::audit::{AuditFilter, AuditView};
 use crate::view::key_page::{KeyPage, KeySort};
-use crate::view::keys::{CreatedKey, DeletedKey, KeyDetail, KeyView};
+use crate::view::keys::{CreatedKey, DeletedKey, DeletedKeyView, KeyDetail, KeyView};
 use crate::view::lifecycle::{ExpiringSoon, LifecycleReport};
 use crate::view::locations::LocationView;
 use crate::view::management::{CreatedManagementToken, ManagementTokenView, Session};
@@ -72,6 +72,12 @@ pub trait Manage: Send + Sync {
     fn edit_key(&self, id: &str, edit: KeyEdit) -> Result<KeyView>;
     /// Deletes a key; one in use only with `force`, or when `typed_name` is its name.
     fn delete_key(&self, id: &str, force: bool, typed_name: Option<&str>) -> Result<DeletedKey>;
+    /// Keys deleted in the last 30 days, restorable; newest deletion first.
+    fn deleted_keys(&self) -> Result<Vec<DeletedKeyView>>;
+    /// Brings a deleted key back with its tokens as they were.
+    fn restore_key(&self, id: &str) -> Result<KeyView>;
+    /// Purges a deleted key for good, before its 30 days are up.
+    fn purge_deleted_key(&self, id: &str) -> Result<DeletedKeyView>;
 
     fn create_token(&self, key: &str) -> Result<CreatedToken>;
     fn list_tokens(&self, key: Option<&str>) -> Result<Vec<TokenView>>;
@@ -163,6 +169,13 @@ impl<'a> Acting<'a> {
         match self.actor.limited_to() {
             None => Ok(()),
             Some(_) => self.owns(&self.store.api_key(id)?.owner),
+        }
+    }
+
+    fn owns_deleted_key(&self, id: &str) -> Result<()> {
+        match self.actor.limited_to() {
+            None => Ok(()),
+            Some(_) => self.owns(&self.store.deleted_key_owner(id)?),
         }
     }
 
@@ -335,6 +348,24 @@ impl Manage for Acting<'_> {
             Some(_) if !force => s.delete_key_typed(id, typed_name),
             _ => s.delete_key(id, force),
         })
+    }
+
+    fn deleted_keys(&self) -> Result<Vec<DeletedKeyView>> {
+        let mut keys = self.store.deleted_keys()?;
+        if let Some(me) = self.actor.limited_to() {
+            keys.retain(|k| k.key.owner.id == me);
+        }
+        Ok(keys)
+    }
+
+    fn restore_key(&self, id: &str) -> Result<KeyView> {
+        self.owns_deleted_key(id)?;
+        self.run(|s| s.restore_key(id))
+    }
+
+    fn purge_deleted_key(&self, id: &str) -> Result<DeletedKeyView> {
+        self.owns_deleted_key(id)?;
+        self.run(|s| s.purge_deleted_key(id))
     }
 
     fn create_token(&self, key: &str) -> Result<CreatedToken> {

@@ -4,18 +4,20 @@
 
 pub mod archive;
 mod audit;
+mod deleted;
 mod expiring;
 mod key_page;
 mod keys;
 mod lifecycle;
 mod locations;
+pub(crate) mod mail;
 mod manage;
 mod management;
 
 pub use manage::{Acting, Manage, THIS_COMPUTER};
 pub use management::OwnerQuestion;
 mod outbox;
-mod settings;
+pub(crate) mod settings;
 mod tokens;
 pub(crate) mod usage;
 mod users;

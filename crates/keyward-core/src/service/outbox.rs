@@ -20,9 +20,9 @@ use crate::view::webhooks::DueMessage;
 pub(crate) const CLAIM: Millis = 60 * crate::model::clock::SECOND;
 
 impl Store {
-    /// When the next message is due, if any is waiting.
+    /// When the next message (webhook message or email) is due, if any is waiting.
     pub fn next_delivery_at(&self) -> Result<Option<Millis>> {
-        let mut next: Option<Millis> = None;
+        let mut next: Option<Millis> = self.next_email_at()?;
         for m in self.values::<OutboxMessage>(Table::Outbox) {
             let at = m?.next_attempt_at;
             next = Some(next.map_or(at, |n| n.min(at)));

@@ -20,27 +20,37 @@ const SAVE_EVERY: i64 = MINUTE;
 pub(crate) type Pending = HashMap<String, HashMap<i64, DayCounts>>;
 
 impl Store {
-    /// Counts one verification of `key_id`: valid (`code` `None`) or failed with `code`.
-    /// In memory only; never waits for the disk.
-    pub(crate) fn count_verification(&self, key_id: &str, code: Option<&'static str>) {
+    /// Counts one failed verification of `key_id`, by its code. In memory only; never
+    /// waits for the disk. (Valid ones are counted beside the key's last use: see
+    /// [`Store::record_valid_use`].)
+    pub(crate) fn count_verification(&self, key_id: &str, code: &'static str) {
         let day = day_of(self.now());
         let mut pending = self.usage_pending.lock().unwrap_or_else(|p| p.into_inner());
         let days = match pending.get_mut(key_id) {
             Some(d) => d,
             None => pending.entry(key_id.to_owned()).or_default(),
         };
-        let counts = days.entry(day).or_default();
-        match code {
-            None => counts.valid += 1,
-            Some(c) => *counts.failed.entry(c.to_owned()).or_default() += 1,
-        }
+        *days
+            .entry(day)
+            .or_default()
+            .failed
+            .entry(code.to_owned())
+            .or_default() += 1;
     }
 
     /// Writes the counts of verifications, added to those stored. What could not be
     /// written is kept for the next try.
     pub fn save_usage(&self) -> Result<()> {
-        let pending =
+        let mut pending =
             std::mem::take(&mut *self.usage_pending.lock().unwrap_or_else(|p| p.into_inner()));
+        for (key_id, day, n) in self.take_valid_counts() {
+            pending
+                .entry(key_id)
+                .or_default()
+                .entry(day)
+                .or_default()
+                .valid += n;
+        }
         if pending.is_empty() {
             return Ok(());
         }
@@ -89,13 +99,16 @@ impl Store {
         let key = find_key(self, id)?;
         let days = i64::from(days.clamp(1, DAYS_KEPT as u32));
         let today = day_of(self.now());
-        let pending: HashMap<i64, DayCounts> = self
+        let mut pending: HashMap<i64, DayCounts> = self
             .usage_pending
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&key.id)
             .cloned()
             .unwrap_or_default();
+        for (day, n) in self.unsaved_valid(&key.id) {
+            pending.entry(day).or_default().valid += n;
+        }
         let mut out = Vec::with_capacity(days as usize);
         for day in (today - days + 1)..=today {
             let mut counts: DayCounts = self
@@ -136,14 +149,14 @@ impl Store {
                 })
                 .collect::<BTreeMap<_, _>>()
         })?;
-        let pending = self.usage_pending.lock().unwrap_or_else(|p| p.into_inner());
+        // Valid verifications not yet written are held beside the key's last use.
         for (id, line) in lines.iter_mut() {
-            for (day, counts) in pending.get(id).into_iter().flatten() {
+            for (day, n) in self.unsaved_valid(id) {
                 if let Some(slot) = usize::try_from(day - first)
                     .ok()
                     .and_then(|i| line.get_mut(i))
                 {
-                    *slot += counts.valid;
+                    *slot += n;
                 }
             }
         }

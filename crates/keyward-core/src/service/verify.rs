@@ -31,7 +31,7 @@ impl Store {
                 let now = self.now();
                 let refused = |code: VerifyCode| {
                     self.record_failed_verification(code.as_str());
-                    self.count_verification(&identity.key_id, Some(code.as_str()));
+                    self.count_verification(&identity.key_id, code.as_str());
                     Verdict::invalid(code)
                 };
                 if let Some(wanted) = permission.map(str::trim).filter(|p| !p.is_empty()) {
@@ -47,11 +47,7 @@ impl Store {
                         });
                     }
                 }
-                match &identity.token_id {
-                    Some(t) => self.record_use(&[&identity.key_id, t]),
-                    None => self.record_use(&[&identity.key_id]),
-                }
-                self.count_verification(&identity.key_id, None);
+                self.record_valid_use(&identity.key_id, identity.token_id.as_deref());
                 Verdict {
                     valid: true,
                     code: None,
@@ -65,7 +61,7 @@ impl Store {
                 // counts in that key's usage; unknown and malformed ones belong to none.
                 if !matches!(code, VerifyCode::Malformed | VerifyCode::NotFound) {
                     if let Some(key_id) = self.key_of(presented) {
-                        self.count_verification(&key_id, Some(code.as_str()));
+                        self.count_verification(&key_id, code.as_str());
                     }
                 }
                 Verdict::invalid(code)

@@ -29,10 +29,14 @@ pub enum Table {
     ManagementTokens,
     /// `{day}/{key id}` → that key's verifications on that day.
     Usage,
+    /// Key id → a deleted key kept for 30 days, restorable.
+    DeletedKeys,
+    /// Emails waiting to be sent, by id.
+    Mail,
 }
 
 impl Table {
-    pub const ALL: [Table; 14] = [
+    pub const ALL: [Table; 16] = [
         Table::Meta,
         Table::Users,
         Table::Emails,
@@ -47,6 +51,8 @@ impl Table {
         Table::Deliveries,
         Table::ManagementTokens,
         Table::Usage,
+        Table::DeletedKeys,
+        Table::Mail,
     ];
 
     pub fn name(self) -> &'static str {
@@ -65,6 +71,8 @@ impl Table {
             Table::Deliveries => "webhook_deliveries",
             Table::ManagementTokens => "management_tokens",
             Table::Usage => "key_usage",
+            Table::DeletedKeys => "deleted_keys",
+            Table::Mail => "mail_outbox",
         }
     }
 }

@@ -73,22 +73,59 @@ pub(crate) struct Usage {
 
 #[derive(Default)]
 struct UsageState {
-    /// id → (last used, last persisted), for keys and tokens.
-    seen: HashMap<String, (Millis, Millis)>,
+    /// Keys and tokens by id.
+    seen: HashMap<String, Seen>,
+    /// Valid verifications of an earlier day not yet written: (key id, day, count).
+    spilled: Vec<(String, i64, u64)>,
     /// Failed verifications by code since the last audit event that counted them.
     failed: BTreeMap<&'static str, u64>,
     failed_since: Option<Millis>,
 }
 
+/// What is held of one key or token.
+struct Seen {
+    /// Last used.
+    last: Millis,
+    /// When that was last persisted.
+    persisted: Millis,
+    /// A key's valid verifications on `day` not yet written: counted here, beside its
+    /// last use, so a verification pays one lookup for both.
+    day: i64,
+    valid: u64,
+}
+
 impl UsageState {
-    /// `id` used at `now`: its (last used, last persisted), the first raised to `now`.
-    fn seen_at(&mut self, id: &str, now: Millis) -> &mut (Millis, Millis) {
+    /// `id` used at `now`: its entry, with the last use raised to `now`.
+    fn seen_at(&mut self, id: &str, now: Millis) -> &mut Seen {
         // Looked up by reference first: a key seen before costs no allocation.
         if !self.seen.contains_key(id) {
-            self.seen.insert(id.to_owned(), (now, i64::MIN));
+            let fresh = Seen {
+                last: now,
+                persisted: i64::MIN,
+                day: 0,
+                valid: 0,
+            };
+            self.seen.insert(id.to_owned(), fresh);
         }
         let entry = self.seen.get_mut(id).expect("just inserted");
-        entry.0 = entry.0.max(now);
+        entry.last = entry.last.max(now);
+        entry
+    }
+
+    /// Notes a use of `id`; adds it to `due` when its last persisted use is a minute old
+    /// (when `persist`). Returns its entry.
+    fn used(
+        &mut self,
+        id: &str,
+        now: Millis,
+        persist: bool,
+        due: &mut Vec<(String, Millis)>,
+    ) -> &mut Seen {
+        let entry = self.seen_at(id, now);
+        if persist && now.saturating_sub(entry.persisted) >= MINUTE {
+            entry.persisted = now;
+            due.push((id.to_owned(), entry.last));
+        }
         entry
     }
 }
@@ -103,13 +140,68 @@ impl Usage {
         let mut due = Vec::new();
         let mut state = self.state();
         for id in ids {
-            let entry = state.seen_at(id, now);
-            if now.saturating_sub(entry.1) >= MINUTE {
-                entry.1 = now;
-                due.push(((*id).to_owned(), entry.0));
-            }
+            state.used(id, now, true, &mut due);
         }
         due
+    }
+
+    /// A valid verification of `key_id` (through `token_id` when a token was presented)
+    /// on `day`: notes the uses as [`Usage::record`] does (or only notes them, without
+    /// `persist`) and counts the verification in the key's entry. Returns the uses due.
+    pub fn record_valid(
+        &self,
+        key_id: &str,
+        token_id: Option<&str>,
+        now: Millis,
+        day: i64,
+        persist: bool,
+    ) -> Vec<(String, Millis)> {
+        let mut due = Vec::new();
+        let mut state = self.state();
+        let entry = state.used(key_id, now, persist, &mut due);
+        if entry.day == day {
+            entry.valid += 1;
+        } else {
+            let earlier = (entry.day, entry.valid);
+            entry.day = day;
+            entry.valid = 1;
+            if earlier.1 > 0 {
+                state
+                    .spilled
+                    .push((key_id.to_owned(), earlier.0, earlier.1));
+            }
+        }
+        if let Some(t) = token_id {
+            state.used(t, now, persist, &mut due);
+        }
+        due
+    }
+
+    /// The valid verifications counted and not yet written, as (key id, day, count),
+    /// forgotten here: the caller writes them or hands them back to its own pending.
+    pub fn take_valid_counts(&self) -> Vec<(String, i64, u64)> {
+        let mut state = self.state();
+        let mut out = std::mem::take(&mut state.spilled);
+        for (id, e) in state.seen.iter_mut().filter(|(_, e)| e.valid > 0) {
+            out.push((id.clone(), e.day, e.valid));
+            e.valid = 0;
+        }
+        out
+    }
+
+    /// A key's valid verifications not yet written, as (day, count).
+    pub fn unsaved_valid(&self, key_id: &str) -> Vec<(i64, u64)> {
+        let state = self.state();
+        let mut out: Vec<(i64, u64)> = state
+            .spilled
+            .iter()
+            .filter(|(id, _, _)| id == key_id)
+            .map(|(_, day, n)| (*day, *n))
+            .collect();
+        if let Some(e) = state.seen.get(key_id).filter(|e| e.valid > 0) {
+            out.push((e.day, e.valid));
+        }
+        out
     }
 
     /// Notes a use of each id, to be persisted later by [`Usage::take_unpersisted`].
@@ -121,14 +213,14 @@ impl Usage {
     }
 
     pub fn last(&self, id: &str) -> Option<Millis> {
-        self.state().seen.get(id).map(|e| e.0)
+        self.state().seen.get(id).map(|e| e.last)
     }
 
     /// Raises `out`'s times to the newer ones held here.
     pub fn overlay(&self, out: &mut HashMap<String, Millis>) {
-        for (id, (at, _)) in &self.state().seen {
-            let e = out.entry(id.clone()).or_insert(*at);
-            *e = (*e).max(*at);
+        for (id, e) in &self.state().seen {
+            let at = out.entry(id.clone()).or_insert(e.last);
+            *at = (*at).max(e.last);
         }
     }
 
@@ -137,10 +229,10 @@ impl Usage {
         self.state()
             .seen
             .iter_mut()
-            .filter(|(_, e)| e.0 > e.1)
+            .filter(|(_, e)| e.last > e.persisted)
             .map(|(id, e)| {
-                e.1 = e.0;
-                (id.clone(), e.0)
+                e.persisted = e.last;
+                (id.clone(), e.last)
             })
             .collect()
     }
@@ -150,7 +242,7 @@ impl Usage {
         let mut state = self.state();
         for id in ids {
             if let Some(e) = state.seen.get_mut(*id) {
-                e.1 = i64::MIN;
+                e.persisted = i64::MIN;
             }
         }
     }

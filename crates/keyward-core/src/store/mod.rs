@@ -87,7 +87,8 @@ pub struct Store {
     pub(crate) recent_usage: Arc<self::recent_usage::RecentUsage>,
     hooks: Vec<Arc<dyn CommitHook>>,
     opts: StoreOptions,
-    /// Told when a commit has queued webhook messages, so a delivery worker wakes at once.
+    /// Told when a commit has queued webhook messages or emails, so a delivery worker
+    /// wakes at once.
     outbox_listener: std::sync::RwLock<Option<Box<dyn Fn() + Send + Sync>>>,
     /// Per-key budgets of the HTTP token exchange.
     pub(crate) exchanges: ExchangeBudget,
@@ -412,7 +413,7 @@ impl Store {
         }
         if ops
             .iter()
-            .any(|op| op.table == Table::Outbox && op.value.is_some())
+            .any(|op| matches!(op.table, Table::Outbox | Table::Mail) && op.value.is_some())
         {
             self.notify_outbox();
         }
@@ -424,7 +425,7 @@ impl Store {
         self.backend.flush()
     }
 
-    /// Calls `f` whenever a commit has queued webhook messages.
+    /// Calls `f` whenever a commit has queued webhook messages or emails.
     pub fn on_outbox(&self, f: impl Fn() + Send + Sync + 'static) {
         *self
             .outbox_listener
@@ -457,6 +458,32 @@ impl Store {
             // Best effort: a lost write costs at most a minute of "last used" precision.
             let _ = self.backend.save_uses(&due);
         }
+    }
+
+    /// Notes a valid verification of `key_id` (through `token_id`): its use, as
+    /// [`Store::record_use`] does, and one more valid verification in today's usage.
+    pub(crate) fn record_valid_use(&self, key_id: &str, token_id: Option<&str>) {
+        let now = self.now();
+        let day = crate::model::usage::day_of(now);
+        let following = self.following.load(Ordering::Relaxed);
+        let due = self
+            .usage
+            .record_valid(key_id, token_id, now, day, !following);
+        if !due.is_empty() {
+            // Best effort: a lost write costs at most a minute of "last used" precision.
+            let _ = self.backend.save_uses(&due);
+        }
+    }
+
+    /// Valid verifications counted in memory and not yet written, as (key id, day,
+    /// count), forgotten there.
+    pub(crate) fn take_valid_counts(&self) -> Vec<(String, i64, u64)> {
+        self.usage.take_valid_counts()
+    }
+
+    /// A key's valid verifications not yet written, as (day, count).
+    pub(crate) fn unsaved_valid(&self, key_id: &str) -> Vec<(i64, u64)> {
+        self.usage.unsaved_valid(key_id)
     }
 
     /// Counts a failed verification, in memory only: a verification never waits for the

@@ -69,6 +69,10 @@ pub struct KeyView {
     /// When the key stops working, chosen at creation; `null`: never.
     #[serde(serialize_with = "crate::view::time::rfc3339_opt", default)]
     pub expires_at: Option<DateTime<Utc>>,
+    /// The key's end is near enough to show in the list (as near as its first reminder,
+    /// 30 days by default), and it is neither revoked nor already expired.
+    #[serde(default)]
+    pub expiry_near: bool,
     /// "Never delete for inactivity".
     #[serde(default)]
     pub keep_always: bool,
@@ -106,6 +110,31 @@ pub struct DeletedKey {
     pub owner: OwnerView,
     pub tokens_deleted: usize,
     pub was_in_use: bool,
+    /// Until when "Recently deleted" can bring it back.
+    #[serde(serialize_with = "crate::view::time::rfc3339", default)]
+    pub restorable_until: DateTime<Utc>,
+}
+
+/// A key deleted in the last 30 days, restorable until `purges_at`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeletedKeyView {
+    /// The key as it comes back when restored (its tokens as they were).
+    pub key: KeyView,
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub deleted_at: DateTime<Utc>,
+    /// Who deleted it; `null` for the inactivity rule or this computer's CLI.
+    pub deleted_by: Option<OwnerView>,
+    /// `deleted` (by hand) or `inactive` (by the inactivity rule).
+    pub reason: String,
+    /// In words: "Deleted by Ann Lee", "Deleted for inactivity".
+    pub said: String,
+    /// When it is purged for good.
+    #[serde(serialize_with = "crate::view::time::rfc3339")]
+    pub purges_at: DateTime<Utc>,
+    /// "in 29 days".
+    pub purges_in: String,
 }
 
 /// A key with its tokens and its history, for the key detail screen.
@@ -219,6 +248,10 @@ impl ViewContext {
             in_use: f.in_use,
             live_tokens: f.live_tokens,
             expires_at: key.expires_at.map(to_datetime),
+            expiry_near: key.revoked_at.is_none()
+                && key.expires_at.is_some_and(|at| {
+                    at > self.now && at - self.now <= self.settings.key_expiry_window()
+                }),
             keep_always: key.keep_always,
             notes: key.notes.clone(),
             tags: key.tags.clone(),

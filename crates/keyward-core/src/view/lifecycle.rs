@@ -76,6 +76,9 @@ pub struct LifecycleReport {
     pub tokens_checked: usize,
     pub reminders: Vec<ReminderNotice>,
     pub deleted: Vec<DeletionNotice>,
+    /// Deleted keys purged for good, 30 days after their deletion.
+    #[serde(default)]
+    pub purged: usize,
 }
 
 /// A key whose inactivity deletion is near.
@@ -96,6 +99,12 @@ pub struct DueKey {
     pub last_used_at: Option<DateTime<Utc>>,
     /// A reminder has been raised for this deadline.
     pub reminded: bool,
+    /// What a reminder of it says: "API key 'Zapier' will be deleted in 7 days".
+    #[serde(default)]
+    pub summary: String,
+    /// What to do about it, with when it was last used.
+    #[serde(default)]
+    pub advice: String,
 }
 
 /// A live token whose expiry is near.

@@ -7,6 +7,7 @@ pub mod key_page;
 pub mod keys;
 pub mod lifecycle;
 pub mod locations;
+pub mod mail;
 pub mod management;
 pub mod rules;
 pub mod time;

@@ -27,6 +27,8 @@ pub struct Rules {
     pub notes_max: usize,
     /// The most tags a key may have.
     pub tags_max: usize,
+    /// How many days a deleted key can be restored.
+    pub keep_deleted_days: usize,
 }
 
 impl Rules {
@@ -42,6 +44,7 @@ impl Rules {
             passphrase_min: crate::service::archive::PASSPHRASE_MIN,
             notes_max: crate::model::policy::NOTES_MAX,
             tags_max: crate::model::policy::TAGS_MAX,
+            keep_deleted_days: crate::model::deleted::KEEP_DELETED_DAYS as usize,
         }
     }
 }

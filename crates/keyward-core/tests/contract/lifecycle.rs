@@ -293,6 +293,16 @@ pub fn expiring_soon_says_when_as_a_person_would(backend: &'static dyn Backend) 
     let soon = env.store.expiring_soon().unwrap();
     assert_eq!(soon.keys[0].due_in, "in 25 hours");
     assert_eq!(soon.keys[0].days_left, 2);
+    // What a notification of it says, in the core's words (a desktop connected to a
+    // team server shows exactly this).
+    assert_eq!(
+        soon.keys[0].summary,
+        "API key 'Zapier' will be deleted in 25 hours"
+    );
+    assert_eq!(
+        soon.keys[0].advice,
+        "Never used. Open Keyward and choose Keep if it is still needed."
+    );
     assert!(soon.tokens.is_empty());
     // The key's own view says it in the same words, for its badge.
     let view = env.store.key_view(&k.view.id).unwrap();

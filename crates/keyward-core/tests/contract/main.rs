@@ -17,8 +17,10 @@ mod key_page;
 mod keys;
 mod lifecycle;
 mod locations;
+mod mail;
 mod outbox;
 mod policy;
+mod recently_deleted;
 mod rotation;
 mod settings;
 mod tokens;
@@ -72,6 +74,13 @@ keyward_testkit::contract_tests! {
             unknown_ids_are_not_found,
             invalid_key_names_are_refused_and_write_nothing,
             errors_serialize_as_code_and_message_and_a_refused_field,
+        }
+        recently_deleted {
+            a_deleted_key_stops_at_once_and_comes_back_with_its_tokens,
+            the_inactivity_rule_deletes_into_recently_deleted_and_30_days_later_it_is_purged,
+            purge_now_clear_keys_and_regenerate_are_final,
+            a_manager_sees_and_restores_only_their_own_deleted_keys,
+            an_archive_carries_recently_deleted_keys_and_they_restore_in_the_new_store,
         }
         deletion {
             delete_refuses_key_used_within_30_days_unless_forced,
@@ -142,6 +151,14 @@ keyward_testkit::contract_tests! {
         }
         settings {
             settings_default_and_updates_persist_and_invalid_are_refused,
+        }
+        mail {
+            the_smtp_password_is_sealed_and_shown_masked,
+            bad_smtp_settings_are_refused_and_change_nothing,
+            without_smtp_settings_reminders_queue_no_email,
+            a_reminder_queues_one_email_to_its_owner_that_survives_reopening,
+            owners_without_an_address_or_deactivated_get_no_email,
+            an_archive_carries_the_smtp_password_and_the_waiting_emails,
         }
         webhooks {
             add_webhook_shows_a_whsec_secret_of_32_random_bytes_once,

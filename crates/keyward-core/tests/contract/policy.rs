@@ -25,6 +25,22 @@ pub fn a_key_given_an_end_expires_then(backend: &'static dyn Backend) {
         })
         .unwrap();
     assert_eq!(k.view.expires_at, Some(to_datetime(T0 + 30 * DAY)));
+    // Its end is within the first reminder's 30 days: the list shows it.
+    assert!(k.view.expiry_near);
+    let later = env
+        .store
+        .create_key(NewKey {
+            expires: Some("90d".into()),
+            ..new_key(&ada.id, "Quarterly")
+        })
+        .unwrap();
+    assert!(!later.view.expiry_near);
+    env.at(60 * DAY - SECOND);
+    assert!(!env.store.key_view(&later.view.id).unwrap().expiry_near);
+    env.at(60 * DAY);
+    assert!(env.store.key_view(&later.view.id).unwrap().expiry_near);
+    env.store.delete_key(&later.view.id, true).unwrap();
+    env.at(0);
     let v = env.store.verify(k.key.expose()).unwrap();
     assert_eq!(
         v.identity.unwrap().expires_at,
@@ -37,6 +53,7 @@ pub fn a_key_given_an_end_expires_then(backend: &'static dyn Backend) {
     assert_eq!(env.verify(t.token.expose()), "EXPIRED");
     let shown = env.store.key_view(&k.view.id).unwrap();
     assert_eq!(shown.status.as_str(), "expired");
+    assert!(!shown.expiry_near, "an expired key is past near");
     assert_eq!(
         env.keys(KeyFilter {
             status: Some("expired".into()),

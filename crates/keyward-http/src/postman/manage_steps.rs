@@ -258,6 +258,31 @@ pub(super) const STEPS: &[Step] = &[
         query: &[("force", "true")],
         ..MANAGE
     },
+    Step {
+        operation: "list_deleted_keys",
+        name: "List recently deleted keys",
+        test: A_PAGE,
+        ..MANAGE
+    },
+    Step {
+        operation: "restore_key",
+        name: "Restore that key",
+        path: &[("id", "oldKeyId")],
+        ..MANAGE
+    },
+    Step {
+        operation: "delete_key",
+        name: "Delete it again",
+        path: &[("id", "oldKeyId")],
+        query: &[("force", "true")],
+        ..MANAGE
+    },
+    Step {
+        operation: "purge_deleted_key",
+        name: "Purge it for good",
+        path: &[("id", "oldKeyId")],
+        ..MANAGE
+    },
     // Tokens.
     Step {
         operation: "list_tokens",

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::store::backend::{Backend, Changed, Lease, Op, Rows, Table, Watch};
 
 /// The newest schema this build creates and understands.
-pub const PG_SCHEMA_VERSION: u32 = 4;
+pub const PG_SCHEMA_VERSION: u32 = 6;
 
 /// Each migration brings the schema to its version, in one transaction.
 const MIGRATIONS: &[(u32, &str)] = &[
@@ -29,6 +29,8 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (2, include_str!("migrations/0002_management_tokens.sql")),
     (3, include_str!("migrations/0003_key_policy.sql")),
     (4, include_str!("migrations/0004_key_usage.sql")),
+    (5, include_str!("migrations/0005_deleted_keys.sql")),
+    (6, include_str!("migrations/0006_mail.sql")),
 ];
 
 /// Rows fetched per round trip while scanning.

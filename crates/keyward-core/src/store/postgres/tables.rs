@@ -9,8 +9,10 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::model::audit::AuditEvent;
+use crate::model::deleted::BinnedKey;
 use crate::model::key::{ApiKey, HashEntry};
 use crate::model::location::Location;
+use crate::model::mail::MailMessage;
 use crate::model::management::ManagementToken;
 use crate::model::settings::Settings;
 use crate::model::token::Token;
@@ -329,6 +331,22 @@ const USAGE: Spec = Spec {
     codec: bin::<DayCounts>(),
 };
 
+const DELETED_KEYS: Spec = Spec {
+    sql: "deleted_keys",
+    key: "id",
+    key_is_bytes: false,
+    key_field: Some("id"),
+    cols: &[
+        ("name", Text),
+        ("owner", Text),
+        ("deleted_at", Int),
+        ("deleted_by", OptText),
+        ("reason", Text),
+        ("contents", Bytes),
+    ],
+    codec: bin::<BinnedKey>(),
+};
+
 const OUTBOX: Spec = Spec {
     sql: "webhook_outbox",
     key: "id",
@@ -343,6 +361,27 @@ const OUTBOX: Spec = Spec {
         ("next_attempt_at", Int),
     ],
     codec: bin::<OutboxMessage>(),
+};
+
+const MAIL: Spec = Spec {
+    sql: "mail_outbox",
+    key: "id",
+    key_is_bytes: false,
+    key_field: Some("id"),
+    cols: &[
+        ("message_id", Text),
+        ("user_id", Text),
+        ("to_name", Text),
+        ("to_address", Text),
+        ("key_id", OptText),
+        ("subject", Text),
+        ("body", Text),
+        ("created_at", Int),
+        ("attempts", Int),
+        ("next_attempt_at", Int),
+        ("last_error", OptText),
+    ],
+    codec: bin::<MailMessage>(),
 };
 
 const DELIVERIES: Spec = Spec {
@@ -397,6 +436,8 @@ const SETTINGS: Spec = Spec {
         ("close_to_tray", Bool),
         ("notifications", Bool),
         ("max_live_tokens", Int),
+        ("smtp_url", Text),
+        ("smtp_from", Text),
     ],
     codec: Codec {
         decode: json_decode::<Settings>,
@@ -425,6 +466,8 @@ pub(super) fn spec(table: Table, key: &[u8]) -> &'static Spec {
         Table::Deliveries => &DELIVERIES,
         Table::ManagementTokens => &MANAGEMENT_TOKENS,
         Table::Usage => &USAGE,
+        Table::DeletedKeys => &DELETED_KEYS,
+        Table::Mail => &MAIL,
     }
 }
 

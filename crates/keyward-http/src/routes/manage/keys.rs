@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use keyward_core::keys::parse_grace;
 use keyward_core::{
-    CreatedKey, CreatedToken, DeletedKey, Disclosure, KeyDetail, KeyEdit, KeyFilter, KeySort,
-    KeyView, NewKey, ShownSecret, SortDir, TokenView, UsageDay,
+    CreatedKey, CreatedToken, DeletedKey, DeletedKeyView, Disclosure, KeyDetail, KeyEdit,
+    KeyFilter, KeySort, KeyView, NewKey, ShownSecret, SortDir, TokenView, UsageDay,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -419,6 +419,7 @@ pub(crate) async fn keep_key(caller: Caller, Id(id): Id) -> Answer<KeyView> {
 
 /// Delete an API key and its tokens.
 ///
+/// The key stops working at once and can be restored for 30 days (`/v1/deleted-keys`).
 /// A key in use (live tokens, or used in the last 24 hours) is deleted only with
 /// `force=true`, or with `confirm_name` set to its name.
 #[utoipa::path(
@@ -452,6 +453,74 @@ pub(crate) async fn delete_key(
     };
     caller
         .run(move |m| m.delete_key(&id, force, q.confirm_name.as_deref()))
+        .await
+        .map(axum::Json)
+}
+
+/// List the keys deleted in the last 30 days.
+///
+/// A deleted key stops verifying at once but can be restored, with its tokens as they
+/// were, for 30 days; then it is purged for good. Newest deletion first.
+#[utoipa::path(
+    get,
+    path = "/v1/deleted-keys",
+    tag = "keys",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of deleted keys", body = Page<DeletedKeyView>),
+    )
+)]
+pub(crate) async fn list_deleted_keys(
+    caller: Caller,
+    Query(q): Query<PageQuery>,
+) -> Answer<Page<DeletedKeyView>> {
+    let paging = q.paging()?;
+    let all = caller.run(move |m| m.deleted_keys()).await?;
+    Ok(axum::Json(paging.page(all)))
+}
+
+/// Restore a deleted key.
+///
+/// It comes back with its tokens as they were (one that expired meanwhile stays
+/// expired), and its inactivity clock starts again, as "Keep" does.
+#[utoipa::path(
+    post,
+    path = "/v1/deleted-keys/{id}/restore",
+    tag = "keys",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "A deleted key's id (`key_…`)")),
+    responses(
+        (status = 200, description = "The key, restored", body = KeyView),
+        (status = 403, description = "Another site manager's key", body = ErrorBody),
+        (status = 404, description = "No such deleted key (restored already, or purged)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn restore_key(caller: Caller, Id(id): Id) -> Answer<KeyView> {
+    caller
+        .run(move |m| m.restore_key(&id))
+        .await
+        .map(axum::Json)
+}
+
+/// Purge a deleted key for good.
+///
+/// Before its 30 days are up; it can no longer be restored.
+#[utoipa::path(
+    delete,
+    path = "/v1/deleted-keys/{id}",
+    tag = "keys",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "A deleted key's id (`key_…`)")),
+    responses(
+        (status = 200, description = "What was purged", body = DeletedKeyView),
+        (status = 403, description = "Another site manager's key", body = ErrorBody),
+        (status = 404, description = "No such deleted key", body = ErrorBody),
+    )
+)]
+pub(crate) async fn purge_deleted_key(caller: Caller, Id(id): Id) -> Answer<DeletedKeyView> {
+    caller
+        .run(move |m| m.purge_deleted_key(&id))
         .await
         .map(axum::Json)
 }
