@@ -121,6 +121,12 @@ fn the_window_shows_a_team_server_and_comes_back_to_this_computer() {
     let created = h.key(users[0]["id"].as_str().unwrap(), "Made from the desktop");
     assert!(created["key"].as_str().unwrap().starts_with("kwa_"));
     assert_eq!(names(&no_filter_page(&h)), vec!["Made from the desktop"]);
+    // The list's usage column comes from the server: a verification there counts today.
+    let secret = created["key"].as_str().unwrap();
+    assert!(team.store.verify_for(secret, None).unwrap().valid);
+    let line = &no_filter_page(&h)["usage"][created["id"].as_str().unwrap()];
+    assert_eq!(line.as_array().map(Vec::len), Some(30), "{line}");
+    assert_eq!((line[28].as_u64(), line[29].as_u64()), (Some(0), Some(1)));
     let audit = team.store.audit(&Default::default()).unwrap();
     let made = audit
         .iter()

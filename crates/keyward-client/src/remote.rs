@@ -60,6 +60,9 @@ struct Page<T> {
     matching: Option<usize>,
     #[serde(default)]
     total: Option<usize>,
+    /// The keys list's sparklines (a server before them sends none).
+    #[serde(default)]
+    usage: std::collections::BTreeMap<String, Vec<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -405,6 +408,7 @@ impl Manage for Remote {
             total: page.total.unwrap_or(page.items.len()),
             offset,
             rows: page.items,
+            usage: page.usage,
         })
     }
 

@@ -168,7 +168,17 @@ async fn answers_have_the_shapes_the_document_gives() {
     assert_eq!(fields(&users), ["items", "next_cursor"]);
     assert_eq!(users["next_cursor"], Value::Null);
     let (_, keys) = t.get(admin, "/v1/keys").await;
-    assert_eq!(fields(&keys), ["items", "matching", "next_cursor", "total"]);
+    assert_eq!(
+        fields(&keys),
+        ["items", "matching", "next_cursor", "total", "usage"]
+    );
+    // A line of 30 days for each key listed.
+    let items = keys["items"].as_array().unwrap();
+    assert_eq!(keys["usage"].as_object().unwrap().len(), items.len());
+    for item in items {
+        let line = &keys["usage"][item["id"].as_str().unwrap()];
+        assert_eq!(line.as_array().map(Vec::len), Some(30), "{line}");
+    }
     let (_, detail) = t.get(admin, &format!("/v1/keys/{}", t.ada.key)).await;
     assert_eq!(fields(&detail), ["events", "key", "tokens"]);
     let (_, expiring) = t.get(admin, "/v1/lifecycle/expiring").await;

@@ -2,7 +2,9 @@
 //! (the first four admins), five locations, and keys spread over them, one in three scoped
 //! to a location. Open the store with `durable: false` and flush once at the end.
 
-use keyward_core::{CreatedKey, NewKey, NewUser, Result, Store};
+use keyward_core::model::usage::{day_of, row_key, DayCounts};
+use keyward_core::store::Table;
+use keyward_core::{CreatedKey, Millis, NewKey, NewUser, Result, Store};
 
 const PEOPLE: [&str; 5] = [
     "Ada Lovelace",
@@ -63,4 +65,26 @@ pub fn seed_keys(
         each(&created)?;
     }
     Ok(owners)
+}
+
+/// Gives every key of `ids` a count of valid verifications on each of the last `days`
+/// days up to `now`, as stored counts (written in batches of a thousand keys), so a
+/// measurement of the keys list reads as many usage rows as a busy store holds.
+pub fn seed_usage(store: &Store, ids: &[String], days: i64, now: Millis) -> Result<()> {
+    let today = day_of(now);
+    for chunk in ids.chunks(1000) {
+        store.write(|tx| {
+            for (i, id) in chunk.iter().enumerate() {
+                for day in (today - days + 1)..=today {
+                    let counts = DayCounts {
+                        valid: (i as u64 + day as u64) % 50,
+                        ..DayCounts::default()
+                    };
+                    tx.put(Table::Usage, row_key(day, id), &counts)?;
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
 }

@@ -126,7 +126,12 @@ matching: number,
 /**
  * Keys in the list, filter aside.
  */
-total: number, offset: number, rows: Array<KeyView>, };
+total: number, offset: number, rows: Array<KeyView>, 
+/**
+ * For each row's key (by id): its valid verifications per day over the last 30 days
+ * (UTC), oldest first, today last.
+ */
+usage: Record<string, number[]>, };
 
 export type CreatedKey = { key: string, id: string, name: string, masked_key: string, owner: OwnerView, scope: ScopeView, status: KeyStatus, created_at: string, last_used_at: string | null, 
 /**

@@ -130,11 +130,17 @@ export function makeDelivery(over: Partial<DeliveryView> = {}): DeliveryView {
   };
 }
 
+/** Thirty days without a verification. */
+export function quietMonth(): number[] {
+  return Array.from({ length: 30 }, () => 0);
+}
+
 /** Rust's answer to list_keys for `keys` (in the order Rust would sort them): the page asked for. */
 export function pageOf(keys: KeyView[], args: unknown, total = keys.length): KeyPage {
   const { offset = 0, limit = 100 } = (args ?? {}) as { offset?: number; limit?: number };
   const start = Math.min(offset, keys.length);
-  return { matching: keys.length, total, offset: start, rows: keys.slice(start, start + limit) };
+  const rows = keys.slice(start, start + limit);
+  return { matching: keys.length, total, offset: start, rows, usage: Object.fromEntries(rows.map((k) => [k.id, quietMonth()])) };
 }
 
 /** What connection_status answers by default: this computer's store, its owner known. */

@@ -19,7 +19,7 @@ export function blockFor(start: number, end: number): { offset: number; limit: n
 
 type Request = { query: string; offset: number; limit: number };
 
-const NO_PAGE: KeyPage = { matching: 0, total: 0, offset: 0, rows: [] };
+const NO_PAGE: KeyPage = { matching: 0, total: 0, offset: 0, rows: [], usage: {} };
 
 export class KeyRows {
   #page = new Latest<KeyPage>(NO_PAGE);
@@ -47,6 +47,11 @@ export class KeyRows {
   }
   get error(): string | null {
     return this.#page.error;
+  }
+
+  /** A held row's valid verifications per day over the last 30 days. */
+  usageOf(id: string): number[] | undefined {
+    return this.#page.value.usage?.[id];
   }
 
   /** The row at `index` if held. */

@@ -8,7 +8,8 @@ use crate::view::key_page::{sort_rows, KeyPage, KeySort, PAGE_MAX};
 impl Store {
     /// A page of the keys list. `limit` is capped at [`PAGE_MAX`]; an offset past the end
     /// gives no rows (the list may have shrunk since the screen asked). Only the rows of
-    /// the page become views: filtering and sorting read the keys' facts.
+    /// the page become views: filtering and sorting read the keys' facts. Each row's key
+    /// comes with its sparkline: valid verifications per day over the last 30 days.
     pub fn key_page(
         &self,
         filter: &KeyFilter,
@@ -16,7 +17,7 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<KeyPage> {
-        self.with_key_rows(filter, |ctx, mut rows, total| {
+        let mut page = self.with_key_rows(filter, |ctx, mut rows, total| {
             sort_rows(&mut rows, ctx, sort);
             let matching = rows.len();
             let start = offset.min(matching);
@@ -26,7 +27,10 @@ impl Store {
                 total,
                 offset: start,
                 rows: rows[start..end].iter().map(|f| ctx.view_of(f)).collect(),
+                usage: Default::default(),
             }
-        })
+        })?;
+        page.usage = self.recent_usage(page.rows.iter().map(|k| k.id.as_str()))?;
+        Ok(page)
     }
 }

@@ -15,6 +15,7 @@ mod migrate;
 mod outbox;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+pub(crate) mod recent_usage;
 pub mod recovery;
 pub mod sled;
 mod tx;
@@ -82,6 +83,8 @@ pub struct Store {
     write_lock: Mutex<()>,
     index: Arc<IndexMirror>,
     usage: Arc<Usage>,
+    /// The last 30 days' valid verifications of every key, for the keys list.
+    pub(crate) recent_usage: Arc<self::recent_usage::RecentUsage>,
     hooks: Vec<Arc<dyn CommitHook>>,
     opts: StoreOptions,
     /// Told when a commit has queued webhook messages or emails, so a delivery worker
@@ -206,15 +209,17 @@ impl Store {
     ) -> Result<Store> {
         let index = Arc::new(IndexMirror::default());
         let usage = Arc::new(Usage::default());
+        let recent_usage = Arc::new(self::recent_usage::RecentUsage::default());
         let mut store = Store {
             dir: dir.to_path_buf(),
             backend,
             clock,
             master: Err(String::new()),
             write_lock: Mutex::new(()),
-            hooks: vec![index.clone(), usage.clone()],
+            hooks: vec![index.clone(), usage.clone(), recent_usage.clone()],
             index,
             usage,
+            recent_usage,
             opts,
             outbox_listener: std::sync::RwLock::new(None),
             exchanges: Default::default(),

@@ -2,6 +2,7 @@
 //! for the rows it shows and not for the whole list.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +57,11 @@ pub struct KeyPage {
     pub total: usize,
     pub offset: usize,
     pub rows: Vec<KeyView>,
+    /// For each row's key (by id): its valid verifications per day over the last 30 days
+    /// (UTC), oldest first, today last.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, number[]>"))]
+    pub usage: BTreeMap<String, Vec<u64>>,
 }
 
 /// The most rows one page holds.

@@ -147,6 +147,7 @@ keyward_testkit::contract_tests! {
         }
         usage {
             verifications_are_counted_per_key_and_day,
+            the_keys_page_carries_each_rows_last_30_days_of_valid_verifications,
         }
         settings {
             settings_default_and_updates_persist_and_invalid_are_refused,

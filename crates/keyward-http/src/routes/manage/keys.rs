@@ -1,6 +1,8 @@
 //! API keys: listed a page at a time (filtered and sorted in the core), created,
 //! revealed, regenerated, disabled, kept, renamed and deleted; a key's tokens.
 
+use std::collections::BTreeMap;
+
 use keyward_core::keys::parse_grace;
 use keyward_core::{
     CreatedKey, CreatedToken, DeletedKey, DeletedKeyView, Disclosure, KeyDetail, KeyEdit,
@@ -110,6 +112,10 @@ pub(crate) struct KeysPage {
     matching: usize,
     /// Keys in the list, filter aside.
     total: usize,
+    /// For each key of `items` (by id): its valid verifications per day over the last 30
+    /// days (UTC), oldest first, today last.
+    #[schema(example = json!({"key_01J9Z8K4M2": [0, 0, 3, 12, 9, 0, 1, 4, 0, 0, 0, 2, 7, 5, 0, 0, 1, 0, 3, 8, 6, 0, 0, 2, 1, 0, 4, 9, 11, 3]}))]
+    usage: BTreeMap<String, Vec<u64>>,
 }
 
 /// `{"how": "reveal"|"copy"|"copy_as_curl"|"export_for_postman"}`: why the key is shown,
@@ -188,6 +194,7 @@ pub(crate) async fn list_keys(caller: Caller, Query(q): Query<KeyQuery>) -> Answ
         items: page.rows,
         matching: page.matching,
         total: page.total,
+        usage: page.usage,
     }))
 }
 
