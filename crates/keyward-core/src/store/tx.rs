@@ -3,7 +3,7 @@
 //! sees its own pending writes). `Tx` collects the writes of one change, with the audit
 //! events that describe it; `Store::write` commits them together.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -71,6 +71,9 @@ impl Read for Store {
 pub struct Tx<'s> {
     pub(super) store: &'s Store,
     pub(super) ops: Vec<Op>,
+    /// Where in `ops` each row's latest write is: a change of many rows (a batch of usage
+    /// counts, an import) reads its own writes without a scan of all of them.
+    latest: HashMap<Table, HashMap<Vec<u8>, usize>>,
     pub(super) events: Vec<AuditEvent>,
     now: Millis,
 }
@@ -80,6 +83,7 @@ impl<'s> Tx<'s> {
         Tx {
             store,
             ops: Vec::new(),
+            latest: HashMap::new(),
             events: Vec::new(),
             now: store.clock.now(),
         }
@@ -101,18 +105,23 @@ impl<'s> Tx<'s> {
     }
 
     pub fn put_raw(&mut self, table: Table, key: impl AsRef<[u8]>, value: impl Into<Vec<u8>>) {
-        self.ops.push(Op {
-            table,
-            key: key.as_ref().to_vec(),
-            value: Some(value.into()),
-        });
+        self.push(table, key.as_ref(), Some(value.into()));
     }
 
     pub fn del(&mut self, table: Table, key: impl AsRef<[u8]>) {
+        self.push(table, key.as_ref(), None);
+    }
+
+    fn push(&mut self, table: Table, key: &[u8], value: Option<Vec<u8>>) {
+        let at = self.ops.len();
+        self.latest
+            .entry(table)
+            .or_default()
+            .insert(key.to_vec(), at);
         self.ops.push(Op {
             table,
-            key: key.as_ref().to_vec(),
-            value: None,
+            key: key.to_vec(),
+            value,
         });
     }
 
@@ -145,15 +154,13 @@ impl<'s> Tx<'s> {
     pub fn commit_so_far(&mut self) -> Result<()> {
         super::outbox::fan_out(self)?;
         let ops = std::mem::take(&mut self.ops);
+        self.latest.clear();
         self.store.commit(ops)
     }
 
     fn pending(&self, table: Table, key: &[u8]) -> Option<&Option<Vec<u8>>> {
-        self.ops
-            .iter()
-            .rev()
-            .find(|op| op.table == table && op.key == key)
-            .map(|op| &op.value)
+        let at = *self.latest.get(&table)?.get(key)?;
+        Some(&self.ops[at].value)
     }
 }
 
