@@ -191,15 +191,7 @@ pub fn on_choice<R: Runtime>(app: &AppHandle<R>) -> notify::OnChoice {
             let state = app.state::<AppState>();
             let kept = tauri::async_runtime::block_on(state.run(move |m| m.keep_key(&key_id)));
             let (summary, body) = match &kept {
-                Ok(k) => (
-                    format!("Kept API key '{}'", k.name),
-                    match &k.deletes_in {
-                        Some(when) => {
-                            format!("Its inactivity clock starts again: deleted {when} if unused.")
-                        }
-                        None => "It will not be deleted for inactivity.".to_owned(),
-                    },
-                ),
+                Ok(k) => k.kept_notice(),
                 Err(e) => ("The key could not be kept".to_owned(), e.to_string()),
             };
             let _ = state.notifier.notify(&summary, &body);

@@ -40,7 +40,17 @@ pub fn day_of(at: Millis) -> i64 {
 /// Where a key's counts of a day are stored: by day first, so the oldest days are one
 /// range to drop.
 pub fn row_key(day: i64, key_id: &str) -> String {
-    format!("{day:08}/{key_id}")
+    format!("{}{key_id}", day_prefix(day))
+}
+
+/// What every row of one day starts with.
+pub fn day_prefix(day: i64) -> String {
+    format!("{day:08}/")
+}
+
+/// The key a stored row is about: what follows its day.
+pub fn row_key_id(row_key: &[u8]) -> Option<&str> {
+    std::str::from_utf8(row_key.get(9..)?).ok()
 }
 
 /// The day a stored row is about.
@@ -57,6 +67,7 @@ mod tests {
         let k = row_key(20_700, "key_1");
         assert_eq!(k, "00020700/key_1");
         assert_eq!(row_day(k.as_bytes()), Some(20_700));
+        assert_eq!(row_key_id(k.as_bytes()), Some("key_1"));
         assert!(row_key(9, "key_z") < row_key(10, "key_a"));
         let mut a = DayCounts::default();
         a.add(&DayCounts {

@@ -78,8 +78,6 @@ struct TableRows {
     rows: Vec<(String, String)>,
 }
 
-/// The meta rows that belong to the store itself (its schema, its master key's record)
-/// and stay behind; everything else moves.
 /// What an archive carries: everything but the store's own records (schema, where its
 /// master key is) and the management tokens, which admit to this store only.
 fn moves(table: Table, key: &[u8]) -> bool {

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use super::keys::{key_event, remove_key};
 use crate::error::{Error, Result};
-use crate::model::clock::{ago, due_phrase, to_datetime};
-use crate::model::deleted::{BinContents, BinnedKey, BY_HAND, INACTIVE, KEEP_DELETED_DAYS};
+use crate::model::clock::{ago, due_phrase, to_datetime, Millis};
+use crate::model::deleted::{BinContents, BinnedKey, INACTIVE, KEEP_DELETED_DAYS};
 use crate::model::key::{ApiKey, HashEntry};
 use crate::model::token::Token;
 use crate::model::user::User;
@@ -16,7 +16,7 @@ use crate::store::{Read, Store, Table, Tx};
 use crate::view::keys::{DeletedKeyView, KeyView, ViewContext};
 
 /// Adds to `tx` the deletion of `key` with its `tokens`, kept restorable. `reason` is
-/// [`BY_HAND`] or [`INACTIVE`]. Returns how many tokens went with it.
+/// [`crate::model::deleted::BY_HAND`] or [`INACTIVE`]. Returns how many tokens went with it.
 pub(crate) fn bin_key(
     tx: &mut Tx<'_>,
     key: &ApiKey,
@@ -201,7 +201,7 @@ fn deleted_view(
     b: &BinnedKey,
     key: KeyView,
     users: &HashMap<String, User>,
-    now: i64,
+    now: Millis,
 ) -> DeletedKeyView {
     let deleted_by = b
         .deleted_by
@@ -218,12 +218,7 @@ fn deleted_view(
         key,
         deleted_at: to_datetime(b.deleted_at),
         deleted_by,
-        reason: if b.reason == INACTIVE {
-            INACTIVE
-        } else {
-            BY_HAND
-        }
-        .to_owned(),
+        reason: b.reason.clone(),
         said,
         purges_at: to_datetime(b.purge_at()),
         purges_in: due_phrase(now, b.purge_at()),

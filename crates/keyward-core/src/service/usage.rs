@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use super::keys::find_key;
 use crate::error::Result;
 use crate::model::clock::{to_datetime, DAY, MINUTE};
-use crate::model::usage::{day_of, row_day, row_key, DayCounts, DAYS_KEPT};
+use crate::model::usage::{day_of, day_prefix, row_day, row_key, DayCounts, DAYS_KEPT};
 use crate::store::recent_usage::RECENT_DAYS;
 use crate::store::{Read, Store, Table};
 use crate::view::usage::UsageDay;
@@ -138,7 +138,7 @@ impl Store {
         let today = day_of(now);
         let first = today - RECENT_DAYS as i64 + 1;
         let day_rows = |day: i64| {
-            self.scan_raw(Table::Usage, format!("{day:08}/").as_bytes())
+            self.scan_raw(Table::Usage, day_prefix(day).as_bytes())
                 .collect::<Result<Vec<_>>>()
         };
         let mut lines = self.recent_usage.with(today, now, day_rows, |recent| {

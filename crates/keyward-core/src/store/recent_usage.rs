@@ -12,7 +12,7 @@ use super::backend::{Op, Table};
 use super::hooks::CommitHook;
 use crate::clock::{Millis, HOUR, MINUTE};
 use crate::error::Result;
-use crate::model::usage::row_day;
+use crate::model::usage::{row_day, row_key_id};
 
 /// How many days a sparkline shows, today included.
 pub const RECENT_DAYS: usize = 30;
@@ -65,11 +65,6 @@ impl Recent {
             None => {}
         }
     }
-}
-
-/// The key a usage row is about: what follows `{day:08}/`.
-fn row_key_id(row: &[u8]) -> Option<&str> {
-    std::str::from_utf8(row.get(9..)?).ok()
 }
 
 #[derive(Default)]

@@ -89,6 +89,17 @@ pub struct KeyView {
     pub rate: Option<String>,
 }
 
+impl KeyView {
+    /// What a notification says once the key was kept: (summary, body).
+    pub fn kept_notice(&self) -> (String, String) {
+        let body = match &self.deletes_in {
+            Some(when) => format!("Its inactivity clock starts again: deleted {when} if unused."),
+            None => "It will not be deleted for inactivity.".to_owned(),
+        };
+        (format!("Kept API key '{}'", self.name), body)
+    }
+}
+
 /// A key with its secret, for the moments the secret is shown: create, regenerate.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
