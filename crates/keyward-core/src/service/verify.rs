@@ -2,15 +2,16 @@
 //! decrypted. A mistyped secret is MALFORMED before any lookup. Success records use (in
 //! memory, persisted at most once a minute per key); failures are counted for the audit.
 
+use std::sync::Arc;
+
 use super::keys::find_key;
 use super::tokens::mint_token;
 use crate::error::{Error, Result};
-use crate::model::clock::to_datetime;
-use crate::model::key::{RateLimit, Scope};
+use crate::model::clock::Millis;
+use crate::model::key::RateLimit;
 use crate::model::policy;
 use crate::model::secret::{check_format, hash_secret};
 use crate::store::{Read, Store};
-use crate::view::keys::ScopeView;
 use crate::view::tokens::CreatedToken;
 use crate::view::verify::{CredentialKind, Identity, Verdict, VerifyCode};
 
@@ -26,9 +27,9 @@ impl Store {
     /// (`INSUFFICIENT_PERMISSIONS` when it may not). A key with a rate limit answers
     /// `RATE_LIMITED`, with how long to wait, once it is spent; other keys never wait.
     pub fn verify_for(&self, presented: &str, permission: Option<&str>) -> Result<Verdict> {
-        let verdict = match self.check(presented)? {
-            Ok((identity, _, rate)) => {
-                let now = self.now();
+        let now = self.now();
+        let verdict = match self.check(presented, now)? {
+            Checked::Valid { identity, rate, .. } => {
                 let refused = |code: VerifyCode| {
                     self.record_failed_verification(code.as_str());
                     self.count_verification(&identity.key_id, code.as_str());
@@ -47,7 +48,7 @@ impl Store {
                         });
                     }
                 }
-                self.record_valid_use(&identity.key_id, identity.token_id.as_deref());
+                self.record_valid_use(&identity.key_id, identity.token_id.as_deref(), now);
                 Verdict {
                     valid: true,
                     code: None,
@@ -55,34 +56,17 @@ impl Store {
                     retry_after_ms: None,
                 }
             }
-            Err(code) => {
+            Checked::Refused(code, whose) => {
                 self.record_failed_verification(code.as_str());
                 // A secret that is a key's (revoked, disabled, expired, its owner blocked)
                 // counts in that key's usage; unknown and malformed ones belong to none.
-                if !matches!(code, VerifyCode::Malformed | VerifyCode::NotFound) {
-                    if let Some(key_id) = self.key_of(presented) {
-                        self.count_verification(&key_id, code.as_str());
-                    }
+                if let Some(identity) = whose {
+                    self.count_verification(&identity.key_id, code.as_str());
                 }
                 Verdict::invalid(code)
             }
         };
         Ok(verdict)
-    }
-
-    /// The key a well-formed secret belongs to (a token's key), if it is known.
-    fn key_of(&self, presented: &str) -> Option<String> {
-        let hash = hash_secret(presented);
-        self.with_index(|ix| {
-            let entry = ix.hashes.get(&hash)?;
-            if entry.token {
-                ix.tokens.get(&entry.id).map(|t| t.key_id.clone())
-            } else {
-                Some(entry.id.clone())
-            }
-        })
-        .ok()
-        .flatten()
     }
 
     /// Exchanges a valid API key (not a token) for a new token; counts as a use. This is
@@ -94,8 +78,12 @@ impl Store {
         &self,
         presented: &str,
     ) -> Result<std::result::Result<CreatedToken, VerifyCode>> {
-        let answer = self.write(|tx| match self.check(presented)? {
-            Ok((identity, generation, _)) if identity.kind == CredentialKind::ApiKey => {
+        let answer = self.write(|tx| match self.check(presented, tx.now())? {
+            Checked::Valid {
+                identity,
+                generation,
+                ..
+            } if identity.kind == CredentialKind::ApiKey => {
                 let key = find_key(tx, &identity.key_id)?;
                 let now = tx.now();
                 if let Err(retry_after_ms) = self.exchanges.check(&key.id, now) {
@@ -108,8 +96,8 @@ impl Store {
                 self.exchanges.spend(&key.id, now);
                 Ok(Ok(created))
             }
-            Ok(_) => Ok(Err(VerifyCode::Malformed)),
-            Err(code) => Ok(Err(code)),
+            Checked::Valid { .. } => Ok(Err(VerifyCode::Malformed)),
+            Checked::Refused(code, _) => Ok(Err(code)),
         })?;
         match &answer {
             Ok(created) => self.record_use(&[&created.key_id]),
@@ -118,83 +106,44 @@ impl Store {
         Ok(answer)
     }
 
-    /// The verdict for a presented secret, from the in-memory index: format, hash, then a
-    /// few map lookups. Unknown and revoked secrets take the same path up to the lookup.
-    /// A valid secret comes with its key generation (a retired one during its grace).
-    #[allow(clippy::type_complexity)]
-    fn check(
-        &self,
-        presented: &str,
-    ) -> Result<std::result::Result<(Identity, u32, Option<RateLimit>), VerifyCode>> {
-        use VerifyCode::*;
+    /// The verdict for a presented secret at `now`: format, hash, then one lookup in the
+    /// prepared answers. Unknown and revoked secrets take the same path up to the lookup.
+    /// A valid secret comes with its key generation (a retired one during its grace), a
+    /// refused one with whose it is, when it is known.
+    fn check(&self, presented: &str, now: Millis) -> Result<Checked> {
         self.check_fresh()?;
         let Some(kind) = check_format(presented) else {
-            return Ok(Err(Malformed));
+            return Ok(Checked::Refused(VerifyCode::Malformed, None));
         };
         let hash = hash_secret(presented);
-        let now = self.now();
         self.with_index(|ix| {
-            let Some(entry) = ix.hashes.get(&hash) else {
-                return Err(NotFound);
+            let Some(answer) = ix.answers.get(&hash) else {
+                return Checked::Refused(VerifyCode::NotFound, None);
             };
-            let generation = entry.generation;
-            let (key, token) = if entry.token {
-                let token = ix.tokens.get(&entry.id).ok_or(NotFound)?;
-                let key = ix.keys.get(&token.key_id).ok_or(NotFound)?;
-                if token.revoked_at.is_some()
-                    || key.revoked_at.is_some()
-                    || !key.generation_valid(token.generation, now)
-                {
-                    return Err(Revoked);
-                }
-                if now >= token.expires_at {
-                    return Err(Expired);
-                }
-                (key, Some(token))
-            } else {
-                let key = ix.keys.get(&entry.id).ok_or(NotFound)?;
-                if key.revoked_at.is_some() || !key.generation_valid(entry.generation, now) {
-                    return Err(Revoked);
-                }
-                (key, None)
-            };
-            if key.expired(now) {
-                return Err(Expired);
-            }
-            if key.disabled {
-                return Err(Disabled);
-            }
-            let owner = ix.users.get(&key.owner).ok_or(NotFound)?;
-            if !owner.active {
-                return Err(UserDeactivated);
-            }
-            if !owner.api_access {
-                return Err(ApiAccessOff);
-            }
-            debug_assert_eq!(kind.is_api_key(), token.is_none());
-            let identity = Identity {
-                kind: if token.is_some() {
-                    CredentialKind::Token
-                } else {
-                    CredentialKind::ApiKey
+            debug_assert_eq!(
+                kind.is_api_key(),
+                answer.identity.kind == CredentialKind::ApiKey
+            );
+            match answer.refusal_at(now) {
+                Some(code) => Checked::Refused(code, Some(answer.identity.clone())),
+                None => Checked::Valid {
+                    identity: answer.identity.clone(),
+                    generation: answer.generation,
+                    rate: answer.rate,
                 },
-                key_id: key.id.clone(),
-                token_id: token.map(|t| t.id.clone()),
-                owner: owner.owner_view(),
-                scope: match &key.scope {
-                    Scope::Agency => ScopeView::Agency,
-                    Scope::Location(l) => ScopeView::Location {
-                        location_id: l.clone(),
-                        name: None,
-                    },
-                },
-                expires_at: token
-                    .map(|t| t.expires_at.min(key.expires_at.unwrap_or(i64::MAX)))
-                    .or(key.expires_at)
-                    .map(to_datetime),
-                permissions: key.permissions.clone(),
-            };
-            Ok((identity, generation, key.rate))
+            }
         })
     }
+}
+
+/// What [`Store::check`] found.
+enum Checked {
+    Valid {
+        identity: Arc<Identity>,
+        generation: u32,
+        rate: Option<RateLimit>,
+    },
+    /// Refused with this code; the identity of a secret that is a key's (revoked,
+    /// disabled, expired, its owner blocked), none for unknown and malformed ones.
+    Refused(VerifyCode, Option<Arc<Identity>>),
 }

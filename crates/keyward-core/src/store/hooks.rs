@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, RwLock};
 
+use rustc_hash::FxHashMap;
+
 use super::backend::{Op, Table};
 use super::index::Index;
 use crate::clock::{Millis, MINUTE};
@@ -56,9 +58,10 @@ impl CommitHook for IndexMirror {
     fn committed(&self, ops: &[Op]) -> Result<()> {
         let mut ix = self.ix.write().unwrap_or_else(|p| p.into_inner());
         if let Some(ix) = ix.as_mut() {
-            for op in ops {
-                ix.apply(op.table, &op.key, op.value.as_deref())?;
-            }
+            ix.apply_all(
+                ops.iter()
+                    .map(|op| (op.table, op.key.as_slice(), op.value.as_deref())),
+            )?;
         }
         Ok(())
     }
@@ -73,8 +76,8 @@ pub(crate) struct Usage {
 
 #[derive(Default)]
 struct UsageState {
-    /// Keys and tokens by id.
-    seen: HashMap<String, Seen>,
+    /// Keys and tokens by id (server-made ids: a fast, non-keyed hasher is safe).
+    seen: FxHashMap<String, Seen>,
     /// Valid verifications of an earlier day not yet written: (key id, day, count).
     spilled: Vec<(String, i64, u64)>,
     /// Failed verifications by code since the last audit event that counted them.

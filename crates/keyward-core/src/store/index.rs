@@ -3,10 +3,12 @@
 //! from the database on first use, then kept in step by the commit hook
 //! `hooks::IndexMirror`, which feeds it every write just committed. Verification then costs a hash and a few map lookups
 //! instead of three B-tree reads and decodes, and a lifecycle pass plans from memory and
-//! reads from sled only the keys it acts on.
+//! reads from sled only the keys it acts on. Beside them, the answer verification gives
+//! for each secret hash, prepared ahead (`answers`).
 
 use std::collections::HashMap;
 
+use super::answers::{self, Answers, Touched};
 use super::{Read, Store, Table};
 use crate::error::Result;
 use crate::model::clock::Millis;
@@ -22,6 +24,31 @@ pub(crate) struct Index {
     pub tokens: HashMap<String, Token>,
     pub users: HashMap<String, User>,
     pub last_used: HashMap<String, Millis>,
+    /// What verification answers for each hash, kept in step with the maps above.
+    pub answers: Answers,
+    /// Key or token id → the hashes that point to it (what `answers` refreshes when that
+    /// key or token changes).
+    pub hashes_of: HashMap<String, Vec<[u8; 32]>>,
+    /// Key id → its tokens' ids.
+    pub tokens_of_key: HashMap<String, Vec<String>>,
+}
+
+/// Adds `item` to the list under `at`, once.
+fn add_to<K: std::hash::Hash + Eq, T: PartialEq>(map: &mut HashMap<K, Vec<T>>, at: K, item: T) {
+    let list = map.entry(at).or_default();
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+/// Takes `item` out of the list under `at`, dropping the list when it empties.
+fn remove_from<T: PartialEq>(map: &mut HashMap<String, Vec<T>>, at: &str, item: &T) {
+    if let Some(list) = map.get_mut(at) {
+        list.retain(|x| x != item);
+        if list.is_empty() {
+            map.remove(at);
+        }
+    }
 }
 
 fn strip(mut key: ApiKey) -> ApiKey {
@@ -36,7 +63,9 @@ impl Index {
         for r in store.scan_raw(Table::Hashes, b"") {
             let (k, v) = r?;
             if let Ok(h) = <[u8; 32]>::try_from(k.as_slice()) {
-                ix.hashes.insert(h, bincode::deserialize(&v)?);
+                let entry: HashEntry = bincode::deserialize(&v)?;
+                add_to(&mut ix.hashes_of, entry.id.clone(), h);
+                ix.hashes.insert(h, entry);
             }
         }
         for k in store.values::<ApiKey>(Table::Keys) {
@@ -45,6 +74,7 @@ impl Index {
         }
         for t in store.values::<Token>(Table::Tokens) {
             let t = t?;
+            add_to(&mut ix.tokens_of_key, t.key_id.clone(), t.id.clone());
             ix.tokens.insert(t.id.clone(), t);
         }
         for u in store.values::<User>(Table::Users) {
@@ -60,43 +90,89 @@ impl Index {
                 );
             }
         }
+        answers::build(&mut ix);
         Ok(ix)
     }
 
-    /// Mirrors one committed write.
-    pub fn apply(&mut self, t: Table, key: &[u8], value: Option<&[u8]>) -> Result<()> {
+    /// Mirrors the writes of one commit, then the answers they may have changed.
+    pub fn apply_all<'a>(
+        &mut self,
+        writes: impl IntoIterator<Item = (Table, &'a [u8], Option<&'a [u8]>)>,
+    ) -> Result<()> {
+        let mut touched = Touched::default();
+        let mut outcome = Ok(());
+        for (t, key, value) in writes {
+            outcome = self.apply(t, key, value, &mut touched);
+            if outcome.is_err() {
+                break;
+            }
+        }
+        if !touched.is_empty() {
+            answers::refresh(self, touched);
+        }
+        outcome
+    }
+
+    /// Mirrors one committed write, noting in `touched` what it changed.
+    fn apply(
+        &mut self,
+        t: Table,
+        key: &[u8],
+        value: Option<&[u8]>,
+        touched: &mut Touched,
+    ) -> Result<()> {
         let id = || String::from_utf8_lossy(key).into_owned();
         match (t, value) {
             (Table::Hashes, Some(v)) => {
-                if let Ok(h) = key.try_into() {
-                    self.hashes.insert(h, bincode::deserialize(v)?);
+                if let Ok(h) = <[u8; 32]>::try_from(key) {
+                    let entry: HashEntry = bincode::deserialize(v)?;
+                    let points_to = entry.id.clone();
+                    if let Some(old) = self.hashes.insert(h, entry) {
+                        if old.id != points_to {
+                            remove_from(&mut self.hashes_of, &old.id, &h);
+                        }
+                    }
+                    add_to(&mut self.hashes_of, points_to, h);
+                    touched.hashes.insert(h);
                 }
             }
             (Table::Hashes, None) => {
                 if let Ok(h) = <[u8; 32]>::try_from(key) {
-                    self.hashes.remove(&h);
+                    if let Some(old) = self.hashes.remove(&h) {
+                        remove_from(&mut self.hashes_of, &old.id, &h);
+                    }
+                    touched.hashes.insert(h);
                 }
             }
             (Table::Keys, Some(v)) => {
                 let k = strip(bincode::deserialize(v)?);
+                touched.keys.insert(k.id.clone());
                 self.keys.insert(k.id.clone(), k);
             }
             (Table::Keys, None) => {
                 self.keys.remove(&id());
+                touched.keys.insert(id());
             }
             (Table::Tokens, Some(v)) => {
                 let t: Token = bincode::deserialize(v)?;
+                add_to(&mut self.tokens_of_key, t.key_id.clone(), t.id.clone());
+                touched.tokens.insert(t.id.clone());
                 self.tokens.insert(t.id.clone(), t);
             }
             (Table::Tokens, None) => {
-                self.tokens.remove(&id());
+                if let Some(old) = self.tokens.remove(&id()) {
+                    remove_from(&mut self.tokens_of_key, &old.key_id, &old.id);
+                }
+                touched.tokens.insert(id());
             }
             (Table::Users, Some(v)) => {
                 let u: User = bincode::deserialize(v)?;
+                touched.users.insert(u.id.clone());
                 self.users.insert(u.id.clone(), u);
             }
             (Table::Users, None) => {
                 self.users.remove(&id());
+                touched.users.insert(id());
             }
             (Table::LastUsed, Some(v)) => {
                 if let Ok(b) = v.try_into() {
@@ -116,18 +192,38 @@ impl Index {
 mod tests {
     use super::*;
     use crate::clock::{ManualClock, DAY};
-    use crate::keys::NewKey;
+    use crate::keys::{KeyEdit, NewKey};
     use crate::seal::FileMasterKey;
     use crate::store::StoreOptions;
     use crate::users::NewUser;
+    use crate::verify::VerifyCode;
     use std::sync::Arc;
 
     fn same(a: &Index, b: &Index) {
+        assert_eq!(a.last_used, b.last_used);
+        same_answers(a, b);
+    }
+
+    /// Equal in everything verification reads ("last used" times are written apart from
+    /// the changes, so they agree only after a flush).
+    fn same_answers(a: &Index, b: &Index) {
         assert_eq!(a.hashes, b.hashes);
         assert_eq!(a.keys, b.keys);
         assert_eq!(a.tokens, b.tokens);
         assert_eq!(a.users, b.users);
-        assert_eq!(a.last_used, b.last_used);
+        assert_eq!(a.answers, b.answers);
+        let sorted = |m: &HashMap<String, Vec<[u8; 32]>>| {
+            let mut m = m.clone();
+            m.values_mut().for_each(|v| v.sort());
+            m
+        };
+        assert_eq!(sorted(&a.hashes_of), sorted(&b.hashes_of));
+        let sorted = |m: &HashMap<String, Vec<String>>| {
+            let mut m = m.clone();
+            m.values_mut().for_each(|v| v.sort());
+            m
+        };
+        assert_eq!(sorted(&a.tokens_of_key), sorted(&b.tokens_of_key));
     }
 
     #[test]
@@ -164,15 +260,57 @@ mod tests {
                     .unwrap(),
             );
         }
+        let agrees = |step: &str| {
+            let fresh = Index::load(&store).unwrap();
+            store
+                .with_index(|ix| {
+                    same_answers(ix, &fresh);
+                    assert!(!ix.answers.is_empty(), "{step}");
+                })
+                .unwrap();
+        };
+        let code = |secret: &str| store.verify(secret).unwrap().code;
         let t = store.create_token(&keys[0].view.id).unwrap();
+        let t5 = store.create_token(&keys[5].view.id).unwrap();
         assert!(store.verify(t.token.expose()).unwrap().valid);
         store.regenerate_key(&keys[0].view.id, DAY).unwrap();
+        // Within the grace, the old secret and its token still verify.
+        assert_eq!(code(keys[0].key.expose()), None);
+        assert_eq!(code(t.token.expose()), None);
         store.regenerate_key(&keys[1].view.id, 0).unwrap();
+        assert_eq!(code(keys[1].key.expose()), Some(VerifyCode::Revoked));
         store.set_key_disabled(&keys[2].view.id, true).unwrap();
+        assert_eq!(code(keys[2].key.expose()), Some(VerifyCode::Disabled));
         store.revoke_token(&t.id).unwrap();
+        assert_eq!(code(t.token.expose()), Some(VerifyCode::Revoked));
         store.delete_key(&keys[3].view.id, true).unwrap();
+        assert_eq!(code(keys[3].key.expose()), Some(VerifyCode::NotFound));
+        agrees("deleted");
+        store.restore_key(&keys[3].view.id).unwrap();
+        assert_eq!(code(keys[3].key.expose()), None);
+        store
+            .edit_key(
+                &keys[5].view.id,
+                KeyEdit {
+                    permissions: Some(vec!["contacts:read".into()]),
+                    rate: Some("5/min".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let v = store.verify(t5.token.expose()).unwrap();
+        assert_eq!(
+            v.identity.unwrap().permissions,
+            vec!["contacts:read".to_owned()]
+        );
+        store.set_user_active(&ada.id, false).unwrap();
+        assert_eq!(code(t5.token.expose()), Some(VerifyCode::UserDeactivated));
+        agrees("deactivated");
+        store.set_user_active(&ada.id, true).unwrap();
+        assert_eq!(code(t5.token.expose()), None);
         store.keep_key(&keys[4].view.id).unwrap();
         store.flush().unwrap();
+        agrees("kept");
         clock.advance(89 * DAY);
         store.run_lifecycle(false).unwrap();
         clock.advance(2 * DAY);

@@ -6,6 +6,7 @@
 //! (`hooks`: the in-memory index and usage). An acknowledged change survives a crash and
 //! never half-applies.
 
+pub(crate) mod answers;
 pub mod backend;
 pub mod hooks;
 pub(crate) mod index;
@@ -462,8 +463,7 @@ impl Store {
 
     /// Notes a valid verification of `key_id` (through `token_id`): its use, as
     /// [`Store::record_use`] does, and one more valid verification in today's usage.
-    pub(crate) fn record_valid_use(&self, key_id: &str, token_id: Option<&str>) {
-        let now = self.now();
+    pub(crate) fn record_valid_use(&self, key_id: &str, token_id: Option<&str>, now: Millis) {
         let day = crate::model::usage::day_of(now);
         let following = self.following.load(Ordering::Relaxed);
         let due = self

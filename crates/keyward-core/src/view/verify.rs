@@ -1,5 +1,7 @@
 //! What verification answers.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -75,8 +77,9 @@ pub struct Verdict {
     pub valid: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<VerifyCode>,
+    /// Shared with the prepared answer it came from: a verification copies no names.
     #[serde(flatten)]
-    pub identity: Option<Identity>,
+    pub identity: Option<Arc<Identity>>,
     /// With `RATE_LIMITED`: how long to wait before the key verifies again.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub retry_after_ms: Option<u64>,
