@@ -448,6 +448,12 @@ pub enum SettingsCmd {
         name: String,
         value: String,
     },
+    /// Send a test email now with the saved smtp_url and smtp_from; exits 1 when the
+    /// server refuses it or cannot be reached, with its answer.
+    TestEmail {
+        /// Where to send it, e.g. ada@example.com.
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

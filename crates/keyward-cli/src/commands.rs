@@ -77,6 +77,13 @@ pub fn run(target: &Target, command: Command, out: &Out) -> Result<u8, Error> {
             s.set(&name, &value)?;
             out.show(&m.update_settings(s)?);
         }
+        Command::Settings(SettingsCmd::TestEmail { to }) => {
+            let sent = m.send_test_email(&to)?;
+            if !sent.sent {
+                code = 1;
+            }
+            out.show(&sent);
+        }
         Command::Serve { .. }
         | Command::Migrate
         | Command::Export { .. }

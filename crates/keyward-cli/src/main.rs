@@ -139,12 +139,15 @@ fn open(cli: &Cli, migrate: bool) -> Result<Store, Error> {
     if let Command::Serve { max_staleness, .. } = cli.command {
         opts.max_staleness = i64::from(max_staleness) * keyward_core::clock::SECOND;
     }
-    if let Some(url) = cli.database_url() {
+    let store = if let Some(url) = cli.database_url() {
         keyward_core::store::create_private_dir(&dir)?;
-        return Store::open_postgres(url, migrate, &dir, clock()?, &[&file], opts);
-    }
-    let keychain = KeychainMasterKey::new(APP_IDENTIFIER, &dir);
-    Store::open_with_sources(&dir, clock()?, &[&file, &keychain], opts)
+        Store::open_postgres(url, migrate, &dir, clock()?, &[&file], opts)?
+    } else {
+        let keychain = KeychainMasterKey::new(APP_IDENTIFIER, &dir);
+        Store::open_with_sources(&dir, clock()?, &[&file, &keychain], opts)?
+    };
+    keyward_webhooks::mail::enable(&store);
+    Ok(store)
 }
 
 /// `keyward migrate`: PostgreSQL's tables; the embedded database migrates itself.

@@ -393,3 +393,67 @@ fn a_one_shot_lifecycle_run_emails_the_reminder_before_it_exits() {
     );
     assert!(kw.audit_all().iter().any(|e| e["action"] == "email.sent"));
 }
+
+#[test]
+fn settings_test_email_sends_now_and_exits_1_with_the_servers_answer_when_not_sent() {
+    let kw = Kw::new();
+    kw.ada();
+    // Email off: exit 2, naming the setting to fill in.
+    let err = kw
+        .json(&["settings", "test-email", "lee@example.com"])
+        .fails(2, "INVALID_INPUT");
+    assert!(err.contains("email is off"), "{err}");
+
+    let mut rx = keyward_testkit::smtp::SmtpReceiver::start();
+    kw.json(&["settings", "set", "smtp_url", &rx.url()]).ok();
+    kw.json(&[
+        "settings",
+        "set",
+        "smtp_from",
+        "Keyward <keyward@example.com>",
+    ])
+    .ok();
+    kw.json(&["settings", "test-email", "no address"])
+        .fails(2, "INVALID_INPUT");
+
+    let v = kw.json(&["settings", "test-email", "lee@example.com"]).ok();
+    assert_eq!(v["sent"], true);
+    assert_eq!(v["to"], "lee@example.com");
+    let got = rx.wait_for(1, std::time::Duration::from_secs(5));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].rcpt_tos, ["lee@example.com"]);
+    assert_eq!(got[0].header("Subject"), Some("Keyward test email"));
+    assert_eq!(got[0].header("Message-ID"), v["message_id"].as_str());
+
+    let h = kw.human(&["settings", "test-email", "lee@example.com"]);
+    assert_eq!(h.code, 0, "{h:?}");
+    assert!(
+        h.stdout
+            .starts_with("Sent a test email to lee@example.com through smtp://127.0.0.1:"),
+        "{}",
+        h.stdout
+    );
+
+    rx.stop();
+    let down = kw.json(&["settings", "test-email", "lee@example.com"]);
+    assert_eq!(down.code, 1, "{down:?}");
+    assert_eq!(down.json["sent"], false);
+    assert!(
+        s(&down.json["error"]).contains(&format!("127.0.0.1:{}", rx.port)),
+        "{down:?}"
+    );
+    let h = kw.human(&["settings", "test-email", "lee@example.com"]);
+    assert_eq!(h.code, 1);
+    assert!(
+        h.stdout
+            .contains("The test email to lee@example.com was not sent through"),
+        "{}",
+        h.stdout
+    );
+    let tested: Vec<Value> = kw
+        .audit_all()
+        .into_iter()
+        .filter(|e| e["action"] == "email.tested")
+        .collect();
+    assert_eq!(tested.len(), 4);
+}

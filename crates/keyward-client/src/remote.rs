@@ -12,6 +12,7 @@ use keyward_core::keys::{
     NewKey,
 };
 use keyward_core::lifecycle::{ExpiringSoon, LifecycleReport};
+use keyward_core::mail::TestEmail;
 use keyward_core::management::{CreatedManagementToken, ManagementTokenView, Session};
 use keyward_core::tokens::{CreatedToken, TokenView};
 use keyward_core::users::{ClearReport, Impact, NewUser, UserEdit, UserView};
@@ -556,6 +557,14 @@ impl Manage for Remote {
 
     fn update_settings(&self, settings: Settings) -> Result<Settings> {
         self.with_body(Method::PUT, &["v1", "settings"], json!(settings))
+    }
+
+    fn send_test_email(&self, to: &str) -> Result<TestEmail> {
+        self.with_body(
+            Method::POST,
+            &["v1", "settings", "test-email"],
+            json!({ "to": to }),
+        )
     }
 
     fn add_webhook(&self, new: NewWebhook) -> Result<CreatedWebhook> {

@@ -140,6 +140,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET /v1/audit", "the audit log, newest first"),
     ("GET /v1/settings", "the settings"),
     ("PUT /v1/settings", "replace the settings"),
+    ("POST /v1/settings/test-email", "send a test email"),
     ("POST /v1/lifecycle", "run the lifecycle pass"),
     ("GET /v1/lifecycle/expiring", "keys and tokens due soon"),
     ("GET /v1/management-tokens", "management tokens"),

@@ -4,7 +4,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use keyward_core::mail::{DueEmail, MailAttempt, SmtpSecurity};
+use std::sync::Arc;
+
+use keyward_core::mail::{DueEmail, MailAttempt, Mailer, SmtpSecurity};
+use keyward_core::Store;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
@@ -110,4 +113,38 @@ fn describe(e: &lettre::transport::smtp::Error, where_to: &str) -> String {
         source = s.source();
     }
     format!("the SMTP server {where_to}: {}", parts.join(": "))
+}
+
+/// Sends from a synchronous caller (a store call, on whatever thread it runs): each email
+/// on a thread of its own with its own small runtime, so it never nests in the caller's.
+struct SmtpMailer;
+
+impl Mailer for SmtpMailer {
+    fn send(&self, email: &DueEmail) -> MailAttempt {
+        let email = email.clone();
+        let attempt =
+            std::thread::spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(send_email(&email)),
+                    Err(e) => MailAttempt::Failed {
+                        error: format!("email cannot be sent from this process: {e}"),
+                        permanent: false,
+                    },
+                }
+            })
+            .join();
+        attempt.unwrap_or_else(|_| MailAttempt::Failed {
+            error: "sending the email failed inside Keyward".to_owned(),
+            permanent: false,
+        })
+    }
+}
+
+/// Lets `store` send email now, over SMTP ("Send a test email"). Every Keyward process
+/// that opens a store calls it; reminder emails go through the delivery passes instead.
+pub fn enable(store: &Store) {
+    store.set_mailer(Arc::new(SmtpMailer));
 }

@@ -135,6 +135,7 @@ impl Worker {
         after_pass: impl Fn(usize) + Send + Sync + 'static,
     ) -> Result<Worker> {
         let deliverer = Deliverer::new()?;
+        crate::mail::enable(&store);
         let wake = Arc::new(Notify::new());
         {
             let wake = wake.clone();

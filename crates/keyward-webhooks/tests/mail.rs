@@ -311,3 +311,97 @@ fn on_postgresql_a_deletion_reminder_reaches_the_owner_once() {
     drop(rt);
     assert_eq!(env.count("email.sent"), 1);
 }
+
+/// "Send a test email": sent now with the saved settings (the sealed password included),
+/// answered with how it went, and audited.
+#[test]
+fn a_test_email_goes_out_at_once_through_the_saved_server() {
+    let rx = SmtpReceiver::with_login("keyward-mailer", "s3cret:pass");
+    let (env, _) = setup(&rx);
+    keyward_webhooks::mail::enable(&env.store);
+    let sent = env.store.send_test_email(" lee@example.com ").unwrap();
+    assert!(sent.sent, "{sent:?}");
+    assert_eq!(sent.error, None);
+    assert_eq!(sent.to, "lee@example.com");
+    assert_eq!(
+        sent.server,
+        format!("smtp://keyward-mailer:•••@127.0.0.1:{}?tls=none", rx.port)
+    );
+    let m = one(&rx);
+    assert_eq!(m.login.as_deref(), Some("keyward-mailer"));
+    assert_eq!(m.rcpt_tos, vec!["lee@example.com".to_owned()]);
+    assert_eq!(m.header("From"), Some("Keyward <keyward@example.com>"));
+    assert_eq!(m.header("Subject"), Some("Keyward test email"));
+    assert_eq!(m.header("Message-ID"), Some(sent.message_id.as_str()));
+    assert!(m.body.contains(&sent.server), "{}", m.body);
+    assert!(!m.body.contains("s3cret"), "{}", m.body);
+    // Nothing was queued: a test is not a reminder to retry.
+    assert!(env.store.waiting_emails().unwrap().is_empty());
+    let tested = env
+        .audit()
+        .into_iter()
+        .find(|e| e.action == "email.tested")
+        .expect("audited");
+    assert!(
+        tested
+            .summary
+            .contains("sent a test email to lee@example.com"),
+        "{}",
+        tested.summary
+    );
+    assert!(!tested.summary.contains("s3cret"), "{}", tested.summary);
+}
+
+#[test]
+fn a_test_email_the_server_cannot_take_says_why() {
+    let rx = SmtpReceiver::down();
+    let (env, _) = setup(&rx);
+    keyward_webhooks::mail::enable(&env.store);
+    let sent = env.store.send_test_email("lee@example.com").unwrap();
+    assert!(!sent.sent);
+    let error = sent.error.clone().unwrap();
+    assert!(error.contains(&format!("127.0.0.1:{}", rx.port)), "{error}");
+    assert!(env.store.waiting_emails().unwrap().is_empty());
+    let tested = env
+        .audit()
+        .into_iter()
+        .find(|e| e.action == "email.tested")
+        .expect("audited");
+    assert!(
+        tested.summary.contains("was not sent"),
+        "{}",
+        tested.summary
+    );
+
+    // A recipient the server refuses: its answer, word for word.
+    let rx = SmtpReceiver::start();
+    let (env, _) = setup(&rx);
+    keyward_webhooks::mail::enable(&env.store);
+    let sent = env.store.send_test_email("rejected@example.com").unwrap();
+    assert!(!sent.sent);
+    assert!(sent.error.as_deref().unwrap().contains("550"), "{sent:?}");
+    assert!(rx.messages().is_empty());
+}
+
+#[test]
+fn a_test_email_needs_email_on_and_an_address() {
+    let rx = SmtpReceiver::start();
+    let (env, _) = setup(&rx);
+    keyward_webhooks::mail::enable(&env.store);
+    let err = env.store.send_test_email("not an address").unwrap_err();
+    assert_eq!((err.code(), err.field()), ("INVALID_INPUT", Some("to")));
+    env.store
+        .update_settings(Settings {
+            smtp_from: String::new(),
+            ..env.store.settings().unwrap()
+        })
+        .unwrap();
+    let err = env.store.send_test_email("lee@example.com").unwrap_err();
+    assert_eq!(
+        (err.code(), err.field()),
+        ("INVALID_INPUT", Some("smtp_url"))
+    );
+    assert!(err.to_string().contains("email is off"), "{err}");
+    assert!(rx.messages().is_empty());
+    assert_eq!(env.count("email.tested"), 0);
+}

@@ -1,5 +1,6 @@
 //! The store as a whole: a lifecycle run, the audit log, the settings, a migration.
 
+use keyward_core::mail::TestEmail;
 use keyward_core::{AuditView, LifecycleReport, Settings};
 use serde::Serialize;
 
@@ -70,6 +71,23 @@ impl Human for Settings {
         };
         outln!("smtp_url                 {}", or_off(&self.smtp_url));
         outln!("smtp_from                {}", or_off(&self.smtp_from));
+    }
+}
+
+impl Human for TestEmail {
+    fn human(&self, _: &Cx) {
+        match &self.error {
+            None => outln!(
+                "Sent a test email to {} through {} — check that inbox (and its spam folder).",
+                self.to,
+                self.server
+            ),
+            Some(e) => outln!(
+                "The test email to {} was not sent through {}: {e}",
+                self.to,
+                self.server
+            ),
+        }
     }
 }
 

@@ -3,15 +3,18 @@
 //! that raises the reminder, and the queue seen from delivery — what is due, how each
 //! attempt went. Sending itself (SMTP) lives in the `keyward-webhooks` crate.
 
+use crate::error::Error;
 use crate::error::Result;
 use crate::model::clock::{due_phrase, to_datetime, to_rfc3339, Millis};
+use crate::model::ids::new_id;
 use crate::model::mail::{parse_from, MailMessage};
 use crate::model::settings::Settings;
+use crate::model::validate;
 use crate::model::webhook::next_attempt_at;
 use crate::service::outbox::CLAIM;
 use crate::store::{Read, Store, Table, Tx};
 use crate::view::lifecycle::{ReminderKind, ReminderNotice};
-use crate::view::mail::{DueEmail, EmailView, MailAttempt, MailResult};
+use crate::view::mail::{DueEmail, EmailView, MailAttempt, MailResult, Mailer, TestEmail};
 
 /// Who a reminder email goes to, and whom it names to ask.
 pub(crate) struct Addressees {
@@ -212,7 +215,92 @@ fn retry_or_give_up(
     }
 }
 
+/// The subject and body of a test email sent through `server`.
+fn test_text(server: &str) -> (String, String) {
+    (
+        "Keyward test email".to_owned(),
+        format!(
+            "Hello,\n\nThis is a test email from Keyward, sent through {server}.\n\nIt arrived, so reminders about API keys will reach their owners by email: a few days before a key is deleted for inactivity, before a key or a token expires.\n\nNothing needs doing.\n\n-- \nKeyward, which keeps your team's API keys. You get this email because someone pressed \"Send a test email\" in its settings.\n"
+        ),
+    )
+}
+
 impl Store {
+    /// The mailer "Send a test email" uses (a front end that can send sets it once).
+    pub fn set_mailer(&self, mailer: std::sync::Arc<dyn Mailer>) {
+        let _ = self.mailer.set(mailer);
+    }
+
+    /// Sends a test email to `to` with the saved SMTP settings, now, and says how it went
+    /// (and audits it). Refused when email is off (`smtp_url` or `smtp_from` empty) or
+    /// `to` is not an address; a server that refuses or cannot be reached is an answer,
+    /// not an error: `sent` is false and `error` says why.
+    pub fn send_test_email(&self, to: &str) -> Result<TestEmail> {
+        let to = validate::email(to).map_err(|e| Error::invalid_field("to", e.to_string()))?;
+        let settings = self.settings()?;
+        if !settings.email_on() {
+            return Err(Error::invalid_field(
+                "smtp_url",
+                "email is off — set smtp_url and smtp_from, save, then send a test email",
+            ));
+        }
+        let (Some(server), Some(from)) = (
+            self.smtp_server(self, &settings)?,
+            parse_from(&settings.smtp_from)?,
+        ) else {
+            return Err(Error::invalid_field("smtp_url", "email is off"));
+        };
+        let Some(mailer) = self.mailer.get() else {
+            return Err(Error::Forbidden(
+                "this Keyward process cannot send email".to_owned(),
+            ));
+        };
+        let now = self.now();
+        let id = new_id("mail_", now);
+        let (subject, body) = test_text(&server.masked);
+        let email = DueEmail {
+            message_id: format!("<{id}@{}>", from.domain()),
+            mail_id: id,
+            server: server.clone(),
+            from,
+            to_name: String::new(),
+            to_address: to.clone(),
+            subject,
+            body,
+            date: to_datetime(now),
+            attempt: 1,
+        };
+        let error = match mailer.send(&email) {
+            MailAttempt::Sent => None,
+            MailAttempt::Failed { error, .. } => Some(error),
+        };
+        let result = TestEmail {
+            to,
+            server: server.masked,
+            sent: error.is_none(),
+            error,
+            message_id: email.message_id,
+        };
+        self.write(|tx| {
+            let summary = match &result.error {
+                None => format!(
+                    "sent a test email to {} through {}",
+                    result.to, result.server
+                ),
+                Some(e) => format!(
+                    "a test email to {} through {} was not sent: {e}",
+                    result.to, result.server
+                ),
+            };
+            tx.audit(
+                tx.event("email", "tested")
+                    .object(&email.mail_id, &result.to)
+                    .says(summary),
+            )
+        })?;
+        Ok(result)
+    }
+
     /// When the next email is due, if any is waiting.
     pub(crate) fn next_email_at(&self) -> Result<Option<Millis>> {
         let mut next: Option<Millis> = None;

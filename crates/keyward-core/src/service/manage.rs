@@ -18,6 +18,7 @@ use crate::view::key_page::{KeyPage, KeySort};
 use crate::view::keys::{CreatedKey, DeletedKey, DeletedKeyView, KeyDetail, KeyView};
 use crate::view::lifecycle::{ExpiringSoon, LifecycleReport};
 use crate::view::locations::LocationView;
+use crate::view::mail::TestEmail;
 use crate::view::management::{CreatedManagementToken, ManagementTokenView, Session};
 use crate::view::tokens::{CreatedToken, TokenView};
 use crate::view::usage::UsageDay;
@@ -90,6 +91,8 @@ pub trait Manage: Send + Sync {
     fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditView>>;
     fn settings(&self) -> Result<Settings>;
     fn update_settings(&self, settings: Settings) -> Result<Settings>;
+    /// Sends a test email to `to` with the saved SMTP settings and says how it went.
+    fn send_test_email(&self, to: &str) -> Result<TestEmail>;
 
     fn add_webhook(&self, new: NewWebhook) -> Result<CreatedWebhook>;
     fn list_webhooks(&self, user: Option<&str>) -> Result<Vec<WebhookView>>;
@@ -433,6 +436,11 @@ impl Manage for Acting<'_> {
     fn update_settings(&self, settings: Settings) -> Result<Settings> {
         self.admin()?;
         self.run(|s| s.update_settings(settings))
+    }
+
+    fn send_test_email(&self, to: &str) -> Result<TestEmail> {
+        self.admin()?;
+        self.run(|s| s.send_test_email(to))
     }
 
     fn add_webhook(&self, new: NewWebhook) -> Result<CreatedWebhook> {

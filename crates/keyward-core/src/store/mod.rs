@@ -94,6 +94,8 @@ pub struct Store {
     /// Per-key budgets of the HTTP token exchange.
     pub(crate) exchanges: ExchangeBudget,
     pub(crate) verify_limits: crate::model::limits::VerifyLimits,
+    /// What sends a test email, when this process can (see [`Store::set_mailer`]).
+    pub(crate) mailer: std::sync::OnceLock<Arc<dyn crate::view::mail::Mailer>>,
     /// Verifications counted per key and day, not yet written.
     pub(crate) usage_pending: Mutex<crate::service::usage::Pending>,
     pub(crate) usage_saved_at: AtomicI64,
@@ -225,6 +227,7 @@ impl Store {
             outbox_listener: std::sync::RwLock::new(None),
             exchanges: Default::default(),
             verify_limits: Default::default(),
+            mailer: Default::default(),
             usage_pending: Default::default(),
             usage_saved_at: AtomicI64::new(0),
             following: AtomicBool::new(false),

@@ -24,6 +24,31 @@ pub struct DueEmail {
     pub attempt: u32,
 }
 
+/// What sends an email: SMTP in a Keyward process (the `keyward-webhooks` crate), a
+/// recorder in tests. Set on a store with [`crate::Store::set_mailer`] by the front ends
+/// that can send, for "Send a test email".
+pub trait Mailer: Send + Sync {
+    /// One attempt, waiting for the server's answer (a few seconds at most per step).
+    fn send(&self, email: &DueEmail) -> MailAttempt;
+}
+
+/// How a test email went: sent to whom, through which server, or the server's refusal.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct TestEmail {
+    /// The address it was sent to.
+    pub to: String,
+    /// The SMTP server, as `smtp_url` shows it (the password masked).
+    pub server: String,
+    /// Whether the server accepted it.
+    pub sent: bool,
+    /// Why it was not sent: the server's answer, or why it could not be reached.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    pub message_id: String,
+}
+
 /// How one attempt at an email went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailAttempt {

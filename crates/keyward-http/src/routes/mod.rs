@@ -127,6 +127,7 @@ api_routes!(
     list_audit: __path_list_audit,
     get_settings: __path_get_settings,
     put_settings: __path_put_settings,
+    send_test_email: __path_send_test_email,
     run_lifecycle: __path_run_lifecycle,
     expiring_soon: __path_expiring_soon,
     list_management_tokens: __path_list_management_tokens,

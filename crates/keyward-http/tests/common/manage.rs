@@ -560,6 +560,14 @@ pub fn every_route(t: &Things, user: &str, location: &str) -> Vec<Call> {
             200,
             Admin,
         ),
+        // Email is off on the test server: an admin is told to set it up first.
+        call(
+            "POST /v1/settings/test-email",
+            "/v1/settings/test-email".into(),
+            Some(json!({"to": "ada@example.com"})),
+            400,
+            Admin,
+        ),
         call(
             "POST /v1/lifecycle",
             "/v1/lifecycle".into(),

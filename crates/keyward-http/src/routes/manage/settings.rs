@@ -1,5 +1,6 @@
 //! The settings, and the inactivity lifecycle.
 
+use keyward_core::mail::TestEmail;
 use keyward_core::{ExpiringSoon, LifecycleReport, Settings};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -45,6 +46,41 @@ pub(crate) async fn get_settings(caller: Caller) -> Answer<Settings> {
 pub(crate) async fn put_settings(caller: Caller, Body(s): Body<Settings>) -> Answer<Settings> {
     caller
         .run(move |m| m.update_settings(s))
+        .await
+        .map(axum::Json)
+}
+
+/// `{"to": "ada@example.com"}`
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct TestEmailBody {
+    /// Where to send the test email.
+    to: String,
+}
+
+/// Send a test email.
+///
+/// Admins only. Sends a short email to `to` now, through the saved `smtp_url` and from
+/// `smtp_from`, and answers once the SMTP server has: `sent` is false and `error` holds
+/// its answer when it refused, or why it could not be reached. Email off (either setting
+/// empty) or a `to` that is not an address answers 400.
+#[utoipa::path(
+    post,
+    path = "/v1/settings/test-email",
+    tag = "settings",
+    security(("bearer" = [])),
+    request_body = TestEmailBody,
+    responses(
+        (status = 200, description = "How the test email went", body = TestEmail),
+        (status = 400, description = "Email is off, or `to` is not an address (`field` says which)", body = ErrorBody),
+        (status = 403, description = "Only an admin may send a test email", body = ErrorBody),
+    )
+)]
+pub(crate) async fn send_test_email(
+    caller: Caller,
+    Body(b): Body<TestEmailBody>,
+) -> Answer<TestEmail> {
+    caller
+        .run(move |m| m.send_test_email(&b.to))
         .await
         .map(axum::Json)
 }
