@@ -56,6 +56,7 @@ pub fn typescript() -> String {
         CreatedToken::decl(&cfg),
         AuditView::decl(&cfg),
         Settings::decl(&cfg),
+        keyward_core::mail::TestEmail::decl(&cfg),
         ReminderKind::decl(&cfg),
         ReminderNotice::decl(&cfg),
         DeletionNotice::decl(&cfg),

@@ -83,6 +83,9 @@ impl AppState {
         clipboard: Arc<dyn ClipboardPort>,
         notifier: Arc<dyn Notifier>,
     ) -> AppState {
+        if let Ok(s) = &store {
+            keyward_webhooks::mail::enable(s);
+        }
         AppState {
             store,
             data_dir: dir.to_path_buf(),

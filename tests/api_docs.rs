@@ -616,6 +616,32 @@ async fn management(
     let put = send(with_json(api.put("/v1/settings"), &changed)).await;
     add("GET /v1/settings", vec![settings]);
     add("PUT /v1/settings", vec![put]);
+    // A test email through an SMTP server on this machine (its port shown as 2525), then
+    // with email off again: the answer says what to set first.
+    let rx = keyward_testkit::smtp::SmtpReceiver::start();
+    keyward_webhooks::mail::enable(store);
+    let mut on = store.settings().unwrap();
+    on.set("smtp_url", &rx.url()).unwrap();
+    on.set("smtp_from", "Keyward <keyward@example.com>")
+        .unwrap();
+    let off = store.update_settings(on).unwrap();
+    let test_email = r#"{"to":"ada@example.com"}"#;
+    let mut sent = send(with_json(api.post("/v1/settings/test-email"), test_email)).await;
+    assert_eq!(sent.answer["sent"], true, "{}", sent.body);
+    let message_id = sent.answer["message_id"].as_str().unwrap().to_owned();
+    sent.body = sent
+        .body
+        .replace(&format!("127.0.0.1:{}", rx.port), "127.0.0.1:2525")
+        .replace(&message_id, "<mail_…@example.com>");
+    store
+        .update_settings(keyward_core::Settings {
+            smtp_url: String::new(),
+            smtp_from: String::new(),
+            ..off
+        })
+        .unwrap();
+    let refused = send(with_json(api.post("/v1/settings/test-email"), test_email)).await;
+    add("POST /v1/settings/test-email", vec![sent, refused]);
 
     // lifecycle, 80 days on: the keys left unused are due for deletion in 10 days
     clock.advance(80 * DAY_MS);

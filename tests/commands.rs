@@ -904,3 +904,24 @@ fn list_keys_answers_one_sorted_filtered_page() {
     args["query"]["status"] = json!("bogus");
     assert_eq!(h.err("list_keys", args)["code"], "INVALID_INPUT");
 }
+
+#[test]
+fn send_test_email_sends_through_the_saved_smtp_server_and_says_how_it_went() {
+    let h = harness();
+    let mut s = h.ok("get_settings", json!({}));
+    // Email off: the refusal names the setting to fill in.
+    let err = h.err("send_test_email", json!({"to": "lee@example.com"}));
+    assert_eq!(err["code"], "INVALID_INPUT");
+    assert_eq!(err["field"], "smtp_url");
+
+    let rx = keyward_testkit::smtp::SmtpReceiver::start();
+    s["smtp_url"] = json!(rx.url());
+    s["smtp_from"] = json!("Keyward <keyward@example.com>");
+    h.ok("update_settings", json!({"settings": s}));
+    let sent = h.ok("send_test_email", json!({"to": "lee@example.com"}));
+    assert_eq!(sent["sent"], true, "{sent}");
+    let got = rx.wait_for(1, std::time::Duration::from_secs(5));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].rcpt_tos, ["lee@example.com"]);
+    assert_eq!(got[0].header("Subject"), Some("Keyward test email"));
+}

@@ -38,6 +38,7 @@ commands! {
     lifecycle::copy_id,
     settings::get_settings,
     settings::update_settings,
+    settings::send_test_email,
     archive::back_up_store,
     archive::restore_store,
     lifecycle::expiring_soon,

@@ -1,5 +1,6 @@
 //! Preferences and the app's status (data directory, master key, notifications).
 
+use keyward_core::mail::TestEmail;
 use keyward_core::Settings;
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -44,6 +45,13 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
 #[tauri::command]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<Settings> {
     state.run(|s| s.settings()).await
+}
+
+/// Sends a test email now with the saved SMTP settings (this computer's or the server's)
+/// and says how it went.
+#[tauri::command]
+pub async fn send_test_email(state: State<'_, AppState>, to: String) -> Result<TestEmail> {
+    state.run(move |s| s.send_test_email(&to)).await
 }
 
 #[tauri::command]

@@ -186,7 +186,7 @@ export const API_ROUTES: ApiRoute[] = [
     "description": "",
     "examples": [
       {
-        "body": "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Keyward local API\",\"version\":\"0.1.0\"},\"paths\":{\"/openapi.json\":\"…\",\"/v1/audit\":\"…\",\"/v1/deleted-keys\":\"…\",\"/v1/deleted-keys/{id}\":\"…\",\"/v1/deleted-keys/{id}/restore\":\"…\",\"/v1/health\":\"…\",\"/v1/keys\":\"…\",\"/v1/keys/{id}\":\"…\",\"/v1/keys/{id}/disabled\":\"…\",\"/v1/keys/{id}/keep\":\"…\",\"/v1/keys/{id}/regenerate\":\"…\",\"/v1/keys/{id}/reveal\":\"…\",\"/v1/keys/{id}/tokens\":\"…\",\"/v1/keys/{id}/usage\":\"…\",\"/v1/lifecycle\":\"…\",\"/v1/lifecycle/expiring\":\"…\",\"/v1/locations\":\"…\",\"/v1/locations/{id}\":\"…\",\"/v1/management-tokens\":\"…\",\"/v1/management-tokens/{id}/revoke\":\"…\",\"/v1/me\":\"…\",\"/v1/session\":\"…\",\"/v1/settings\":\"…\",\"/v1/tokens\":\"…\",\"/v1/tokens/{id}/revoke\":\"…\",\"/v1/users\":\"…\",\"/v1/users/{user}\":\"…\",\"/v1/users/{user}/active\":\"…\",\"/v1/users/{user}/api-access\":\"…\",\"/v1/users/{user}/clear-keys\":\"…\",\"/v1/users/{user}/impact\":\"…\",\"/v1/verify\":\"…\",\"/v1/webhooks\":\"…\",\"/v1/webhooks/{id}\":\"…\",\"/v1/webhooks/{id}/active\":\"…\",\"/v1/webhooks/{id}/deliveries\":\"…\",\"/v1/webhooks/{id}/reveal-secret\":\"…\",\"/v1/webhooks/{id}/test\":\"…\"}}",
+        "body": "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Keyward local API\",\"version\":\"0.1.0\"},\"paths\":{\"/openapi.json\":\"…\",\"/v1/audit\":\"…\",\"/v1/deleted-keys\":\"…\",\"/v1/deleted-keys/{id}\":\"…\",\"/v1/deleted-keys/{id}/restore\":\"…\",\"/v1/health\":\"…\",\"/v1/keys\":\"…\",\"/v1/keys/{id}\":\"…\",\"/v1/keys/{id}/disabled\":\"…\",\"/v1/keys/{id}/keep\":\"…\",\"/v1/keys/{id}/regenerate\":\"…\",\"/v1/keys/{id}/reveal\":\"…\",\"/v1/keys/{id}/tokens\":\"…\",\"/v1/keys/{id}/usage\":\"…\",\"/v1/lifecycle\":\"…\",\"/v1/lifecycle/expiring\":\"…\",\"/v1/locations\":\"…\",\"/v1/locations/{id}\":\"…\",\"/v1/management-tokens\":\"…\",\"/v1/management-tokens/{id}/revoke\":\"…\",\"/v1/me\":\"…\",\"/v1/session\":\"…\",\"/v1/settings\":\"…\",\"/v1/settings/test-email\":\"…\",\"/v1/tokens\":\"…\",\"/v1/tokens/{id}/revoke\":\"…\",\"/v1/users\":\"…\",\"/v1/users/{user}\":\"…\",\"/v1/users/{user}/active\":\"…\",\"/v1/users/{user}/api-access\":\"…\",\"/v1/users/{user}/clear-keys\":\"…\",\"/v1/users/{user}/impact\":\"…\",\"/v1/verify\":\"…\",\"/v1/webhooks\":\"…\",\"/v1/webhooks/{id}\":\"…\",\"/v1/webhooks/{id}/active\":\"…\",\"/v1/webhooks/{id}/deliveries\":\"…\",\"/v1/webhooks/{id}/reveal-secret\":\"…\",\"/v1/webhooks/{id}/test\":\"…\"}}",
         "note": "",
         "reason": "OK",
         "request": "GET /openapi.json",
@@ -2309,6 +2309,55 @@ export const API_ROUTES: ApiRoute[] = [
       }
     ],
     "summary": "Replace the settings",
+    "tag": "settings"
+  },
+  {
+    "bearer": true,
+    "description": "Admins only. Sends a short email to `to` now, through the saved `smtp_url` and from\n`smtp_from`, and answers once the SMTP server has: `sent` is false and `error` holds\nits answer when it refused, or why it could not be reached. Email off (either setting\nempty) or a `to` that is not an address answers 400.",
+    "examples": [
+      {
+        "body": "{\"to\":\"ada@example.com\",\"server\":\"smtp://127.0.0.1:2525?tls=none\",\"sent\":true,\"message_id\":\"<mail_…@example.com>\"}",
+        "note": "",
+        "reason": "OK",
+        "request": "POST /v1/settings/test-email",
+        "request_body": "{\"to\":\"ada@example.com\"}",
+        "status": 200
+      },
+      {
+        "body": "{\"error\":{\"code\":\"INVALID_INPUT\",\"field\":\"smtp_url\",\"message\":\"email is off — set smtp_url and smtp_from, save, then send a test email\"}}",
+        "note": "",
+        "reason": "Bad Request",
+        "request": "POST /v1/settings/test-email",
+        "request_body": "{\"to\":\"ada@example.com\"}",
+        "status": 400
+      }
+    ],
+    "method": "POST",
+    "parameters": [],
+    "path": "/v1/settings/test-email",
+    "responses": [
+      {
+        "description": "How the test email went",
+        "status": "200"
+      },
+      {
+        "description": "Email is off, or `to` is not an address (`field` says which)",
+        "status": "400"
+      },
+      {
+        "description": "UNAUTHORIZED: no valid management token (missing, unknown, revoked, expired, its site manager deactivated, or an API key or token instead)",
+        "status": "401"
+      },
+      {
+        "description": "Only an admin may send a test email",
+        "status": "403"
+      },
+      {
+        "description": "Too many failed attempts; see Retry-After",
+        "status": "429"
+      }
+    ],
+    "summary": "Send a test email",
     "tag": "settings"
   },
   {

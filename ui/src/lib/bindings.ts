@@ -269,6 +269,24 @@ smtp_url: string,
  */
 smtp_from: string, };
 
+export type TestEmail = { 
+/**
+ * The address it was sent to.
+ */
+to: string, 
+/**
+ * The SMTP server, as `smtp_url` shows it (the password masked).
+ */
+server: string, 
+/**
+ * Whether the server accepted it.
+ */
+sent: boolean, 
+/**
+ * Why it was not sent: the server's answer, or why it could not be reached.
+ */
+error?: string | null, message_id: string, };
+
 export type ReminderKind = "key_deletion" | "token_expiry" | "key_expiry";
 
 export type ReminderNotice = { kind: ReminderKind, 
@@ -592,6 +610,7 @@ export const COMMANDS = [
   "copy_id",
   "get_settings",
   "update_settings",
+  "send_test_email",
   "back_up_store",
   "restore_store",
   "expiring_soon",

@@ -133,6 +133,7 @@ const cases: [string, () => Promise<unknown>, string, Record<string, unknown>][]
   ],
   ["getSettings", () => ipc.getSettings(), "get_settings", {}],
   ["updateSettings", () => ipc.updateSettings(settings), "update_settings", { settings }],
+  ["sendTestEmail", () => ipc.sendTestEmail("lee@example.com"), "send_test_email", { to: "lee@example.com" }],
   ["expiringSoon", () => ipc.expiringSoon(), "expiring_soon", {}],
   ["recentReminders", () => ipc.recentReminders(), "recent_reminders", {}],
   ["runLifecycle", () => ipc.runLifecycle(), "run_lifecycle", {}],

@@ -38,6 +38,7 @@ import type {
   NewWebhookInput,
   ReminderNotice,
   Settings,
+  TestEmail,
   TokenView,
   UsageDay,
   UserView,
@@ -131,6 +132,7 @@ export const ipc = {
 
   getSettings: () => call<Settings>("get_settings"),
   updateSettings: (settings: Settings) => call<Settings>("update_settings", { settings }),
+  sendTestEmail: (to: string) => call<TestEmail>("send_test_email", { to }),
 
   expiringSoon: () => call<ExpiringSoon>("expiring_soon"),
   recentReminders: () => call<ReminderNotice[]>("recent_reminders"),

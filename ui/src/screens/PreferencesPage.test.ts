@@ -91,4 +91,97 @@ describe("Preferences", () => {
       "the disk went away",
     );
   });
+
+  /** Preferences with these saved SMTP settings; `send_test_email` answers with `answer`. */
+  async function withEmail(
+    smtp: { smtp_url: string; smtp_from: string },
+    answer: (to: string) => unknown,
+  ): Promise<string[]> {
+    const asked: string[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "app_status") return status;
+      if (cmd === "get_settings") return makeSettings(smtp);
+      if (cmd === "connection_status") return makeConnection();
+      if (cmd === "list_management_tokens" || cmd === "list_users") return [];
+      if (cmd === "send_test_email") {
+        const to = (args as { to: string }).to;
+        asked.push(to);
+        return answer(to);
+      }
+      return null;
+    });
+    show(PreferencesPage);
+    await settle();
+    return asked;
+  }
+
+  const on = { smtp_url: "smtp://mailer:•••@mail.example.com", smtp_from: "keyward@example.com" };
+  const q = <T extends Element>(id: string) => document.querySelector<T>(`[data-testid="${id}"]`);
+
+  async function typeTo(address: string) {
+    const to = q<HTMLInputElement>("test-email-to")!;
+    to.value = address;
+    to.dispatchEvent(new Event("input", { bubbles: true }));
+    await settle();
+  }
+
+  test("a test email is sent to the typed address and the result is shown", async () => {
+    const asked = await withEmail(on, (to) => ({
+      to,
+      server: on.smtp_url,
+      sent: true,
+      message_id: "<mail_1@example.com>",
+    }));
+    const send = q<HTMLButtonElement>("test-email-send")!;
+    expect(send.disabled).toBe(true);
+    await typeTo("lee@example.com");
+    expect(send.disabled).toBe(false);
+    send.click();
+    await settle();
+    expect(asked).toEqual(["lee@example.com"]);
+    const result = q("test-email-result")!;
+    expect(result.getAttribute("role")).toBe("status");
+    expect(result.textContent).toContain("Sent to lee@example.com through smtp://mailer:•••@mail.example.com");
+  });
+
+  test("Enter in the address sends the test, not the form; a refusal shows the server's answer", async () => {
+    let saves = 0;
+    const asked = await withEmail(on, (to) => ({
+      to,
+      server: on.smtp_url,
+      sent: false,
+      error: "535 5.7.8 authentication failed",
+      message_id: "<mail_2@example.com>",
+    }));
+    document.querySelector("form.prefs")!.addEventListener("submit", () => saves++);
+    await typeTo("lee@example.com");
+    q("test-email-to")!.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    await settle();
+    expect(asked).toEqual(["lee@example.com"]);
+    expect(saves).toBe(0);
+    const result = q("test-email-result")!;
+    expect(result.getAttribute("role")).toBe("alert");
+    expect(result.textContent).toContain("Not sent through smtp://mailer:•••@mail.example.com: 535 5.7.8 authentication failed");
+  });
+
+  test("no test email while email is off", async () => {
+    const asked = await withEmail({ smtp_url: "", smtp_from: "" }, () => null);
+    await typeTo("lee@example.com");
+    expect(q<HTMLButtonElement>("test-email-send")!.disabled).toBe(true);
+    expect(q("test-email-hint")!.textContent).toContain("Set an SMTP server");
+    expect(asked).toEqual([]);
+  });
+
+  test("no test email while the SMTP settings have unsaved changes", async () => {
+    const asked = await withEmail(on, () => null);
+    await typeTo("lee@example.com");
+    expect(q<HTMLButtonElement>("test-email-send")!.disabled).toBe(false);
+    const url = q<HTMLInputElement>("pref-smtp-url")!;
+    url.value = "smtp://mail.example.org";
+    url.dispatchEvent(new Event("input", { bubbles: true }));
+    await settle();
+    expect(q<HTMLButtonElement>("test-email-send")!.disabled).toBe(true);
+    expect(q("test-email-hint")!.textContent).toContain("save your changes first");
+    expect(asked).toEqual([]);
+  });
 });
