@@ -57,7 +57,20 @@ fn a_second_open_never_repairs_the_files_of_the_process_that_holds_the_store() {
     let env = env.reopen();
     assert!(!generating.exists());
     assert_eq!(env.store.list_users().unwrap().len(), 1);
-    assert_eq!(env.count("store.recovered"), 1);
+    // The leftover is named in the audit log. (Under load sled may also leave one of its own
+    // snapshots unfinished at close; that one is set aside too, in its own event.)
+    let recovered: Vec<String> = env
+        .audit()
+        .into_iter()
+        .filter(|e| e.action == "store.recovered")
+        .map(|e| e.summary)
+        .collect();
+    assert!(
+        recovered
+            .iter()
+            .any(|s| s.contains("snap.00000000000FFFFF.generating")),
+        "{recovered:?}"
+    );
 }
 
 #[cfg(unix)]
