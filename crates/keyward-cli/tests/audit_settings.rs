@@ -457,3 +457,43 @@ fn settings_test_email_sends_now_and_exits_1_with_the_servers_answer_when_not_se
         .collect();
     assert_eq!(tested.len(), 4);
 }
+
+/// Over STARTTLS (`smtp://`) and TLS (`smtps://`), with a login: sent once the server's
+/// certificate is trusted (here through SSL_CERT_FILE, as an administrator would add a
+/// private CA), refused with a certificate error while it is not.
+#[test]
+fn settings_test_email_goes_through_starttls_and_tls_to_a_trusted_server() {
+    use keyward_testkit::smtp::{SmtpReceiver, SmtpTls};
+    for tls in [SmtpTls::StartTls, SmtpTls::Implicit] {
+        let kw = Kw::new();
+        kw.ada();
+        let rx = SmtpReceiver::with_tls(tls, Some(("keyward-mailer", "s3cret:pass")));
+        let url = rx.url();
+        assert!(!url.contains("tls=none"), "{url}");
+        kw.json(&["settings", "set", "smtp_url", &url]).ok();
+        kw.json(&["settings", "set", "smtp_from", "keyward@example.com"])
+            .ok();
+
+        let untrusted = kw.json(&["settings", "test-email", "lee@example.com"]);
+        assert_eq!(untrusted.code, 1, "{tls:?}: {untrusted:?}");
+        assert!(
+            s(&untrusted.json["error"])
+                .to_lowercase()
+                .contains("certificate"),
+            "{tls:?}: {untrusted:?}"
+        );
+        assert!(rx.messages().is_empty());
+
+        let ca = rx.certificate();
+        let trusted = kw.json_env(
+            &[("SSL_CERT_FILE", ca.as_os_str())],
+            &["settings", "test-email", "lee@example.com"],
+        );
+        assert_eq!(trusted.code, 0, "{tls:?}: {trusted:?}");
+        assert_eq!(trusted.json["sent"], true);
+        let got = rx.wait_for(1, std::time::Duration::from_secs(5));
+        assert_eq!(got.len(), 1, "{tls:?}");
+        assert_eq!(got[0].login.as_deref(), Some("keyward-mailer"), "{tls:?}");
+        assert_eq!(got[0].header("Subject"), Some("Keyward test email"));
+    }
+}

@@ -189,6 +189,14 @@ impl Kw {
         run(c, true)
     }
 
+    /// [`Kw::json`] with these environment variables set too.
+    #[track_caller]
+    pub fn json_env(&self, env: &[(&str, &std::ffi::OsStr)], args: &[&str]) -> Run {
+        let mut c = self.command();
+        c.envs(env.iter().copied()).arg("--json").args(args);
+        run(c, true)
+    }
+
     /// Runs `keyward --data-dir DIR ARGS…` (human output).
     #[track_caller]
     pub fn human(&self, args: &[&str]) -> Run {

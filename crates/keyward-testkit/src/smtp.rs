@@ -1,7 +1,8 @@
 //! A real SMTP server for the tests: `smtp_receiver.py` (Python, aiosmtpd) started on
 //! 127.0.0.1 as a child process, writing each message it accepts to a directory the test
 //! reads. It can be stopped and started again on the same port (a server that is down,
-//! then back), and can ask for a login.
+//! then back), can ask for a login, and can speak TLS (STARTTLS, or TLS from the first
+//! byte) with a self-signed certificate for 127.0.0.1 made for it.
 //!
 //! The Python it runs: `KEYWARD_TEST_PYTHON`, else the virtual environment `make
 //! setup-test` makes (`target/test-venv`), else `python3`; it must have aiosmtpd.
@@ -46,7 +47,19 @@ pub struct SmtpReceiver {
     pub port: u16,
     dir: TempDir,
     login: Option<(String, String)>,
+    tls: SmtpTls,
     child: Option<Child>,
+}
+
+/// How a receiver speaks TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text only (no STARTTLS offered).
+    None,
+    /// Plain text, then STARTTLS, required before anything else (and before a login).
+    StartTls,
+    /// TLS from the first byte (`smtps://`).
+    Implicit,
 }
 
 /// The Python interpreter that has aiosmtpd.
@@ -87,11 +100,39 @@ impl SmtpReceiver {
         SmtpReceiver::stopped(free_port(), None)
     }
 
+    /// A server on a free port speaking `tls` with a self-signed certificate for
+    /// 127.0.0.1 (see [`SmtpReceiver::certificate`]), asking for `login` if given.
+    pub fn with_tls(tls: SmtpTls, login: Option<(&str, &str)>) -> SmtpReceiver {
+        let mut r = SmtpReceiver::stopped(
+            free_port(),
+            login.map(|(u, p)| (u.to_owned(), p.to_owned())),
+        );
+        r.tls = tls;
+        if tls != SmtpTls::None {
+            let made = rcgen::generate_simple_self_signed(vec![
+                "127.0.0.1".to_owned(),
+                "localhost".to_owned(),
+            ])
+            .expect("a self-signed certificate");
+            std::fs::write(r.certificate(), made.cert.pem()).expect("the certificate written");
+            std::fs::write(r.dir.path().join("key.pem"), made.key_pair.serialize_pem())
+                .expect("the key written");
+        }
+        r.started()
+    }
+
+    /// The receiver's certificate (PEM), its own issuer: a client trusts the server only
+    /// when told to trust this file.
+    pub fn certificate(&self) -> PathBuf {
+        self.dir.path().join("cert.pem")
+    }
+
     fn stopped(port: u16, login: Option<(String, String)>) -> SmtpReceiver {
         SmtpReceiver {
             port,
             dir: tempfile::tempdir().expect("a temporary directory"),
             login,
+            tls: SmtpTls::None,
             child: None,
         }
     }
@@ -101,12 +142,17 @@ impl SmtpReceiver {
         self
     }
 
-    /// `smtp_url` for this server: plain text on 127.0.0.1 (with the login, if it asks
-    /// for one).
+    /// `smtp_url` for this server on 127.0.0.1 (with the login, if it asks for one): plain
+    /// text, STARTTLS or TLS, as it speaks.
     pub fn url(&self) -> String {
-        match &self.login {
-            Some((u, p)) => format!("smtp://{u}:{p}@127.0.0.1:{}?tls=none", self.port),
-            None => format!("smtp://127.0.0.1:{}?tls=none", self.port),
+        let login = match &self.login {
+            Some((u, p)) => format!("{u}:{p}@"),
+            None => String::new(),
+        };
+        match self.tls {
+            SmtpTls::None => format!("smtp://{login}127.0.0.1:{}?tls=none", self.port),
+            SmtpTls::StartTls => format!("smtp://{login}127.0.0.1:{}", self.port),
+            SmtpTls::Implicit => format!("smtps://{login}127.0.0.1:{}", self.port),
         }
     }
 
@@ -123,6 +169,18 @@ impl SmtpReceiver {
             .stderr(Stdio::piped());
         if let Some((u, p)) = &self.login {
             cmd.args(["--user", u, "--password", p]);
+        }
+        let tls = match self.tls {
+            SmtpTls::None => None,
+            SmtpTls::StartTls => Some("starttls"),
+            SmtpTls::Implicit => Some("implicit"),
+        };
+        if let Some(mode) = tls {
+            cmd.args(["--tls", mode])
+                .arg("--cert")
+                .arg(self.certificate())
+                .arg("--key")
+                .arg(self.dir.path().join("key.pem"));
         }
         let mut child = cmd
             .spawn()

@@ -3,11 +3,14 @@
 Each message it accepts is written to OUT_DIR as one JSON file (written whole, then
 renamed): the envelope sender and recipients, the login used (if any), the message as
 received, and its headers and text decoded as a mail reader would. Recipients whose address starts with "reject" are refused for good (550).
-With --user and --password, it asks for that login (AUTH PLAIN/LOGIN, allowed without
-TLS: the tests talk to it in plain text). Prints "ready" once it listens; runs until it
-is killed.
+With --user and --password, it asks for that login (AUTH PLAIN/LOGIN; allowed without
+TLS when it speaks plain text). With --tls starttls it offers STARTTLS and requires it
+before anything else (a login included); with --tls implicit it speaks TLS from the first
+byte; either with the certificate and key given. Prints "ready" once it listens; runs
+until it is killed.
 
     python smtp_receiver.py PORT OUT_DIR [--user U --password P]
+                            [--tls starttls|implicit --cert CERT.pem --key KEY.pem]
 """
 
 import argparse
@@ -15,6 +18,7 @@ import email
 import email.policy
 import json
 import os
+import ssl
 import time
 
 from aiosmtpd.controller import Controller
@@ -58,6 +62,9 @@ def main():
     p.add_argument("out_dir")
     p.add_argument("--user")
     p.add_argument("--password")
+    p.add_argument("--tls", choices=["starttls", "implicit"])
+    p.add_argument("--cert")
+    p.add_argument("--key")
     a = p.parse_args()
 
     def authenticate(server, session, envelope, mechanism, auth_data):
@@ -70,8 +77,19 @@ def main():
     kwargs = {}
     if a.user is not None:
         kwargs = dict(
-            authenticator=authenticate, auth_require_tls=False, auth_required=True
+            authenticator=authenticate,
+            # aiosmtpd counts only STARTTLS as TLS; a TLS-from-the-start connection
+            # is encrypted already.
+            auth_require_tls=a.tls == "starttls",
+            auth_required=True,
         )
+    if a.tls is not None:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(a.cert, a.key)
+        if a.tls == "starttls":
+            kwargs.update(tls_context=ctx, require_starttls=True)
+        else:
+            kwargs.update(ssl_context=ctx)
     controller = Controller(
         Saver(a.out_dir), hostname="127.0.0.1", port=a.port, **kwargs
     )

@@ -405,3 +405,41 @@ fn a_test_email_needs_email_on_and_an_address() {
     assert!(rx.messages().is_empty());
     assert_eq!(env.count("email.tested"), 0);
 }
+
+/// A server's certificate is checked against the system's trust store: one it does not
+/// vouch for (here, self-signed) gets nothing — over STARTTLS and over TLS alike.
+#[test]
+fn a_server_whose_certificate_is_not_trusted_is_told_nothing() {
+    use keyward_testkit::smtp::SmtpTls;
+    for tls in [SmtpTls::StartTls, SmtpTls::Implicit] {
+        let rx = SmtpReceiver::with_tls(tls, Some(("keyward-mailer", "s3cret")));
+        let (env, _) = setup(&rx);
+        keyward_webhooks::mail::enable(&env.store);
+        let sent = env.store.send_test_email("lee@example.com").unwrap();
+        assert!(!sent.sent, "{tls:?}: {sent:?}");
+        let error = sent.error.unwrap().to_lowercase();
+        assert!(error.contains("certificate"), "{tls:?}: {error}");
+        assert!(rx.messages().is_empty(), "{tls:?}");
+    }
+}
+
+/// With a password, STARTTLS is required: a server that does not offer it is never sent
+/// the password (nor the email).
+#[test]
+fn a_password_is_never_sent_to_a_server_without_starttls() {
+    let rx = SmtpReceiver::with_login("keyward-mailer", "s3cret");
+    let (env, _) = setup(&rx);
+    let mut s = env.store.settings().unwrap();
+    s.set(
+        "smtp_url",
+        &format!("smtp://keyward-mailer:s3cret@127.0.0.1:{}", rx.port),
+    )
+    .unwrap();
+    env.store.update_settings(s).unwrap();
+    keyward_webhooks::mail::enable(&env.store);
+    let sent = env.store.send_test_email("lee@example.com").unwrap();
+    assert!(!sent.sent, "{sent:?}");
+    let error = sent.error.unwrap();
+    assert!(error.to_lowercase().contains("tls"), "{error}");
+    assert!(rx.messages().is_empty());
+}
