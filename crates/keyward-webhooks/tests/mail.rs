@@ -312,13 +312,28 @@ fn on_postgresql_a_deletion_reminder_reaches_the_owner_once() {
     assert_eq!(env.count("email.sent"), 1);
 }
 
+/// `setup`, with the store able to send email now ("Send a test email").
+fn sending(rx: &SmtpReceiver) -> Env {
+    let (env, _) = setup(rx);
+    keyward_webhooks::mail::enable(&env.store);
+    env
+}
+
+/// What the audit log says of the test email.
+fn tested(env: &Env) -> String {
+    env.audit()
+        .into_iter()
+        .find(|e| e.action == "email.tested")
+        .expect("the test email is audited")
+        .summary
+}
+
 /// "Send a test email": sent now with the saved settings (the sealed password included),
 /// answered with how it went, and audited.
 #[test]
 fn a_test_email_goes_out_at_once_through_the_saved_server() {
     let rx = SmtpReceiver::with_login("keyward-mailer", "s3cret:pass");
-    let (env, _) = setup(&rx);
-    keyward_webhooks::mail::enable(&env.store);
+    let env = sending(&rx);
     let sent = env.store.send_test_email(" lee@example.com ").unwrap();
     assert!(sent.sent, "{sent:?}");
     assert_eq!(sent.error, None);
@@ -337,46 +352,29 @@ fn a_test_email_goes_out_at_once_through_the_saved_server() {
     assert!(!m.body.contains("s3cret"), "{}", m.body);
     // Nothing was queued: a test is not a reminder to retry.
     assert!(env.store.waiting_emails().unwrap().is_empty());
-    let tested = env
-        .audit()
-        .into_iter()
-        .find(|e| e.action == "email.tested")
-        .expect("audited");
+    let tested = tested(&env);
     assert!(
-        tested
-            .summary
-            .contains("sent a test email to lee@example.com"),
-        "{}",
-        tested.summary
+        tested.contains("sent a test email to lee@example.com"),
+        "{tested}"
     );
-    assert!(!tested.summary.contains("s3cret"), "{}", tested.summary);
+    assert!(!tested.contains("s3cret"), "{tested}");
 }
 
 #[test]
 fn a_test_email_the_server_cannot_take_says_why() {
     let rx = SmtpReceiver::down();
-    let (env, _) = setup(&rx);
-    keyward_webhooks::mail::enable(&env.store);
+    let env = sending(&rx);
     let sent = env.store.send_test_email("lee@example.com").unwrap();
     assert!(!sent.sent);
     let error = sent.error.clone().unwrap();
     assert!(error.contains(&format!("127.0.0.1:{}", rx.port)), "{error}");
     assert!(env.store.waiting_emails().unwrap().is_empty());
-    let tested = env
-        .audit()
-        .into_iter()
-        .find(|e| e.action == "email.tested")
-        .expect("audited");
-    assert!(
-        tested.summary.contains("was not sent"),
-        "{}",
-        tested.summary
-    );
+    let tested = tested(&env);
+    assert!(tested.contains("was not sent"), "{tested}");
 
     // A recipient the server refuses: its answer, word for word.
     let rx = SmtpReceiver::start();
-    let (env, _) = setup(&rx);
-    keyward_webhooks::mail::enable(&env.store);
+    let env = sending(&rx);
     let sent = env.store.send_test_email("rejected@example.com").unwrap();
     assert!(!sent.sent);
     assert!(sent.error.as_deref().unwrap().contains("550"), "{sent:?}");
@@ -386,8 +384,7 @@ fn a_test_email_the_server_cannot_take_says_why() {
 #[test]
 fn a_test_email_needs_email_on_and_an_address() {
     let rx = SmtpReceiver::start();
-    let (env, _) = setup(&rx);
-    keyward_webhooks::mail::enable(&env.store);
+    let env = sending(&rx);
     let err = env.store.send_test_email("not an address").unwrap_err();
     assert_eq!((err.code(), err.field()), ("INVALID_INPUT", Some("to")));
     env.store
@@ -413,8 +410,7 @@ fn a_server_whose_certificate_is_not_trusted_is_told_nothing() {
     use keyward_testkit::smtp::SmtpTls;
     for tls in [SmtpTls::StartTls, SmtpTls::Implicit] {
         let rx = SmtpReceiver::with_tls(tls, Some(("keyward-mailer", "s3cret")));
-        let (env, _) = setup(&rx);
-        keyward_webhooks::mail::enable(&env.store);
+        let env = sending(&rx);
         let sent = env.store.send_test_email("lee@example.com").unwrap();
         assert!(!sent.sent, "{tls:?}: {sent:?}");
         let error = sent.error.unwrap().to_lowercase();
