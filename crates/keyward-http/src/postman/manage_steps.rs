@@ -85,6 +85,10 @@ pub(super) const STEPS: &[Step] = &[
         name: "Who the token acts as",
         test: r#"pm.test("a role", function () {
     pm.expect(["admin", "manager"]).to.include(pm.response.json().role);
+});
+pm.test("the acting site manager's email is kept as testEmailTo", function () {
+    const user = pm.response.json().user;
+    pm.collectionVariables.set("testEmailTo", user ? user.email : "");
 });"#,
         ..MANAGE
     },
@@ -368,6 +372,16 @@ pub(super) const STEPS: &[Step] = &[
         name: "Write the settings back",
         body: Some("{{settings}}"),
         note: Some("Sends back what `Read the settings` kept: nothing changes."),
+        ..MANAGE
+    },
+    Step {
+        operation: "send_test_email",
+        name: "Send a test email",
+        body: Some("{\n    \"to\": \"{{testEmailTo}}\"\n}"),
+        note: Some(
+            "To the acting site manager (`testEmailTo`, kept by `Who the token acts as`). Answers 400 while email is off (smtp_url or smtp_from empty), or when that site manager has no address.",
+        ),
+        also_ok: &[400],
         ..MANAGE
     },
     Step {
