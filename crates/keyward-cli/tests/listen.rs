@@ -198,5 +198,11 @@ fn behind_a_trusted_proxy_each_client_has_its_own_failure_budget() {
     // Without a trusted proxy the header is not believed: everyone is the peer.
     let (direct, _) = serve(&kw, &["--port", "0"]);
     assert!((0..200).any(|_| verify(direct.port, "203.0.113.7", &wrong) == 429));
-    assert_eq!(verify(direct.port, "198.51.100.9", &wrong), 429);
+    // The "other" client shares that spent budget: refused within a few tries (the budget
+    // refills a failure every 50 ms, so a slow machine may let one through), where a
+    // budget of its own would let 100 through.
+    assert!(
+        (0..10).any(|_| verify(direct.port, "198.51.100.9", &wrong) == 429),
+        "the header named another client, yet the budget was not the peer's"
+    );
 }
