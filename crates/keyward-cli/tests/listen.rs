@@ -188,6 +188,10 @@ fn behind_a_trusted_proxy_each_client_has_its_own_failure_budget() {
     let (proxied, _) = serve(&kw, &["--port", "0", "--trusted-proxy", "127.0.0.1"]);
     let spent = (0..200).find(|_| verify(proxied.port, "203.0.113.7", &wrong) == 429);
     assert!(spent.is_some(), "the failures of one client were limited");
+    assert!(
+        (0..10).all(|_| verify(proxied.port, "198.51.100.9", &wrong) != 429),
+        "another client's failures are answered from its own budget"
+    );
     assert_eq!(
         verify(proxied.port, "198.51.100.9", &key),
         200,
