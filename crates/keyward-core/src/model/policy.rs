@@ -201,6 +201,7 @@ pub fn rate_text(r: &RateLimit) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::clock::to_datetime;
 
     const NOW: Millis = 1_780_000_000_000;
 
@@ -269,6 +270,94 @@ mod tests {
         assert_eq!(parse_rate("none").unwrap(), None);
         for bad in ["600", "0/min", "10/fortnight", "x/s"] {
             assert_eq!(parse_rate(bad).unwrap_err().field(), Some("rate"), "{bad}");
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A rate reads back as written, whatever its count and unit.
+        #[test]
+        fn a_rate_reads_back_as_written(
+            count in 1u32..,
+            per in proptest::sample::select(vec![SECOND, MINUTE, HOUR, DAY]),
+        ) {
+            let r = RateLimit { count, per };
+            prop_assert_eq!(parse_rate(&rate_text(&r)).unwrap(), Some(r));
+        }
+
+        /// A lifetime of n days ends exactly n days from now; a date ends at the last
+        /// second of that day (UTC), never before now; beyond 10 years both are refused.
+        #[test]
+        fn an_end_is_where_it_says(n in 1i64..4_000, at in 0i64..DAY) {
+            let now = NOW + at;
+            let lifetime = parse_expiry(&format!("{n}d"), now);
+            let date = to_datetime(now + n * DAY).format("%Y-%m-%d").to_string();
+            let by_date = parse_expiry(&date, now);
+            if n <= 3_650 {
+                prop_assert_eq!(lifetime.unwrap(), Some(now + n * DAY));
+            } else {
+                prop_assert!(lifetime.is_err());
+            }
+            match by_date {
+                Ok(Some(end)) => {
+                    prop_assert!(n <= 3_650, "{} is more than 10 years away", date);
+                    prop_assert!(end > now);
+                    prop_assert_eq!(end % DAY, DAY - SECOND, "{} ends at {}", date, end);
+                    // The same day as n days from now (which may lie in its last second).
+                    prop_assert!((-SECOND..DAY).contains(&(end - (now + n * DAY))));
+                }
+                Ok(None) => prop_assert!(false, "{} read as never", date),
+                Err(_) => prop_assert!(n >= 3_650, "{} refused", date),
+            }
+        }
+
+        /// Tags come out as at most 10 lower-case words, each once, and reading them
+        /// again changes nothing.
+        #[test]
+        fn tags_are_a_fixed_point(given in proptest::collection::vec("[A-Za-z0-9_.:-]{0,8}", 0..14)) {
+            if let Ok(t) = tags(&given) {
+                prop_assert!(t.len() <= TAGS_MAX);
+                prop_assert!(t.iter().all(|w| !w.is_empty() && *w == w.to_lowercase()));
+                let mut unique = t.clone();
+                unique.sort();
+                unique.dedup();
+                prop_assert_eq!(unique.len(), t.len());
+                prop_assert_eq!(tags(&t).unwrap(), t);
+            } else {
+                let distinct: std::collections::HashSet<String> = given
+                    .iter()
+                    .map(|g| g.to_lowercase())
+                    .filter(|g| !g.is_empty())
+                    .collect();
+                prop_assert!(distinct.len() > TAGS_MAX);
+            }
+        }
+
+        /// Every permission given is allowed by what is kept, and what is kept reads
+        /// back unchanged.
+        #[test]
+        fn permissions_given_are_allowed(
+            given in proptest::collection::vec("([a-c]{1,3}|\\*)(:([a-c]{1,3}|\\*)){0,2}", 0..6),
+        ) {
+            let held = permissions(&given).unwrap();
+            prop_assert_eq!(permissions(&held).unwrap(), held.clone());
+            for p in &given {
+                prop_assert!(allows(&held, p), "{:?} does not allow {}", held, p);
+            }
+        }
+
+        /// `a:*` allows exactly what lies under `a:`: never a sibling that merely
+        /// starts with the same letters, never `a` itself.
+        #[test]
+        fn a_prefix_allows_only_what_is_under_it(
+            a in "[a-c]{1,3}",
+            b in "[a-c]{1,3}",
+            rest in "[a-c]{1,3}(:[a-c]{1,3}){0,2}",
+        ) {
+            let held = permissions(&[format!("{a}:*")]).unwrap();
+            prop_assert_eq!(allows(&held, &format!("{b}:{rest}")), a == b);
+            prop_assert!(!allows(&held, &a));
         }
     }
 }
