@@ -74,7 +74,7 @@ test("cold start to an interactive key list, and main-process memory", { skip: !
 
     // Far down the list, the rows there arrive from Rust and replace the loading rows.
     const target = await session.execute(
-      "const s = document.querySelector('.table-scroll'); s.scrollTop = s.scrollHeight / 2; s.dispatchEvent(new Event('scroll')); return Math.floor(s.scrollTop / 52);",
+      "const s = document.querySelector('.table-scroll'); const h = document.querySelector('[data-testid=\"key-row\"]').getBoundingClientRect().height; s.scrollTop = s.scrollHeight / 2; s.dispatchEvent(new Event('scroll')); return Math.floor(s.scrollTop / h);",
     );
     const askedAt = Date.now();
     await waitUntil(
