@@ -202,6 +202,7 @@ pub fn rate_text(r: &RateLimit) -> String {
 mod tests {
     use super::*;
     use crate::model::clock::to_datetime;
+    use proptest::prelude::*;
 
     const NOW: Millis = 1_780_000_000_000;
 
@@ -272,8 +273,6 @@ mod tests {
             assert_eq!(parse_rate(bad).unwrap_err().field(), Some("rate"), "{bad}");
         }
     }
-
-    use proptest::prelude::*;
 
     proptest! {
         /// A rate reads back as written, whatever its count and unit.
